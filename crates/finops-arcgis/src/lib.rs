@@ -1,0 +1,1 @@
+#![doc = "finops-arcgis adapter (work in progress)."]

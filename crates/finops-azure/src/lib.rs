@@ -1,0 +1,1 @@
+#![doc = "finops-azure adapter (work in progress)."]

@@ -1,0 +1,1 @@
+//! Exact, streaming group-by over FOCUS data (work in progress).

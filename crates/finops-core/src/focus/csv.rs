@@ -1,0 +1,1 @@
+//! FOCUS CSV / CSV.gz reader and writer (work in progress).

@@ -1,0 +1,1 @@
+//! FOCUS Parquet reader and writer (work in progress).

@@ -1,0 +1,1 @@
+//! Forecasting: weekday-profile forecasts, run-out dates and backtests (work in progress).

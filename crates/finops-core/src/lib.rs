@@ -1,0 +1,37 @@
+#![doc = include_str!("../README.md")]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    clippy::future_not_send
+)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod aggregate;
+pub mod clock;
+pub mod error;
+pub mod focus;
+pub mod forecast;
+pub mod fs;
+pub mod money;
+pub mod secret;
+pub mod source;
+
+#[cfg(feature = "http")]
+pub mod http;
+
+#[cfg(feature = "emulator")]
+pub mod emulator;
+
+#[cfg(any(feature = "testing", test))]
+pub mod testing;
+
+pub use error::{Error, Result};
+pub use focus::{Column, CostRecord, Period, Tags};
+pub use money::{Currency, Money};
+pub use rust_decimal::Decimal;
+pub use secret::Secret;
+pub use source::{
+    CostQuery, CostSource, CreditBalance, CreditQuery, CreditSource, UsageQuery, UsageSample,
+    UsageSource,
+};

@@ -1,0 +1,180 @@
+//! Conformance suites every adapter runs against its source (`testing` feature).
+//!
+//! ```ignore
+//! finops_core::testing::cost_source_conformance(&source, &query).await;
+//! ```
+//! Each suite panics (it is test code) with a message naming the broken rule.
+
+use crate::focus::check::{CheckOptions, check_record};
+use crate::source::{CostQuery, CostSource, CreditQuery, CreditSource, UsageQuery, UsageSource};
+use futures::StreamExt;
+
+/// Check a [`CostSource`]: it has a non-empty `Display` label, the stream yields records that
+/// pass [`crate::focus::check`], every record overlaps the query period, a second query gives the same
+/// records (deterministic), and it works behind `Arc<dyn CostSource>`.
+/// Returns the records for further assertions.
+pub async fn cost_source_conformance(
+    source: &dyn CostSource,
+    query: &CostQuery,
+) -> Vec<crate::CostRecord> {
+    assert!(
+        !source.to_string().is_empty(),
+        "CostSource Display label is empty"
+    );
+    let first = collect(source, query).await;
+    for (i, r) in first.iter().enumerate() {
+        let issues = check_record(r, &CheckOptions::default());
+        assert!(
+            issues.is_empty(),
+            "{source}: record {i} breaks FOCUS rules: {issues:?}"
+        );
+        if let Some(p) = &query.period {
+            assert!(
+                p.overlaps(&r.charge_period),
+                "{source}: record {i} charge period {} is outside the query period {p}",
+                r.charge_period
+            );
+        }
+    }
+    let second = collect(source, query).await;
+    assert_eq!(
+        first, second,
+        "{source}: two identical queries returned different records"
+    );
+    first
+}
+
+async fn collect(source: &dyn CostSource, query: &CostQuery) -> Vec<crate::CostRecord> {
+    let mut s = source
+        .costs(query)
+        .await
+        .unwrap_or_else(|e| panic!("{source}: costs() failed: {e}"));
+    let mut out = Vec::new();
+    while let Some(r) = s.next().await {
+        out.push(r.unwrap_or_else(|e| panic!("{source}: stream item failed: {e}")));
+    }
+    out
+}
+
+/// Check a [`UsageSource`]: label, samples inside the query period, non-negative used values,
+/// deterministic answers.
+pub async fn usage_source_conformance(
+    source: &dyn UsageSource,
+    query: &UsageQuery,
+) -> Vec<crate::UsageSample> {
+    assert!(
+        !source.to_string().is_empty(),
+        "UsageSource Display label is empty"
+    );
+    let run = || async {
+        let mut s = source
+            .usage(query)
+            .await
+            .unwrap_or_else(|e| panic!("{source}: usage() failed: {e}"));
+        let mut out = Vec::new();
+        while let Some(x) = s.next().await {
+            out.push(x.unwrap_or_else(|e| panic!("{source}: stream item failed: {e}")));
+        }
+        out
+    };
+    let first = run().await;
+    for s in &first {
+        assert!(
+            query.matches(s),
+            "{source}: sample {s:?} does not match the query"
+        );
+        assert!(
+            s.used >= rust_decimal::Decimal::ZERO,
+            "{source}: negative usage {s:?}"
+        );
+        assert!(
+            !s.resource.is_empty() && !s.metric.is_empty(),
+            "{source}: empty resource/metric"
+        );
+    }
+    assert_eq!(first, run().await, "{source}: non-deterministic usage");
+    first
+}
+
+/// Check a [`CreditSource`]: label, non-empty holders, available never above assigned when
+/// both are numbers, deterministic answers.
+pub async fn credit_source_conformance(
+    source: &dyn CreditSource,
+    query: &CreditQuery,
+) -> Vec<crate::CreditBalance> {
+    assert!(
+        !source.to_string().is_empty(),
+        "CreditSource Display label is empty"
+    );
+    let run = || async {
+        let mut s = source
+            .credits(query)
+            .await
+            .unwrap_or_else(|e| panic!("{source}: credits() failed: {e}"));
+        let mut out = Vec::new();
+        while let Some(x) = s.next().await {
+            out.push(x.unwrap_or_else(|e| panic!("{source}: stream item failed: {e}")));
+        }
+        out
+    };
+    let first = run().await;
+    for b in &first {
+        assert!(!b.holder.is_empty(), "{source}: empty holder");
+        if !query.holders.is_empty() {
+            assert!(
+                query.holders.contains(&b.holder),
+                "{source}: holder {} not asked for",
+                b.holder
+            );
+        }
+    }
+    let second = run().await;
+    assert_eq!(
+        first.len(),
+        second.len(),
+        "{source}: non-deterministic credits"
+    );
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::focus::{ChargeCategory, Period, ServiceCategory};
+    use crate::source::{InMemoryCostSource, InMemoryCreditSource, InMemoryUsageSource};
+    use crate::{Currency, Decimal};
+    use chrono::NaiveDate;
+
+    fn rec(day: u32, cost: i64) -> crate::CostRecord {
+        let d = NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
+        crate::CostRecord::new(
+            "Test",
+            "acct",
+            Currency::EUR,
+            Period::month_of(d),
+            Period::day(d),
+            ChargeCategory::Usage,
+            "Compute",
+            ServiceCategory::Compute,
+            Decimal::new(cost, 2),
+        )
+    }
+
+    #[tokio::test]
+    async fn in_memory_sources_conform() {
+        let src = InMemoryCostSource::new("t", vec![rec(1, 100), rec(2, -50)]);
+        let q = CostQuery::for_period(Period::day(NaiveDate::from_ymd_opt(2026, 10, 2).unwrap()));
+        let got = cost_source_conformance(&src, &q).await;
+        assert_eq!(got.len(), 1);
+        usage_source_conformance(
+            &InMemoryUsageSource::new("u", vec![]),
+            &UsageQuery::default(),
+        )
+        .await;
+        credit_source_conformance(
+            &InMemoryCreditSource::new("c", vec![]),
+            &CreditQuery::default(),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,1 @@
+#![doc = "finops-oci adapter (work in progress)."]

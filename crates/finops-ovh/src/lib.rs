@@ -1,0 +1,1 @@
+#![doc = "finops-ovh adapter (work in progress)."]
