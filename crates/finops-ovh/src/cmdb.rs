@@ -1,0 +1,1 @@
+//! cmdb (work in progress).

@@ -1,0 +1,1 @@
+//! drivers (work in progress).

@@ -1,0 +1,1 @@
+//! OVHcloud API emulator (work in progress).

@@ -1,0 +1,1 @@
+//! error (work in progress).

@@ -1,0 +1,1 @@
+//! weekly (work in progress).
