@@ -65,7 +65,7 @@ impl<T: Clone + Send> TokenCache<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::FixedClock;
+    use crate::clock::{Clock, FixedClock};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
