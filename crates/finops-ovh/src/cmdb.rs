@@ -1,1 +1,736 @@
-//! cmdb (work in progress).
+//! The CMDB workbook (OVH-13, OVH-14, OVH-16): applications, application↔tenant links with
+//! the three ratio factors, VM mapping rules and e-mail recipients.
+//!
+//! Read it from the original `CMDB.xlsx` ([`Cmdb::from_xlsx`]) or from a directory holding
+//! one CSV file per sheet, named after the sheet (`3. Appli-Tenant.csv`, ...;
+//! [`Cmdb::from_csv_dir`]). [`Cmdb::load`] picks one from the path. Columns are found by
+//! their header name (trimmed, case-insensitive), so extra or reordered columns are fine;
+//! every error names the file, the sheet, the row and the column.
+//!
+//! Ratio factors (`TVA`, `Réduction Marché`, `Coût support OVH`) are multipliers (`1.2`,
+//! `0.85`, `1.1`). A cell may also be written with a French decimal comma (`1,2`) or as a
+//! percentage of the multiplier (`120 %` = `1.2`). Numbers stored by Excel as binary
+//! doubles are read through their shortest round-trip text (`1.2`, never
+//! `1.1999999999999999556`), then parsed exactly.
+
+use finops_core::error::Location;
+use finops_core::money::parse_decimal;
+use finops_core::{Error, Result};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Sheet `1. Liste utilisateurs`.
+pub const SHEET_USERS: &str = "1. Liste utilisateurs";
+/// Sheet `2. Applications`.
+pub const SHEET_APPLICATIONS: &str = "2. Applications";
+/// Sheet `3. Appli-Tenant` (the only required sheet).
+pub const SHEET_APP_TENANT: &str = "3. Appli-Tenant";
+/// Sheet `4. Domaine-Entreprise`.
+pub const SHEET_DOMAINS: &str = "4. Domaine-Entreprise";
+/// Sheet `5. Localisation`.
+pub const SHEET_LOCATIONS: &str = "5. Localisation";
+/// Sheet `6. Mapping VM`.
+pub const SHEET_MAPPING: &str = "6. Mapping VM";
+/// Sheet `7. Emails`.
+pub const SHEET_EMAILS: &str = "7. Emails";
+
+/// Every sheet name with its columns, in workbook order.
+pub const SHEETS: [(&str, &[&str]); 7] = [
+    (SHEET_USERS, &["Nom", "Prénom", "email"]),
+    (
+        SHEET_APPLICATIONS,
+        &["App ID", "Application name", "Infogérant", "Description"],
+    ),
+    (
+        SHEET_APP_TENANT,
+        &[
+            "App ID",
+            "Tenant ID",
+            "Environnement",
+            "TVA",
+            "Réduction Marché",
+            "Coût support OVH",
+        ],
+    ),
+    (SHEET_DOMAINS, &["Nom de domaine", "Entreprise"]),
+    (SHEET_LOCATIONS, &["Region ID", "Region Name"]),
+    (
+        SHEET_MAPPING,
+        &["Tenant ID", "Instance Name", "Region", "output"],
+    ),
+    (SHEET_EMAILS, &["email", "description"]),
+];
+
+/// A row of `1. Liste utilisateurs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdbUser {
+    /// `Nom`.
+    pub last_name: String,
+    /// `Prénom`.
+    pub first_name: String,
+    /// `email`.
+    pub email: String,
+}
+
+/// A row of `2. Applications`: one information system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    /// `App ID`.
+    pub app_id: String,
+    /// `Application name` (used in `Calcul_inducteurs_<name>.csv`).
+    pub name: String,
+    /// `Infogérant` (managed-services provider).
+    pub operator: String,
+    /// `Description`.
+    pub description: String,
+}
+
+/// A row of `3. Appli-Tenant`: one tenant of an application with its price factors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTenant {
+    /// `App ID`.
+    pub app_id: String,
+    /// `Tenant ID` (Public Cloud project id, `pcc-…`, `vps-….vps.ovh.net`, ...).
+    pub tenant_id: String,
+    /// `Environnement` (free text: Prod, Recette, ...).
+    pub environment: String,
+    /// `TVA` multiplier (e.g. 1.2).
+    pub vat: Decimal,
+    /// `Réduction Marché` multiplier (e.g. 0.85).
+    pub market_discount: Decimal,
+    /// `Coût support OVH` multiplier (e.g. 1.1).
+    pub support_uplift: Decimal,
+}
+
+impl AppTenant {
+    /// `TVA × Réduction Marché × Coût support OVH`, exact.
+    pub fn ratio(&self) -> Decimal {
+        self.vat * self.market_discount * self.support_uplift
+    }
+}
+
+/// A row of `4. Domaine-Entreprise`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainCompany {
+    /// `Nom de domaine`.
+    pub domain: String,
+    /// `Entreprise`.
+    pub company: String,
+}
+
+/// A row of `5. Localisation`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionName {
+    /// `Region ID` (e.g. `GRA11`).
+    pub region_id: String,
+    /// `Region Name` (e.g. `Gravelines`).
+    pub region_name: String,
+}
+
+/// A row of `7. Emails`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailRecipient {
+    /// `email`.
+    pub email: String,
+    /// `description`.
+    pub description: String,
+}
+
+/// A pattern of `6. Mapping VM`: `*` is any text (possibly empty), `d` is a digit (it also
+/// matches a literal `d`, so words such as `prod` still match themselves); every other
+/// character matches itself, ASCII case-insensitively. An empty cell matches everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern(String);
+
+impl Pattern {
+    /// A pattern from its text.
+    pub fn new(text: impl Into<String>) -> Self {
+        Pattern(text.into().trim().to_string())
+    }
+
+    /// The pattern text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `text` matches the whole pattern.
+    pub fn matches(&self, text: &str) -> bool {
+        if self.0.is_empty() {
+            return true;
+        }
+        let p: Vec<char> = self.0.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        glob(&p, &t)
+    }
+}
+
+/// Iterative wildcard matching with single-star backtracking (linear memory, no recursion).
+fn glob(p: &[char], t: &[char]) -> bool {
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    let one = |pc: char, tc: char| -> bool {
+        if pc == 'd' || pc == 'D' {
+            tc.is_ascii_digit() || tc.eq_ignore_ascii_case(&'d')
+        } else {
+            pc == tc || pc.to_lowercase().eq(tc.to_lowercase())
+        }
+    };
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && one(p[pi], t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// A row of `6. Mapping VM`: when tenant, instance name and region all match, the instance
+/// counts in category `output`. Rules are tried in sheet order; the first match wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmMappingRule {
+    /// `Tenant ID` pattern.
+    pub tenant: Pattern,
+    /// `Instance Name` pattern.
+    pub instance_name: Pattern,
+    /// `Region` pattern.
+    pub region: Pattern,
+    /// `output`: the cost-driver category.
+    pub output: String,
+}
+
+impl VmMappingRule {
+    /// Whether the rule applies to this instance.
+    pub fn matches(&self, tenant: &str, instance_name: &str, region: &str) -> bool {
+        self.tenant.matches(tenant)
+            && self.instance_name.matches(instance_name)
+            && self.region.matches(region)
+    }
+}
+
+/// The whole CMDB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cmdb {
+    /// `1. Liste utilisateurs`.
+    pub users: Vec<CmdbUser>,
+    /// `2. Applications`.
+    pub applications: Vec<Application>,
+    /// `3. Appli-Tenant`.
+    pub app_tenants: Vec<AppTenant>,
+    /// `4. Domaine-Entreprise`.
+    pub domains: Vec<DomainCompany>,
+    /// `5. Localisation`.
+    pub locations: Vec<RegionName>,
+    /// `6. Mapping VM`, in sheet order.
+    pub vm_mapping: Vec<VmMappingRule>,
+    /// `7. Emails`.
+    pub emails: Vec<EmailRecipient>,
+}
+
+/// One sheet as text cells, whatever the source format.
+#[derive(Debug, Clone)]
+struct Table {
+    /// `file` or `file#sheet`, for error messages.
+    source: String,
+    header: Vec<String>,
+    /// (1-based row number in the source, cells).
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    fn column(&self, name: &str) -> Result<usize> {
+        let want = name.trim().to_lowercase();
+        self.header
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase() == want)
+            .ok_or_else(|| Error::MissingColumn {
+                file: self.source.clone(),
+                column: name.to_string(),
+            })
+    }
+
+    fn columns(&self, names: &[&str]) -> Result<Vec<usize>> {
+        names.iter().map(|n| self.column(n)).collect()
+    }
+
+    fn parse_error(&self, line: u64, column: &str, message: impl Into<String>) -> Error {
+        Error::Parse {
+            location: Location {
+                file: self.source.clone(),
+                line: Some(line),
+                column: Some(column.to_string()),
+            },
+            message: message.into(),
+        }
+    }
+}
+
+fn cell(row: &[String], i: usize) -> String {
+    row.get(i).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+/// Parse a ratio factor: `1.2`, `1,2`, `120%`, `120 %`.
+pub fn parse_factor(text: &str) -> std::result::Result<Decimal, String> {
+    let t = text.trim().replace(['\u{a0}', '\u{202f}', ' '], "");
+    if t.is_empty() {
+        return Err("empty ratio factor".into());
+    }
+    let (num, percent) = match t.strip_suffix('%') {
+        Some(n) => (n.to_string(), true),
+        None => (t.clone(), false),
+    };
+    if num.contains(',') && num.contains('.') {
+        return Err(format!("{text:?}: ambiguous decimal separators"));
+    }
+    let d = parse_decimal(&num.replace(',', "."))?;
+    if d < Decimal::ZERO {
+        return Err(format!("{text:?}: a ratio factor cannot be negative"));
+    }
+    Ok(if percent { d / Decimal::ONE_HUNDRED } else { d })
+}
+
+impl Cmdb {
+    /// Read a `.xlsx`/`.xls`/`.ods` workbook, or a directory of per-sheet CSV files.
+    pub fn load(path: &Path) -> Result<Cmdb> {
+        if path.is_dir() {
+            Cmdb::from_csv_dir(path)
+        } else {
+            Cmdb::from_xlsx(path)
+        }
+    }
+
+    /// Read the workbook. `3. Appli-Tenant` is required; the other sheets may be absent.
+    pub fn from_xlsx(path: &Path) -> Result<Cmdb> {
+        use calamine::Reader;
+        let file = path.display().to_string();
+        let mut wb = calamine::open_workbook_auto(path).map_err(|e| Error::Parse {
+            location: Location {
+                file: file.clone(),
+                ..Default::default()
+            },
+            message: format!("cannot open the CMDB workbook: {e}"),
+        })?;
+        let names = wb.sheet_names();
+        let mut tables = BTreeMap::new();
+        for (sheet, _) in SHEETS {
+            let Some(actual) = names.iter().find(|n| n.trim() == sheet) else {
+                continue;
+            };
+            let source = format!("{file}#{sheet}");
+            let range = wb.worksheet_range(actual).map_err(|e| Error::Parse {
+                location: Location {
+                    file: source.clone(),
+                    ..Default::default()
+                },
+                message: format!("cannot read the sheet: {e}"),
+            })?;
+            let first_row = range.start().map(|(r, _)| u64::from(r)).unwrap_or(0);
+            let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+            let mut rows = Vec::new();
+            for (i, r) in range.rows().enumerate() {
+                let line = first_row + i as u64 + 1;
+                let mut cells = vec![String::new(); first_col];
+                for (j, c) in r.iter().enumerate() {
+                    cells.push(xlsx_cell_text(c).map_err(|m| Error::Parse {
+                        location: Location {
+                            file: source.clone(),
+                            line: Some(line),
+                            column: Some(column_letter(first_col + j)),
+                        },
+                        message: m,
+                    })?);
+                }
+                rows.push((line, cells));
+            }
+            tables.insert(sheet, table_from_rows(source, rows));
+        }
+        Cmdb::from_tables(&file, tables)
+    }
+
+    /// Read one CSV file per sheet from `dir`, named `<sheet name>.csv`
+    /// (`3. Appli-Tenant.csv`, ...). Files are UTF-8 (a BOM is skipped) or, when they are not
+    /// valid UTF-8, Windows-1252 (what Excel writes on French Windows); the delimiter is `;`
+    /// when the header line holds more `;` than `,`, else `,`.
+    pub fn from_csv_dir(dir: &Path) -> Result<Cmdb> {
+        let mut tables = BTreeMap::new();
+        for (sheet, _) in SHEETS {
+            let path = dir.join(format!("{sheet}.csv"));
+            if !path.exists() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let text = decode_text(&bytes);
+            let source = path.display().to_string();
+            let first_line = text.lines().next().unwrap_or("");
+            let delim = if first_line.matches(';').count() > first_line.matches(',').count() {
+                b';'
+            } else {
+                b','
+            };
+            let mut rdr = csv::ReaderBuilder::new()
+                .delimiter(delim)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut rows = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.map_err(|e| Error::Parse {
+                    location: Location {
+                        file: source.clone(),
+                        line: e.position().map(|p| p.line()),
+                        column: None,
+                    },
+                    message: e.to_string(),
+                })?;
+                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                rows.push((line, rec.iter().map(str::to_string).collect()));
+            }
+            tables.insert(sheet, table_from_rows(source, rows));
+        }
+        Cmdb::from_tables(&dir.display().to_string(), tables)
+    }
+
+    fn from_tables(origin: &str, mut tables: BTreeMap<&'static str, Table>) -> Result<Cmdb> {
+        let mut cmdb = Cmdb::default();
+        let at = tables.remove(SHEET_APP_TENANT).ok_or_else(|| {
+            Error::config_at(
+                origin,
+                SHEET_APP_TENANT,
+                "the CMDB has no application-tenant sheet",
+            )
+        })?;
+        let cols = at.columns(SHEETS[2].1)?;
+        let mut seen: BTreeMap<String, (Decimal, u64)> = BTreeMap::new();
+        for (line, row) in &at.rows {
+            let tenant_id = cell(row, cols[1]);
+            if tenant_id.is_empty() {
+                continue;
+            }
+            let factor = |k: usize| -> Result<Decimal> {
+                parse_factor(&cell(row, cols[k]))
+                    .map_err(|m| at.parse_error(*line, SHEETS[2].1[k], m))
+            };
+            let t = AppTenant {
+                app_id: cell(row, cols[0]),
+                tenant_id: tenant_id.clone(),
+                environment: cell(row, cols[2]),
+                vat: factor(3)?,
+                market_discount: factor(4)?,
+                support_uplift: factor(5)?,
+            };
+            if let Some((r, first)) = seen.get(&tenant_id) {
+                if *r != t.ratio() {
+                    return Err(at.parse_error(
+                        *line,
+                        "Tenant ID",
+                        format!(
+                            "tenant {tenant_id} already has ratio {r} on row {first}, this row gives {}",
+                            t.ratio()
+                        ),
+                    ));
+                }
+            } else {
+                seen.insert(tenant_id, (t.ratio(), *line));
+            }
+            cmdb.app_tenants.push(t);
+        }
+        if let Some(t) = tables.remove(SHEET_USERS) {
+            let c = t.columns(SHEETS[0].1)?;
+            cmdb.users = t
+                .rows
+                .iter()
+                .map(|(_, r)| CmdbUser {
+                    last_name: cell(r, c[0]),
+                    first_name: cell(r, c[1]),
+                    email: cell(r, c[2]),
+                })
+                .filter(|u| {
+                    !(u.last_name.is_empty() && u.first_name.is_empty() && u.email.is_empty())
+                })
+                .collect();
+        }
+        if let Some(t) = tables.remove(SHEET_APPLICATIONS) {
+            let c = t.columns(SHEETS[1].1)?;
+            for (line, r) in &t.rows {
+                let a = Application {
+                    app_id: cell(r, c[0]),
+                    name: cell(r, c[1]),
+                    operator: cell(r, c[2]),
+                    description: cell(r, c[3]),
+                };
+                if a.app_id.is_empty() && a.name.is_empty() {
+                    continue;
+                }
+                if a.app_id.is_empty() {
+                    return Err(t.parse_error(*line, "App ID", "empty application id"));
+                }
+                if a.name.is_empty() {
+                    return Err(t.parse_error(*line, "Application name", "empty application name"));
+                }
+                cmdb.applications.push(a);
+            }
+        }
+        if let Some(t) = tables.remove(SHEET_DOMAINS) {
+            let c = t.columns(SHEETS[3].1)?;
+            cmdb.domains = t
+                .rows
+                .iter()
+                .map(|(_, r)| DomainCompany {
+                    domain: cell(r, c[0]),
+                    company: cell(r, c[1]),
+                })
+                .filter(|d| !d.domain.is_empty())
+                .collect();
+        }
+        if let Some(t) = tables.remove(SHEET_LOCATIONS) {
+            let c = t.columns(SHEETS[4].1)?;
+            cmdb.locations = t
+                .rows
+                .iter()
+                .map(|(_, r)| RegionName {
+                    region_id: cell(r, c[0]),
+                    region_name: cell(r, c[1]),
+                })
+                .filter(|d| !d.region_id.is_empty())
+                .collect();
+        }
+        if let Some(t) = tables.remove(SHEET_MAPPING) {
+            let c = t.columns(SHEETS[5].1)?;
+            for (line, r) in &t.rows {
+                let rule = VmMappingRule {
+                    tenant: Pattern::new(cell(r, c[0])),
+                    instance_name: Pattern::new(cell(r, c[1])),
+                    region: Pattern::new(cell(r, c[2])),
+                    output: cell(r, c[3]),
+                };
+                if rule.tenant.as_str().is_empty()
+                    && rule.instance_name.as_str().is_empty()
+                    && rule.region.as_str().is_empty()
+                    && rule.output.is_empty()
+                {
+                    continue;
+                }
+                if rule.output.is_empty() {
+                    return Err(t.parse_error(
+                        *line,
+                        "output",
+                        "a mapping rule needs an output category",
+                    ));
+                }
+                cmdb.vm_mapping.push(rule);
+            }
+        }
+        if let Some(t) = tables.remove(SHEET_EMAILS) {
+            let c = t.columns(SHEETS[6].1)?;
+            cmdb.emails = t
+                .rows
+                .iter()
+                .map(|(_, r)| EmailRecipient {
+                    email: cell(r, c[0]),
+                    description: cell(r, c[1]),
+                })
+                .filter(|e| !e.email.is_empty())
+                .collect();
+        }
+        Ok(cmdb)
+    }
+
+    /// The price ratio of a tenant, `None` when the CMDB does not list it.
+    pub fn ratio(&self, tenant_id: &str) -> Option<Decimal> {
+        self.app_tenants
+            .iter()
+            .find(|t| t.tenant_id == tenant_id)
+            .map(AppTenant::ratio)
+    }
+
+    /// Every tenant → ratio.
+    pub fn ratios(&self) -> BTreeMap<String, Decimal> {
+        let mut m = BTreeMap::new();
+        for t in &self.app_tenants {
+            m.entry(t.tenant_id.clone()).or_insert_with(|| t.ratio());
+        }
+        m
+    }
+
+    /// Of `tenants`, those the CMDB has no ratio for (sorted, unique): they are priced
+    /// unadjusted and reported.
+    pub fn unmapped_tenants<'a>(&self, tenants: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let ratios = self.ratios();
+        let mut v: Vec<String> = tenants
+            .into_iter()
+            .filter(|t| !ratios.contains_key(*t))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The application (information system) names and their tenants, in sheet order of
+    /// `2. Applications`; applications only named in `3. Appli-Tenant` come after, by id.
+    pub fn systems(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, String, Vec<String>)> = self
+            .applications
+            .iter()
+            .map(|a| (a.app_id.clone(), a.name.clone(), vec![]))
+            .collect();
+        for t in &self.app_tenants {
+            match out.iter_mut().find(|(id, _, _)| *id == t.app_id) {
+                Some((_, _, v)) => {
+                    if !v.contains(&t.tenant_id) {
+                        v.push(t.tenant_id.clone())
+                    }
+                }
+                None => out.push((
+                    t.app_id.clone(),
+                    t.app_id.clone(),
+                    vec![t.tenant_id.clone()],
+                )),
+            }
+        }
+        out.into_iter().map(|(_, n, v)| (n, v)).collect()
+    }
+
+    /// The category of the first mapping rule matching the instance.
+    pub fn category(&self, tenant: &str, instance_name: &str, region: &str) -> Option<&str> {
+        self.vm_mapping
+            .iter()
+            .find(|r| r.matches(tenant, instance_name, region))
+            .map(|r| r.output.as_str())
+    }
+}
+
+fn table_from_rows(source: String, mut rows: Vec<(u64, Vec<String>)>) -> Table {
+    // The header is the first non-empty row.
+    while rows
+        .first()
+        .is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
+    {
+        rows.remove(0);
+    }
+    let header = if rows.is_empty() {
+        vec![]
+    } else {
+        rows.remove(0).1
+    };
+    rows.retain(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
+    Table {
+        source,
+        header,
+        rows,
+    }
+}
+
+fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+fn column_letter(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8_lossy(&s).into_owned()
+}
+
+fn xlsx_cell_text(c: &calamine::Data) -> std::result::Result<String, String> {
+    use calamine::Data;
+    Ok(match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        // Shortest round-trip text of the double (`1.2`, not its binary expansion).
+        Data::Float(f) => {
+            if !f.is_finite() {
+                return Err(format!("not a finite number: {f}"));
+            }
+            format!("{f}")
+        }
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            let (y, mo, da, h, mi, se, _) = d.to_ymd_hms_milli();
+            format!("{y:04}-{mo:02}-{da:02} {h:02}:{mi:02}:{se:02}")
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => return Err(format!("cell holds the error {e}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        let p = Pattern::new("psc-prod-webdd");
+        assert!(p.matches("psc-prod-web01"));
+        assert!(p.matches("PSC-PROD-WEB99"));
+        assert!(!p.matches("psc-prod-web1"));
+        assert!(!p.matches("psc-prod-webx1"));
+        assert!(Pattern::new("*").matches(""));
+        assert!(Pattern::new("").matches("anything"));
+        assert!(Pattern::new("GRA*").matches("GRA11"));
+        assert!(Pattern::new("*-db-*").matches("sas-db-01"));
+        assert!(!Pattern::new("*-db-*").matches("sas-web-01"));
+        assert!(Pattern::new("a*b*c").matches("axxbyyc"));
+        assert!(!Pattern::new("a*b*c").matches("axxbyy"));
+    }
+
+    #[test]
+    fn factors() {
+        assert_eq!(parse_factor("1.2").unwrap().to_string(), "1.2");
+        assert_eq!(parse_factor("1,2").unwrap().to_string(), "1.2");
+        assert_eq!(
+            parse_factor("120 %").unwrap().normalize().to_string(),
+            "1.2"
+        );
+        assert_eq!(parse_factor("85%").unwrap().normalize().to_string(), "0.85");
+        assert!(parse_factor("").is_err());
+        assert!(parse_factor("abc").is_err());
+        assert!(parse_factor("-1").is_err());
+        assert!(parse_factor("1,000.5").is_err());
+    }
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn star_matches_everything(s in "[a-zA-Z0-9_./-]{0,40}") {
+            proptest::prop_assert!(Pattern::new("*").matches(&s));
+            let plain = s.replace(['d', 'D', '*'], "");
+            let p = Pattern::new(format!("*{plain}"));
+            proptest::prop_assert!(p.matches(&plain));
+        }
+
+        #[test]
+        fn factor_never_panics(s in ".{0,20}") {
+            let _ = parse_factor(&s);
+        }
+    }
+}
