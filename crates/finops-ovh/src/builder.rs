@@ -1,1 +1,580 @@
-//! builder (work in progress).
+//! [`OvhBuilder`]: endpoint, credentials (application key or OAuth2), politeness settings.
+//! `build()` is the only fallible call besides reading an INI file.
+
+use crate::client::OvhClient;
+use crate::credential::{OvhCredential, OvhSigner};
+use crate::error::OvhError;
+use finops_core::Secret;
+use finops_core::clock::SharedClock;
+use finops_core::http::{HttpClient, RateLimiter, RetryConfig, Url};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The named endpoints of python-ovh / go-ovh: `(name, API base, OAuth2 token URL)`.
+pub const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
+    (
+        "ovh-eu",
+        "https://eu.api.ovh.com/1.0",
+        Some("https://www.ovh.com/auth/oauth2/token"),
+    ),
+    (
+        "ovh-ca",
+        "https://ca.api.ovh.com/1.0",
+        Some("https://ca.ovh.com/auth/oauth2/token"),
+    ),
+    (
+        "ovh-us",
+        "https://api.us.ovhcloud.com/1.0",
+        Some("https://us.ovhcloud.com/auth/oauth2/token"),
+    ),
+    ("kimsufi-eu", "https://eu.api.kimsufi.com/1.0", None),
+    ("kimsufi-ca", "https://ca.api.kimsufi.com/1.0", None),
+    ("soyoustart-eu", "https://eu.api.soyoustart.com/1.0", None),
+    ("soyoustart-ca", "https://ca.api.soyoustart.com/1.0", None),
+];
+
+/// Default politeness: 5 calls per second per credential, bursts of 10. OVH documents no
+/// limit; a maintainer said under 60 calls/minute per consumer key is always fine
+/// (python-ovh #81). 5/s is the pace of the original sequential Python loop; 429s are retried.
+pub const DEFAULT_RATE_PER_SEC: f64 = 5.0;
+/// Default burst.
+pub const DEFAULT_BURST: u32 = 10;
+
+/// Resolve an endpoint name (`ovh-eu`, …) or URL to `(API base, OAuth2 token URL)`.
+///
+/// A URL is used as the API base as-is (go-ovh accepts raw URLs); its OAuth2 token URL is
+/// `{scheme://host[:port]}/auth/oauth2/token` (what the emulator serves).
+pub fn resolve_endpoint(endpoint: &str) -> Result<(Url, Option<Url>), String> {
+    let e = endpoint.trim();
+    if let Some((_, base, tok)) = ENDPOINTS.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(e)) {
+        let base = Url::parse(base).map_err(|x| x.to_string())?;
+        let tok = tok.map(Url::parse).transpose().map_err(|x| x.to_string())?;
+        return Ok((base, tok));
+    }
+    if e.starts_with("http://") || e.starts_with("https://") {
+        let base = Url::parse(e.trim_end_matches('/')).map_err(|x| format!("{e:?}: {x}"))?;
+        let mut tok = base.clone();
+        tok.set_path("/auth/oauth2/token");
+        tok.set_query(None);
+        return Ok((base, Some(tok)));
+    }
+    let names: Vec<&str> = ENDPOINTS.iter().map(|(n, _, _)| *n).collect();
+    Err(format!(
+        "unknown endpoint {e:?}: use one of {} or an http(s) URL",
+        names.join(", ")
+    ))
+}
+
+/// Configuration keys (`from_env` reads `OVH_` + the upper-case name; INI files use the
+/// lower-case names of python-ovh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OvhConfigKey {
+    /// `endpoint`: `ovh-eu`, `ovh-ca`, `ovh-us`, `kimsufi-*`, `soyoustart-*` or a URL.
+    Endpoint,
+    /// `application_key`.
+    ApplicationKey,
+    /// `application_secret`.
+    ApplicationSecret,
+    /// `consumer_key`.
+    ConsumerKey,
+    /// `client_id` (OAuth2).
+    ClientId,
+    /// `client_secret` (OAuth2).
+    ClientSecret,
+    /// `rate_limit`: calls per second per credential.
+    RateLimit,
+}
+
+impl OvhConfigKey {
+    /// Every key.
+    pub const ALL: [OvhConfigKey; 7] = [
+        OvhConfigKey::Endpoint,
+        OvhConfigKey::ApplicationKey,
+        OvhConfigKey::ApplicationSecret,
+        OvhConfigKey::ConsumerKey,
+        OvhConfigKey::ClientId,
+        OvhConfigKey::ClientSecret,
+        OvhConfigKey::RateLimit,
+    ];
+
+    /// The INI name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OvhConfigKey::Endpoint => "endpoint",
+            OvhConfigKey::ApplicationKey => "application_key",
+            OvhConfigKey::ApplicationSecret => "application_secret",
+            OvhConfigKey::ConsumerKey => "consumer_key",
+            OvhConfigKey::ClientId => "client_id",
+            OvhConfigKey::ClientSecret => "client_secret",
+            OvhConfigKey::RateLimit => "rate_limit",
+        }
+    }
+
+    /// The environment variable (`OVH_ENDPOINT`, …).
+    pub fn env_var(&self) -> String {
+        format!("OVH_{}", self.as_str().to_ascii_uppercase())
+    }
+}
+
+impl FromStr for OvhConfigKey {
+    type Err = finops_core::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        let t = t.strip_prefix("ovh_").unwrap_or(&t);
+        OvhConfigKey::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t)
+            .ok_or_else(|| {
+                finops_core::Error::config(format!("unknown OVH configuration key {s:?}"))
+            })
+    }
+}
+
+/// Builds an [`OvhClient`].
+///
+/// ```
+/// use finops_ovh::builder::OvhBuilder;
+/// let client = OvhBuilder::new()
+///     .with_endpoint("ovh-eu")
+///     .with_application_key("AK")
+///     .with_application_secret("AS")
+///     .with_consumer_key("CK")
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url().as_str(), "https://eu.api.ovh.com/1.0");
+/// ```
+#[derive(Clone, Default)]
+pub struct OvhBuilder {
+    name: Option<String>,
+    source: Option<String>,
+    endpoint: Option<String>,
+    endpoint_override: Option<String>,
+    application_key: Option<String>,
+    application_secret: Option<Secret>,
+    consumer_key: Option<Secret>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    rate_per_sec: Option<f64>,
+    rate_raw: Option<String>,
+    burst: Option<u32>,
+    limiter: Option<Arc<RateLimiter>>,
+    clock: Option<SharedClock>,
+    retry: Option<RetryConfig>,
+    timeout: Option<Duration>,
+    time_delta: Option<i64>,
+}
+
+impl fmt::Debug for OvhBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OvhBuilder")
+            .field("name", &self.name)
+            .field("endpoint", &self.endpoint)
+            .field("endpoint_override", &self.endpoint_override)
+            .field(
+                "application_key",
+                &self.application_key.as_ref().map(|_| "***"),
+            )
+            .field("application_secret", &self.application_secret)
+            .field("consumer_key", &self.consumer_key)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OvhBuilder {
+    /// An empty builder (endpoint defaults to `ovh-eu`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Read `OVH_ENDPOINT`, `OVH_APPLICATION_KEY`, `OVH_APPLICATION_SECRET`,
+    /// `OVH_CONSUMER_KEY`, `OVH_CLIENT_ID`, `OVH_CLIENT_SECRET`, `OVH_RATE_LIMIT`.
+    pub fn from_env() -> Self {
+        let mut b = Self::new();
+        for k in OvhConfigKey::ALL {
+            if let Ok(v) = std::env::var(k.env_var()) {
+                b = b.with_config(k, v);
+            }
+        }
+        b.source = Some("environment".into());
+        b
+    }
+
+    /// Read a python-ovh INI credential file (`[default] endpoint=ovh-eu`, then the keys in the
+    /// `[ovh-eu]` section). The file name (without extension) becomes the account name.
+    pub fn from_ini_file(path: impl AsRef<Path>) -> finops_core::Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read(path).map_err(|e| finops_core::Error::io(path, e))?;
+        let text = String::from_utf8_lossy(&text);
+        let mut b = Self::from_ini_str(&text, &path.display().to_string())?;
+        if b.name.is_none() {
+            b.name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .filter(|s| !s.is_empty());
+        }
+        Ok(b)
+    }
+
+    /// Parse INI text; `label` names the file in errors.
+    pub fn from_ini_str(text: &str, label: &str) -> finops_core::Result<Self> {
+        let ini = parse_ini(text, label)?;
+        let get = |section: &str, key: &str| {
+            ini.iter()
+                .find(|(s, k, _)| s.eq_ignore_ascii_case(section) && k.eq_ignore_ascii_case(key))
+                .map(|(_, _, v)| v.clone())
+        };
+        let endpoint = get("default", "endpoint").ok_or_else(|| {
+            finops_core::Error::config_at(
+                label,
+                "[default] endpoint",
+                "missing: the file must start with `[default]` and `endpoint=ovh-eu` (or another endpoint)",
+            )
+        })?;
+        let mut b = Self::new().with_endpoint(endpoint.clone());
+        b.source = Some(label.to_string());
+        for k in OvhConfigKey::ALL {
+            if k == OvhConfigKey::Endpoint {
+                continue;
+            }
+            if let Some(v) = get(&endpoint, k.as_str()).or_else(|| get("default", k.as_str())) {
+                b = b.with_config(k, v);
+            }
+        }
+        let has_ak = b.application_key.is_some();
+        let has_oauth = b.client_id.is_some();
+        if !has_ak && !has_oauth {
+            return Err(finops_core::Error::config_at(
+                label,
+                format!("[{endpoint}] application_key"),
+                "missing: give application_key, application_secret and consumer_key (or client_id and client_secret)",
+            ));
+        }
+        Ok(b)
+    }
+
+    /// Set one key.
+    pub fn with_config(mut self, key: OvhConfigKey, value: impl Into<String>) -> Self {
+        let v = value.into();
+        match key {
+            OvhConfigKey::Endpoint => self.endpoint = Some(v),
+            OvhConfigKey::ApplicationKey => self.application_key = Some(v),
+            OvhConfigKey::ApplicationSecret => self.application_secret = Some(Secret::new(v)),
+            OvhConfigKey::ConsumerKey => self.consumer_key = Some(Secret::new(v)),
+            OvhConfigKey::ClientId => self.client_id = Some(v),
+            OvhConfigKey::ClientSecret => self.client_secret = Some(Secret::new(v)),
+            OvhConfigKey::RateLimit => self.rate_raw = Some(v),
+        }
+        self
+    }
+
+    /// Account name (the credential file name); used in labels and errors.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Endpoint by name (`ovh-eu`, `ovh-ca`, `ovh-us`, `kimsufi-eu`, …) or URL.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Replace whatever endpoint the file says by this URL (the `--endpoint` option).
+    pub fn with_endpoint_override(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_override = Some(url.into());
+        self
+    }
+
+    /// Application key.
+    pub fn with_application_key(mut self, v: impl Into<String>) -> Self {
+        self.application_key = Some(v.into());
+        self
+    }
+
+    /// Application secret.
+    pub fn with_application_secret(mut self, v: impl Into<String>) -> Self {
+        self.application_secret = Some(Secret::new(v.into()));
+        self
+    }
+
+    /// Consumer key.
+    pub fn with_consumer_key(mut self, v: impl Into<String>) -> Self {
+        self.consumer_key = Some(Secret::new(v.into()));
+        self
+    }
+
+    /// OAuth2 service account (client credentials) instead of an application key.
+    pub fn with_oauth2(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(Secret::new(secret.into()));
+        self
+    }
+
+    /// Calls per second per credential and burst (default 5/s, burst 10).
+    pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_per_sec = Some(per_second);
+        self.burst = Some(burst);
+        self
+    }
+
+    /// Share an existing limiter (several clients of the same consumer key).
+    pub fn with_rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The clock (signing timestamps, token expiry). Defaults to the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The retry policy.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Per-attempt timeout (default 60 s).
+    pub fn with_timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Fix the server time delta instead of asking `GET /auth/time` (tests).
+    pub fn with_time_delta(mut self, seconds: i64) -> Self {
+        self.time_delta = Some(seconds);
+        self
+    }
+
+    fn err(&self, key: OvhConfigKey, message: impl Into<String>) -> finops_core::Error {
+        OvhError::Config {
+            file: self.source.clone(),
+            key: Some(key.as_str().to_string()),
+            message: message.into(),
+        }
+        .into()
+    }
+
+    /// Build the client.
+    pub fn build(self) -> finops_core::Result<OvhClient> {
+        let endpoint = self
+            .endpoint_override
+            .clone()
+            .or_else(|| self.endpoint.clone())
+            .unwrap_or_else(|| "ovh-eu".to_string());
+        let (base, token_url) =
+            resolve_endpoint(&endpoint).map_err(|m| self.err(OvhConfigKey::Endpoint, m))?;
+        let credential = match (&self.application_key, &self.client_id) {
+            (Some(ak), _) => {
+                let as_ = self
+                    .application_secret
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| self.err(OvhConfigKey::ApplicationSecret, "missing"))?;
+                let ck = self
+                    .consumer_key
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| self.err(OvhConfigKey::ConsumerKey, "missing"))?;
+                if ak.trim().is_empty() {
+                    return Err(self.err(OvhConfigKey::ApplicationKey, "empty"));
+                }
+                OvhCredential::ApplicationKey {
+                    application_key: ak.trim().to_string(),
+                    application_secret: as_,
+                    consumer_key: ck,
+                }
+            }
+            (None, Some(id)) => {
+                let secret = self
+                    .client_secret
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| self.err(OvhConfigKey::ClientSecret, "missing"))?;
+                let token_url = token_url.ok_or_else(|| {
+                    self.err(
+                        OvhConfigKey::Endpoint,
+                        format!("{endpoint} has no OAuth2 token endpoint (ovh-eu/ca/us only)"),
+                    )
+                })?;
+                OvhCredential::OAuth2 {
+                    client_id: id.clone(),
+                    client_secret: secret,
+                    token_url,
+                }
+            }
+            (None, None) => {
+                return Err(self.err(
+                    OvhConfigKey::ApplicationKey,
+                    "missing: give application_key/application_secret/consumer_key or client_id/client_secret",
+                ));
+            }
+        };
+        let rate = match &self.rate_raw {
+            Some(r) => Some(
+                r.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| *x > 0.0)
+                    .ok_or_else(|| {
+                        self.err(
+                            OvhConfigKey::RateLimit,
+                            format!("{r:?} is not a positive number"),
+                        )
+                    })?,
+            ),
+            None => self.rate_per_sec,
+        };
+        let limiter = self.limiter.clone().unwrap_or_else(|| {
+            Arc::new(RateLimiter::new(
+                rate.unwrap_or(DEFAULT_RATE_PER_SEC),
+                self.burst.unwrap_or(DEFAULT_BURST),
+            ))
+        });
+        let mut http = HttpClient::builder(crate::PROVIDER)
+            .with_error_parser(Arc::new(crate::client::parse_error))
+            .with_rate_limiter(limiter)
+            .with_redactions(credential.secrets());
+        if let Some(c) = &self.clock {
+            http = http.with_clock(c.clone());
+        }
+        if let Some(r) = &self.retry {
+            http = http.with_retry(r.clone());
+        }
+        if let Some(t) = self.timeout {
+            http = http.with_timeout(t);
+        }
+        let http = http.build()?;
+        let signer = OvhSigner::new(credential, base.clone(), http.clone(), self.time_delta);
+        let name = self.name.clone().unwrap_or_else(|| endpoint.clone());
+        tracing::debug!(account = %name, endpoint = %base, "built OVH client");
+        Ok(OvhClient::new(name, base, http, signer))
+    }
+}
+
+/// `(section, key, value)` triples of an INI text; errors name the file and line.
+fn parse_ini(text: &str, label: &str) -> finops_core::Result<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    let mut section: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let bad = |msg: String| finops_core::Error::Parse {
+            location: finops_core::error::Location {
+                file: label.to_string(),
+                line: Some(i as u64 + 1),
+                column: None,
+            },
+            message: msg,
+        };
+        if let Some(rest) = line.strip_prefix('[') {
+            let name = rest
+                .strip_suffix(']')
+                .ok_or_else(|| bad(format!("unterminated section header {line:?}")))?;
+            section = Some(name.trim().to_string());
+            continue;
+        }
+        let (k, v) = line
+            .split_once('=')
+            .or_else(|| line.split_once(':'))
+            .ok_or_else(|| bad("expected `key=value`".into()))?;
+        let s = section
+            .clone()
+            .ok_or_else(|| bad(format!("key {:?} outside any [section]", k.trim())))?;
+        let v = v.trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|x| x.strip_suffix('"'))
+            .unwrap_or(v);
+        out.push((s, k.trim().to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INI: &str = "[default]\nendpoint=ovh-eu\n\n[ovh-eu]\napplication_key=AK1\napplication_secret=AS-secret\nconsumer_key=CK-secret\n";
+
+    #[test]
+    fn ini_of_the_original() {
+        let b = OvhBuilder::from_ini_str(INI, "ProSanteConnect").unwrap();
+        let c = b.build().unwrap();
+        assert_eq!(c.base_url().as_str(), "https://eu.api.ovh.com/1.0");
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("AS-secret") && !dbg.contains("CK-secret"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
+    fn ini_errors_name_file_and_line() {
+        let e =
+            OvhBuilder::from_ini_str("[default]\nendpoint=ovh-eu\n[ovh-eu]\nnonsense\n", "f.ini")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("f.ini:4"), "{e}");
+        let e = OvhBuilder::from_ini_str("[ovh-eu]\napplication_key=x\n", "g.ini")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("g.ini") && e.contains("endpoint"), "{e}");
+        let e = OvhBuilder::from_ini_str(
+            "[default]\nendpoint=ovh-eu\n[ovh-eu]\napplication_key=x\n",
+            "h.ini",
+        )
+        .unwrap()
+        .build()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("h.ini") && e.contains("application_secret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn endpoints() {
+        for (n, base, _) in ENDPOINTS {
+            assert_eq!(resolve_endpoint(n).unwrap().0.as_str(), *base);
+        }
+        let (b, t) = resolve_endpoint("http://127.0.0.1:8080/1.0").unwrap();
+        assert_eq!(b.as_str(), "http://127.0.0.1:8080/1.0");
+        assert_eq!(
+            t.unwrap().as_str(),
+            "http://127.0.0.1:8080/auth/oauth2/token"
+        );
+        assert!(resolve_endpoint("ovh-mars").is_err());
+    }
+
+    #[test]
+    fn override_wins() {
+        let c = OvhBuilder::from_ini_str(INI, "x")
+            .unwrap()
+            .with_endpoint_override("http://127.0.0.1:9/1.0")
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/1.0");
+    }
+
+    #[test]
+    fn config_keys() {
+        assert_eq!(
+            "OVH_CONSUMER_KEY".parse::<OvhConfigKey>().unwrap(),
+            OvhConfigKey::ConsumerKey
+        );
+        assert!("nope".parse::<OvhConfigKey>().is_err());
+    }
+}

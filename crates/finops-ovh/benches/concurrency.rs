@@ -1,0 +1,2 @@
+//! Concurrency bench (work in progress).
+fn main() {}
