@@ -199,14 +199,15 @@ pub fn check_record(r: &CostRecord, opts: &CheckOptions) -> Vec<Issue> {
             issue(&mut out, col, "unit prices must not be negative");
         }
     }
-    if let Some(pc) = &r.pricing_currency {
-        if pc.trim().is_empty() {
-            issue(
-                &mut out,
-                "PricingCurrency",
-                "must not be an empty string (use null)",
-            );
-        }
+    if r.pricing_currency
+        .as_ref()
+        .is_some_and(|pc| pc.trim().is_empty())
+    {
+        issue(
+            &mut out,
+            "PricingCurrency",
+            "must not be an empty string (use null)",
+        );
     }
     for (col, v) in [
         ("ChargeDescription", &r.charge_description),
@@ -219,6 +220,123 @@ pub fn check_record(r: &CostRecord, opts: &CheckOptions) -> Vec<Issue> {
         }
     }
     out
+}
+
+/// A problem a record-level rule found on one row of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowIssue {
+    /// The row's line (CSV, header = 1) or 1-based row number (Parquet).
+    pub line: u64,
+    /// The rule broken.
+    pub issue: Issue,
+}
+
+/// Everything [`check_file`] found in one file.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct FileReport {
+    /// The file checked.
+    pub file: String,
+    /// The FOCUS version detected from its columns.
+    pub version: Option<super::versions::FocusVersion>,
+    /// Data rows read (good and bad).
+    pub rows: u64,
+    /// Rows that made valid records.
+    pub good_rows: u64,
+    /// Missing required columns ([`Error::MissingColumn`](crate::Error::MissingColumn)),
+    /// then every bad cell of every row ([`Error::Parse`](crate::Error::Parse) with file,
+    /// line and column), then a fatal read error if one stopped the check.
+    pub errors: Vec<crate::Error>,
+    /// Record-level rule violations ([`check_record`]) on the rows that parsed. Not run
+    /// when required columns are missing (the records would hold placeholders).
+    pub issues: Vec<RowIssue>,
+}
+
+impl FileReport {
+    /// Whether the file has no error and no issue.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty() && self.issues.is_empty()
+    }
+}
+
+/// Check a whole FOCUS file (CSV, CSV.gz or Parquet, any version): report **every** missing
+/// required column, every bad cell of every row (not only the first of a row) and every
+/// [`check_record`] issue, instead of stopping at the first problem as the readers do.
+///
+/// The `Err` case is kept for files that cannot be opened at all (no such file, not CSV or
+/// Parquet, a duplicated header name).
+pub fn check_file(
+    path: impl AsRef<std::path::Path>,
+    opts: &CheckOptions,
+) -> crate::Result<FileReport> {
+    use super::csv::{FocusCsvReader, ReadOptions, RowOutcome};
+    let path = path.as_ref();
+    let read_opts = ReadOptions {
+        require_columns: false,
+        ..ReadOptions::default()
+    };
+    let is_parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
+    let mut next: Box<dyn FnMut() -> Option<RowOutcome>>;
+    let (map, file) = if is_parquet {
+        #[cfg(feature = "parquet")]
+        {
+            let mut r = super::parquet::FocusParquetReader::open_with(path, read_opts)?;
+            let map = r.header().clone();
+            next = Box::new(move || r.next_outcome());
+            (map, path.display().to_string())
+        }
+        #[cfg(not(feature = "parquet"))]
+        {
+            return Err(crate::Error::InvalidArgument(format!(
+                "{}: finops-core was built without the `parquet` feature",
+                path.display()
+            )));
+        }
+    } else {
+        let mut r = FocusCsvReader::open_with(path, read_opts)?;
+        let map = r.header().clone();
+        let file = r.file().to_string();
+        next = Box::new(move || r.next_outcome());
+        (map, file)
+    };
+    let mut report = FileReport {
+        file: file.clone(),
+        version: map.version(),
+        ..FileReport::default()
+    };
+    for c in map.missing_required() {
+        report.errors.push(crate::Error::MissingColumn {
+            file: file.clone(),
+            column: c.name().to_string(),
+        });
+    }
+    let complete = map.missing_required().is_empty();
+    while let Some(outcome) = next() {
+        match outcome {
+            RowOutcome::Good(line, rec) => {
+                report.rows += 1;
+                report.good_rows += 1;
+                if complete {
+                    report.issues.extend(
+                        check_record(&rec, opts)
+                            .into_iter()
+                            .map(|issue| RowIssue { line, issue }),
+                    );
+                }
+            }
+            RowOutcome::Bad(_, errs) => {
+                report.rows += 1;
+                report.errors.extend(errs);
+            }
+            RowOutcome::Fatal(e) => {
+                report.errors.push(e);
+                break;
+            }
+        }
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

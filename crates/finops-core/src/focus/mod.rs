@@ -17,6 +17,69 @@ pub mod parquet;
 pub mod versions;
 pub use columns::{Column, CostRecord};
 
+/// Read a FOCUS file of any version, dispatching on the name: `.parquet` (feature
+/// `parquet`) → [`parquet::FocusParquetReader`], anything else (`.csv`, `.csv.gz`; gzip is
+/// recognised by its magic bytes) → [`csv::FocusCsvReader`]. The iterator is streaming and
+/// stops being useful at the first `Err` unless the caller skips it; a missing required
+/// column is reported here, when the file is opened.
+pub fn read_file(
+    path: impl AsRef<std::path::Path>,
+) -> crate::Result<Box<dyn Iterator<Item = crate::Result<CostRecord>> + Send>> {
+    read_file_with(path, csv::ReadOptions::default())
+}
+
+/// [`read_file`] with options (e.g. [`csv::ReadOptions::collecting`]; the bad rows are then
+/// only reachable through the concrete readers' `bad_rows()` handle, so use those readers
+/// directly when you need the log).
+pub fn read_file_with(
+    path: impl AsRef<std::path::Path>,
+    opts: csv::ReadOptions,
+) -> crate::Result<Box<dyn Iterator<Item = crate::Result<CostRecord>> + Send>> {
+    let path = path.as_ref();
+    if is_parquet_path(path) {
+        #[cfg(feature = "parquet")]
+        {
+            return Ok(Box::new(parquet::FocusParquetReader::open_with(
+                path, opts,
+            )?));
+        }
+        #[cfg(not(feature = "parquet"))]
+        {
+            return Err(crate::Error::InvalidArgument(format!(
+                "{}: finops-core was built without the `parquet` feature",
+                path.display()
+            )));
+        }
+    }
+    Ok(Box::new(csv::FocusCsvReader::open_with(path, opts)?))
+}
+
+/// Write FOCUS 1.2 records to `path`, atomically, dispatching on the name: `.parquet` →
+/// [`parquet::write_parquet_file`], `.csv.gz`/`.gz` → gzip CSV, anything else → CSV. The
+/// extension columns are the union over the records, in first-seen order.
+pub fn write_file(path: impl AsRef<std::path::Path>, records: &[CostRecord]) -> crate::Result<()> {
+    let path = path.as_ref();
+    if is_parquet_path(path) {
+        #[cfg(feature = "parquet")]
+        {
+            return parquet::write_parquet_file(path, records);
+        }
+        #[cfg(not(feature = "parquet"))]
+        {
+            return Err(crate::Error::InvalidArgument(format!(
+                "{}: finops-core was built without the `parquet` feature",
+                path.display()
+            )));
+        }
+    }
+    csv::write_csv_file(path, records)
+}
+
+fn is_parquet_path(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
+}
+
 /// A JSON object with its key order kept (`serde_json` with `preserve_order`).
 pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
