@@ -385,7 +385,7 @@ impl Cmdb {
                 .flexible(true)
                 .from_reader(text.as_bytes());
             let mut rows = Vec::new();
-            for rec in rdr.records() {
+            for (i, rec) in rdr.records().enumerate() {
                 let rec = rec.map_err(|e| Error::Parse {
                     location: Location {
                         file: source.clone(),
@@ -394,8 +394,8 @@ impl Cmdb {
                     },
                     message: e.to_string(),
                 })?;
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                rows.push((line, rec.iter().map(str::to_string).collect()));
+                // The row number (the line number unless a quoted field spans lines).
+                rows.push((i as u64 + 1, rec.iter().map(str::to_string).collect()));
             }
             tables.insert(sheet, table_from_rows(source, rows));
         }

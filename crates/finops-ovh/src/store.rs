@@ -532,11 +532,12 @@ impl Store {
         conn: &Connection,
         account: &str,
         user: &str,
+        as_of: DateTime<Utc>,
     ) -> Result<Option<(DateTime<Utc>, String)>> {
         let row: Option<(String, String)> = conn
             .query_row(
-                "SELECT at, mfa FROM login_event WHERE account = ?1 AND user = ?2 ORDER BY at DESC LIMIT 1",
-                params![account, user],
+                "SELECT at, mfa FROM login_event WHERE account = ?1 AND user = ?2 AND at <= ?3 ORDER BY at DESC LIMIT 1",
+                params![account, user, time_text(as_of)],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -555,9 +556,8 @@ impl Store {
         let conn = self.lock()?;
         let mut out = Vec::new();
         for u in users {
-            let last = self.last_login(&conn, &u.account, &u.user)?;
             // Logins recorded after the as-of time are ignored (reproducible reruns).
-            let last = last.filter(|(t, _)| *t <= as_of);
+            let last = self.last_login(&conn, &u.account, &u.user, as_of)?;
             let (last_login, mfa) = match last {
                 Some((t, m)) => (Some(t), m),
                 None => (None, String::new()),
