@@ -1,0 +1,413 @@
+//! [`ArcGisBuilder`]: configure a portal connection; `build()` is the only fallible call.
+
+use crate::client::{ArcGisClient, parse_error};
+use crate::credential::{ArcGisCredential, TokenSigner};
+use crate::error::ArcGisError;
+use crate::{ArcGis, PROVIDER};
+use finops_core::clock::SharedClock;
+use finops_core::http::{HttpClient, RetryConfig, TokenCache, Url};
+use finops_core::{Result, Secret};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Configuration keys (`ARCGIS_*` environment variables, or [`ArcGisBuilder::with_config`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArcGisConfigKey {
+    /// `ARCGIS_PORTAL`: `https://www.arcgis.com`, `https://<org>.maps.arcgis.com` or an
+    /// Enterprise portal `https://host/portal` (the REST root `/sharing/rest` is added).
+    Portal,
+    /// `ARCGIS_TOKEN`: a ready token (not renewable).
+    Token,
+    /// `ARCGIS_USERNAME`: user for `generateToken`.
+    Username,
+    /// `ARCGIS_PASSWORD`: password for `generateToken`.
+    Password,
+    /// `ARCGIS_REFERER`: referer bound to the token (default `http`, the Python lib's).
+    Referer,
+    /// `ARCGIS_CLIENT_ID`: OAuth2 app client id.
+    ClientId,
+    /// `ARCGIS_CLIENT_SECRET`: OAuth2 app client secret.
+    ClientSecret,
+    /// `ARCGIS_TOKEN_EXPIRATION`: token lifetime asked for, in minutes (default 60).
+    TokenExpiration,
+}
+
+impl ArcGisConfigKey {
+    /// All keys.
+    pub const ALL: [ArcGisConfigKey; 8] = [
+        ArcGisConfigKey::Portal,
+        ArcGisConfigKey::Token,
+        ArcGisConfigKey::Username,
+        ArcGisConfigKey::Password,
+        ArcGisConfigKey::Referer,
+        ArcGisConfigKey::ClientId,
+        ArcGisConfigKey::ClientSecret,
+        ArcGisConfigKey::TokenExpiration,
+    ];
+
+    /// The environment variable name.
+    pub fn env_name(&self) -> &'static str {
+        match self {
+            ArcGisConfigKey::Portal => "ARCGIS_PORTAL",
+            ArcGisConfigKey::Token => "ARCGIS_TOKEN",
+            ArcGisConfigKey::Username => "ARCGIS_USERNAME",
+            ArcGisConfigKey::Password => "ARCGIS_PASSWORD",
+            ArcGisConfigKey::Referer => "ARCGIS_REFERER",
+            ArcGisConfigKey::ClientId => "ARCGIS_CLIENT_ID",
+            ArcGisConfigKey::ClientSecret => "ARCGIS_CLIENT_SECRET",
+            ArcGisConfigKey::TokenExpiration => "ARCGIS_TOKEN_EXPIRATION",
+        }
+    }
+}
+
+impl FromStr for ArcGisConfigKey {
+    type Err = finops_core::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace('-', "_");
+        let norm = norm.strip_prefix("arcgis_").unwrap_or(&norm);
+        Ok(match norm {
+            "portal" | "url" => ArcGisConfigKey::Portal,
+            "token" => ArcGisConfigKey::Token,
+            "username" | "user" => ArcGisConfigKey::Username,
+            "password" => ArcGisConfigKey::Password,
+            "referer" => ArcGisConfigKey::Referer,
+            "client_id" => ArcGisConfigKey::ClientId,
+            "client_secret" => ArcGisConfigKey::ClientSecret,
+            "token_expiration" => ArcGisConfigKey::TokenExpiration,
+            _ => return Err(ArcGisError::UnknownConfigKey(s.to_string()).into()),
+        })
+    }
+}
+
+/// Builder of [`ArcGis`].
+///
+/// ```no_run
+/// # async fn f() -> finops_core::Result<()> {
+/// use finops_arcgis::ArcGisBuilder;
+/// let ago = ArcGisBuilder::new()
+///     .with_portal("https://myorg.maps.arcgis.com")
+///     .with_user_password("admin", "from-a-vault")
+///     .build()?;
+/// let portal = ago.portal().await?;
+/// println!("{} credits left", portal.available_credits.unwrap_or_default());
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ArcGisBuilder {
+    portal: Option<String>,
+    token: Option<Secret>,
+    username: Option<String>,
+    password: Option<Secret>,
+    referer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    token_expiration: Option<String>,
+    clock: Option<SharedClock>,
+    retry: Option<RetryConfig>,
+}
+
+impl std::fmt::Debug for ArcGisBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArcGisBuilder")
+            .field("portal", &self.portal)
+            .field("username", &self.username)
+            .field("client_id", &self.client_id)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArcGisBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder filled from the `ARCGIS_*` environment variables.
+    pub fn from_env() -> Self {
+        let mut b = Self::new();
+        for key in ArcGisConfigKey::ALL {
+            if let Ok(v) = std::env::var(key.env_name())
+                && !v.is_empty()
+            {
+                b = b.with_config(key, v);
+            }
+        }
+        b
+    }
+
+    /// Set one configuration value.
+    pub fn with_config(mut self, key: ArcGisConfigKey, value: impl Into<String>) -> Self {
+        let v = value.into();
+        match key {
+            ArcGisConfigKey::Portal => self.portal = Some(v),
+            ArcGisConfigKey::Token => self.token = Some(Secret::new(v)),
+            ArcGisConfigKey::Username => self.username = Some(v),
+            ArcGisConfigKey::Password => self.password = Some(Secret::new(v)),
+            ArcGisConfigKey::Referer => self.referer = Some(v),
+            ArcGisConfigKey::ClientId => self.client_id = Some(v),
+            ArcGisConfigKey::ClientSecret => self.client_secret = Some(Secret::new(v)),
+            ArcGisConfigKey::TokenExpiration => self.token_expiration = Some(v),
+        }
+        self
+    }
+
+    /// Portal URL (ArcGIS Online or Enterprise).
+    pub fn with_portal(mut self, url: impl Into<String>) -> Self {
+        self.portal = Some(url.into());
+        self
+    }
+
+    /// Use a ready token.
+    pub fn with_token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Log in with `generateToken`.
+    pub fn with_user_password(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Referer sent to `generateToken` (default `http`).
+    pub fn with_referer(mut self, referer: impl Into<String>) -> Self {
+        self.referer = Some(referer.into());
+        self
+    }
+
+    /// Log in as an OAuth2 app (client credentials).
+    pub fn with_client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// Token lifetime asked for, in minutes (default 60).
+    pub fn with_token_expiration_minutes(mut self, minutes: u32) -> Self {
+        self.token_expiration = Some(minutes.to_string());
+        self
+    }
+
+    /// Clock (token expiry, `as_of` of balances). Default: the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Retry policy of the HTTP layer.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    fn credential(&self) -> Result<ArcGisCredential> {
+        if let Some(t) = &self.token {
+            return Ok(ArcGisCredential::Token(t.clone()));
+        }
+        match (&self.username, &self.password) {
+            (Some(u), Some(p)) => {
+                return Ok(ArcGisCredential::UserPassword {
+                    username: u.clone(),
+                    password: p.clone(),
+                    referer: self.referer.clone().unwrap_or_else(|| "http".into()),
+                });
+            }
+            (Some(_), None) => {
+                return Err(ArcGisError::InvalidConfigValue {
+                    key: "ARCGIS_PASSWORD",
+                    reason: "a username was given without a password".into(),
+                }
+                .into());
+            }
+            (None, Some(_)) => {
+                return Err(ArcGisError::InvalidConfigValue {
+                    key: "ARCGIS_USERNAME",
+                    reason: "a password was given without a username".into(),
+                }
+                .into());
+            }
+            (None, None) => {}
+        }
+        match (&self.client_id, &self.client_secret) {
+            (Some(id), Some(s)) => Ok(ArcGisCredential::ClientCredentials {
+                client_id: id.clone(),
+                client_secret: s.clone(),
+            }),
+            (Some(_), None) | (None, Some(_)) => Err(ArcGisError::InvalidConfigValue {
+                key: "ARCGIS_CLIENT_SECRET",
+                reason: "OAuth2 needs both a client id and a client secret".into(),
+            }
+            .into()),
+            (None, None) => Err(ArcGisError::MissingCredential.into()),
+        }
+    }
+
+    /// Validate the configuration and build the adapter (no network call).
+    pub fn build(self) -> Result<ArcGis> {
+        let portal = self
+            .portal
+            .clone()
+            .filter(|p| !p.trim().is_empty())
+            .ok_or(ArcGisError::MissingPortal)?;
+        let rest = rest_root(&portal)?;
+        let credential = self.credential()?;
+        let expiration_minutes = match &self.token_expiration {
+            None => 60,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|m| *m > 0)
+                .ok_or_else(|| ArcGisError::InvalidConfigValue {
+                    key: "ARCGIS_TOKEN_EXPIRATION",
+                    reason: format!("{v:?} is not a positive number of minutes"),
+                })?,
+        };
+        let clock = self
+            .clock
+            .clone()
+            .unwrap_or_else(finops_core::clock::system);
+        let http = HttpClient::builder(PROVIDER)
+            .with_clock(clock.clone())
+            .with_retry(self.retry.clone().unwrap_or_default())
+            .with_error_parser(Arc::new(parse_error))
+            .with_redactions(credential.secrets())
+            .build()?;
+        tracing::debug!(provider = PROVIDER, portal = %rest, credential = ?credential, "using ArcGIS credential");
+        let signer = TokenSigner {
+            credential,
+            // Renew 5 minutes before expiry (tokens last 60 minutes by default).
+            cache: TokenCache::new(chrono::Duration::minutes(5), clock.clone()),
+            http: http.clone(),
+            rest: rest.clone(),
+            expiration_minutes,
+        };
+        let label = rest.host_str().unwrap_or("portal").to_string();
+        Ok(ArcGis {
+            client: ArcGisClient {
+                http,
+                rest,
+                signer: Arc::new(signer),
+            },
+            clock,
+            label,
+        })
+    }
+}
+
+/// The REST root of a portal URL: `<portal>/sharing/rest` (kept when already there).
+pub fn rest_root(portal: &str) -> Result<Url> {
+    let invalid = |reason: String| ArcGisError::InvalidPortal {
+        url: portal.to_string(),
+        reason,
+    };
+    let mut url = Url::parse(portal.trim()).map_err(|e| invalid(e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+            if !loopback {
+                tracing::warn!(provider = PROVIDER, portal = %url, "plain http portal URL: the token and password travel unencrypted");
+            }
+        }
+        other => return Err(invalid(format!("scheme {other:?} is not http(s)")).into()),
+    }
+    if url.cannot_be_a_base() || url.host_str().is_none() {
+        return Err(invalid("not an absolute URL with a host".into()).into());
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    let trimmed = url.path().trim_end_matches('/').to_string();
+    let path = if trimmed.ends_with("/sharing/rest") {
+        trimmed
+    } else {
+        format!("{trimmed}/sharing/rest")
+    };
+    url.set_path(&path);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_root_for_online_and_enterprise() {
+        assert_eq!(
+            rest_root("https://www.arcgis.com").unwrap().as_str(),
+            "https://www.arcgis.com/sharing/rest"
+        );
+        assert_eq!(
+            rest_root("https://myorg.maps.arcgis.com/")
+                .unwrap()
+                .as_str(),
+            "https://myorg.maps.arcgis.com/sharing/rest"
+        );
+        assert_eq!(
+            rest_root("https://gis.example.org/portal")
+                .unwrap()
+                .as_str(),
+            "https://gis.example.org/portal/sharing/rest"
+        );
+        assert_eq!(
+            rest_root("https://gis.example.org/portal/sharing/rest/")
+                .unwrap()
+                .as_str(),
+            "https://gis.example.org/portal/sharing/rest"
+        );
+        assert!(rest_root("ftp://x").is_err());
+        assert!(rest_root("not a url").is_err());
+    }
+
+    #[test]
+    fn credential_choice_and_errors() {
+        let b = ArcGisBuilder::new().with_portal("https://www.arcgis.com");
+        assert!(b.build().is_err());
+        let e = ArcGisBuilder::new()
+            .with_portal("https://www.arcgis.com")
+            .with_config(ArcGisConfigKey::Username, "u")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("without a password"), "{e}");
+        assert!(ArcGisBuilder::new().with_token("t").build().is_err());
+        let ok = ArcGisBuilder::new()
+            .with_portal("https://www.arcgis.com")
+            .with_client_credentials("id", "shh-secret")
+            .build()
+            .unwrap();
+        assert!(!format!("{ok:?}").contains("shh-secret"));
+        assert_eq!(ok.to_string(), "ArcGis(www.arcgis.com)");
+        let e = ArcGisBuilder::new()
+            .with_portal("https://www.arcgis.com")
+            .with_token("t")
+            .with_config(ArcGisConfigKey::TokenExpiration, "soon")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("ARCGIS_TOKEN_EXPIRATION"));
+    }
+
+    #[test]
+    fn config_keys_parse() {
+        assert_eq!(
+            "ARCGIS_PORTAL".parse::<ArcGisConfigKey>().unwrap(),
+            ArcGisConfigKey::Portal
+        );
+        assert_eq!(
+            "client-id".parse::<ArcGisConfigKey>().unwrap(),
+            ArcGisConfigKey::ClientId
+        );
+        assert!("nope".parse::<ArcGisConfigKey>().is_err());
+    }
+}

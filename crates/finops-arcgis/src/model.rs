@@ -1,0 +1,348 @@
+//! What the portal tells us: the organisation ([`Portal`]) and its users ([`PortalUser`]).
+//! Credit amounts are read from the JSON text as exact decimals; `-1` is
+//! [`Allocation::Unallocated`], never a number.
+
+use crate::error::ArcGisError;
+use finops_core::money::parse_decimal;
+use finops_core::source::Allocation;
+use finops_core::{Decimal, Error, Result};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The organisation (`GET /portals/self`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Portal {
+    /// Organisation id.
+    pub id: String,
+    /// Organisation name.
+    pub name: String,
+    /// URL key (`<urlKey>.maps.arcgis.com`).
+    pub url_key: Option<String>,
+    /// `true` for ArcGIS Enterprise.
+    pub is_portal: bool,
+    /// The organisation's remaining credits (AGO-02); `None` when the portal does not say
+    /// (Enterprise has no credits).
+    pub available_credits: Option<Decimal>,
+    /// Whether credit budgeting (per-user allocation) is on (`creditAssignments`).
+    pub credit_budgeting: bool,
+    /// Default allocation of new users, when set.
+    pub default_user_credit_assignment: Option<Allocation>,
+    /// Administrator contacts (user names) that receive notifications (AGO-06).
+    pub contacts: Vec<String>,
+    /// The logged-in user, when the token belongs to one.
+    pub user: Option<PortalSelfUser>,
+}
+
+/// The logged-in user as `portals/self` describes it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct PortalSelfUser {
+    /// User name.
+    pub username: String,
+    /// Role (`org_admin`, `org_publisher`, `org_user`, ...).
+    pub role: Option<String>,
+}
+
+impl Portal {
+    /// Whether the logged-in user has the built-in administrator role. Custom roles may hold
+    /// administrator privileges too, so the portal's own 403 stays the authority.
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .and_then(|u| u.role.as_deref())
+            .is_some_and(|r| r == "org_admin")
+    }
+}
+
+/// One user of the organisation with their credit allocation (AGO-04/05).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct PortalUser {
+    /// User name.
+    pub username: String,
+    /// Full name.
+    pub full_name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Role.
+    pub role: Option<String>,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+    /// Credits assigned (`Unallocated` for `-1`: no budget, unlimited).
+    pub assigned: Allocation,
+    /// Credits still available (`Unallocated` for `-1`).
+    pub available: Allocation,
+}
+
+impl PortalUser {
+    /// `available / assigned` when both are numbers and assigned > 0.
+    pub fn available_ratio(&self) -> Option<Decimal> {
+        match (self.assigned.amount(), self.available.amount()) {
+            (Some(a), Some(v)) if a > Decimal::ZERO => v.checked_div(a),
+            _ => None,
+        }
+    }
+
+    /// Credits consumed from the allocation (`assigned - available`), when both are numbers.
+    pub fn consumed(&self) -> Option<Decimal> {
+        Some(self.assigned.amount()? - self.available.amount()?)
+    }
+}
+
+fn bad(call: &str, field: &str, reason: impl Into<String>) -> Error {
+    ArcGisError::BadField {
+        call: call.to_string(),
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// A JSON number (or numeric string) read exactly from its text.
+pub(crate) fn raw_decimal(raw: &RawValue, call: &str, field: &str) -> Result<Decimal> {
+    let text = raw.get();
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    parse_decimal(text).map_err(|e| bad(call, field, e))
+}
+
+/// `-1` (or missing/null) means "no allocation".
+pub(crate) fn raw_allocation(
+    raw: Option<&RawValue>,
+    call: &str,
+    field: &str,
+) -> Result<Allocation> {
+    match raw {
+        None => Ok(Allocation::Unallocated),
+        Some(r) if r.get() == "null" => Ok(Allocation::Unallocated),
+        Some(r) => {
+            let d = raw_decimal(r, call, field)?;
+            Ok(if d == Decimal::NEGATIVE_ONE {
+                Allocation::Unallocated
+            } else {
+                Allocation::Amount(d)
+            })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPortal {
+    id: Option<String>,
+    name: Option<String>,
+    url_key: Option<String>,
+    #[serde(default)]
+    is_portal: bool,
+    available_credits: Option<Box<RawValue>>,
+    credit_assignments: Option<String>,
+    default_user_credit_assignment: Option<Box<RawValue>>,
+    #[serde(default)]
+    contacts: Vec<String>,
+    user: Option<RawSelfUser>,
+}
+
+#[derive(Deserialize)]
+struct RawSelfUser {
+    username: Option<String>,
+    role: Option<String>,
+}
+
+/// Parse a `portals/self` body.
+pub(crate) fn parse_portal(body: &[u8], call: &str) -> Result<Portal> {
+    let r: RawPortal =
+        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    let id =
+        r.id.filter(|s| !s.is_empty())
+            .ok_or_else(|| bad(call, "id", "missing"))?;
+    let available_credits = match r.available_credits.as_deref() {
+        None => None,
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw) => Some(raw_decimal(raw, call, "availableCredits")?),
+    };
+    let default_user_credit_assignment = match r.default_user_credit_assignment.as_deref() {
+        None => None,
+        Some(raw) => Some(raw_allocation(
+            Some(raw),
+            call,
+            "defaultUserCreditAssignment",
+        )?),
+    };
+    Ok(Portal {
+        name: r.name.unwrap_or_else(|| id.clone()),
+        id,
+        url_key: r.url_key,
+        is_portal: r.is_portal,
+        available_credits,
+        credit_budgeting: r.credit_assignments.as_deref() == Some("enabled"),
+        default_user_credit_assignment,
+        contacts: r.contacts,
+        user: r.user.and_then(|u| {
+            u.username.map(|username| PortalSelfUser {
+                username,
+                role: u.role,
+            })
+        }),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawUser {
+    username: Option<String>,
+    full_name: Option<String>,
+    email: Option<String>,
+    role: Option<String>,
+    #[serde(default)]
+    disabled: bool,
+    assigned_credits: Option<Box<RawValue>>,
+    available_credits: Option<Box<RawValue>>,
+}
+
+impl RawUser {
+    pub(crate) fn into_user(self, call: &str, index: usize) -> Result<PortalUser> {
+        let username = self
+            .username
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad(call, &format!("users[{index}].username"), "missing"))?;
+        let assigned = raw_allocation(
+            self.assigned_credits.as_deref(),
+            call,
+            &format!("users[{index}] ({username}).assignedCredits"),
+        )?;
+        let available = raw_allocation(
+            self.available_credits.as_deref(),
+            call,
+            &format!("users[{index}] ({username}).availableCredits"),
+        )?;
+        Ok(PortalUser {
+            username,
+            full_name: self.full_name,
+            email: self.email,
+            role: self.role,
+            disabled: self.disabled,
+            assigned,
+            available,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawUsersPage {
+    #[serde(default)]
+    users: Vec<RawUser>,
+    next_start: Option<Box<RawValue>>,
+}
+
+/// One page of `portals/self/users`: the users and the next `start` (`None` at the end,
+/// when `nextStart` is -1 or missing).
+pub(crate) fn parse_users_page(body: &[u8], call: &str) -> Result<(Vec<PortalUser>, Option<u64>)> {
+    let r: RawUsersPage =
+        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    let next = match r.next_start.as_deref() {
+        None => None,
+        Some(raw) => {
+            let d = raw_decimal(raw, call, "nextStart")?;
+            if d <= Decimal::ZERO {
+                None
+            } else {
+                Some(u64::try_from(d).map_err(|e| bad(call, "nextStart", e.to_string()))?)
+            }
+        }
+    };
+    let users = r
+        .users
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| u.into_user(call, i))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((users, next))
+}
+
+/// Parse `community/users/<name>`.
+pub(crate) fn parse_user(body: &[u8], call: &str) -> Result<PortalUser> {
+    let r: RawUser =
+        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    r.into_user(call, 0)
+}
+
+/// Parse a `{"success":..}` reply; `false` is an error.
+pub(crate) fn parse_success(body: &[u8], call: &str) -> Result<serde_json::Value> {
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    if v.get("success").and_then(|s| s.as_bool()) == Some(true) {
+        Ok(v)
+    } else {
+        Err(ArcGisError::NotSuccessful {
+            call: call.to_string(),
+        }
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIX: &str = "../../../shared/reference/fixtures";
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(FIX)
+            .join(name);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn portal_fixture_is_read_exactly() {
+        let p = parse_portal(&fixture("arcgis_portals_self.json"), "GET /p").unwrap();
+        assert_eq!(p.id, "LjjARY1mkhxulWPq");
+        assert_eq!(p.available_credits, Some(Decimal::new(9584193, 3)));
+        assert!(p.credit_budgeting);
+        assert_eq!(p.contacts, vec!["org_admin_user".to_string()]);
+        assert!(p.is_admin());
+        assert_eq!(
+            p.default_user_credit_assignment,
+            Some(Allocation::Amount(Decimal::new(100, 0)))
+        );
+    }
+
+    #[test]
+    fn users_pages_fixture() {
+        let (u, next) =
+            parse_users_page(&fixture("arcgis_portals_self_users_page1.json"), "POST /u").unwrap();
+        assert_eq!(next, Some(101));
+        assert_eq!(u[0].assigned, Allocation::Unallocated);
+        assert_eq!(u[0].available, Allocation::Unallocated);
+        assert_eq!(u[0].available_ratio(), None);
+        let (u, next) =
+            parse_users_page(&fixture("arcgis_portals_self_users_page2.json"), "POST /u").unwrap();
+        assert_eq!(next, None);
+        assert_eq!(
+            u[0].assigned,
+            Allocation::Amount("21839.219".parse().unwrap())
+        );
+        let one = parse_user(&fixture("arcgis_community_user.json"), "GET /c").unwrap();
+        assert_eq!(
+            one.available,
+            Allocation::Amount("479.50998".parse().unwrap())
+        );
+        assert_eq!(one.consumed(), Some("20.49002".parse().unwrap()));
+    }
+
+    #[test]
+    fn bad_numbers_name_the_field() {
+        let e = parse_users_page(
+            br#"{"users":[{"username":"bob","assignedCredits":"lots"}],"nextStart":-1}"#,
+            "POST /sharing/rest/portals/self/users",
+        )
+        .unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("bob") && s.contains("assignedCredits"), "{s}");
+        assert!(parse_success(br#"{"success":false}"#, "POST /x").is_err());
+    }
+}
