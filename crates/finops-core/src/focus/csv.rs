@@ -356,6 +356,14 @@ pub struct CsvWriteOptions {
     pub gzip: Option<bool>,
 }
 
+impl CsvWriteOptions {
+    /// Force gzip on or off, whatever the path.
+    pub fn with_gzip(mut self, gzip: bool) -> Self {
+        self.gzip = Some(gzip);
+        self
+    }
+}
+
 /// Streaming FOCUS 1.2 CSV writer; see the module docs.
 pub struct FocusCsvWriter {
     path: String,

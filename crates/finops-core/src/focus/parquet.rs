@@ -70,6 +70,20 @@ pub struct ParquetWriteOptions {
     pub row_group_rows: usize,
 }
 
+impl ParquetWriteOptions {
+    /// Rows per Arrow record batch (at least 1).
+    pub fn with_batch_size(mut self, rows: usize) -> Self {
+        self.batch_size = rows.max(1);
+        self
+    }
+
+    /// Maximum rows per Parquet row group (at least 1).
+    pub fn with_row_group_rows(mut self, rows: usize) -> Self {
+        self.row_group_rows = rows.max(1);
+        self
+    }
+}
+
 impl Default for ParquetWriteOptions {
     fn default() -> Self {
         ParquetWriteOptions {
