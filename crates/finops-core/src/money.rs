@@ -198,6 +198,30 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Exact decimal sums do not depend on the order of the terms (they would with f64).
+        #[test]
+        fn decimal_sums_are_order_independent(
+            v in proptest::collection::vec((-10_000_000_000_000i64..10_000_000_000_000i64, 0u32..=10), 0..200),
+            seed in 0u64..1000,
+        ) {
+            let terms: Vec<Decimal> = v.iter().map(|(m, s)| Decimal::new(*m, *s)).collect();
+            let forward: Decimal = terms.iter().copied().sum();
+            let mut shuffled = terms.clone();
+            // deterministic Fisher-Yates from the seed
+            let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for i in (1..shuffled.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let j = (x >> 33) as usize % (i + 1);
+                shuffled.swap(i, j);
+            }
+            let backward: Decimal = shuffled.iter().rev().copied().sum();
+            proptest::prop_assert_eq!(forward, backward);
+            let pairs = Money::new(forward, Currency::EUR);
+            proptest::prop_assert_eq!(pairs.amount, shuffled.iter().copied().sum::<Decimal>());
+        }
+    }
+
     #[test]
     fn mixing_currencies_is_an_error() {
         let a = Money::new(Decimal::ONE, Currency::EUR);
