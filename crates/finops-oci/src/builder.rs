@@ -1,0 +1,976 @@
+//! Configuration (parity OCI-01, OCI-02): the standard OCI config file, the contract fields of
+//! the original script, the `config_*` directory loader, and [`OciBuilder`].
+//!
+//! The config file is INI without interpolation, like the SDK's `configparser` use:
+//! `[DEFAULT]` values are inherited by every profile, key names are case-insensitive, `#` and
+//! `;` start comment lines, `key=value` and `key: value` both work. `key_file` is resolved
+//! relative to the config file's directory after `~` expansion.
+
+use crate::PROVIDER;
+use crate::client::{OciClient, UsageApiOptions};
+use crate::credential::{OciCredential, OciPrivateKey, is_valid_fingerprint};
+use chrono::NaiveDate;
+use finops_core::clock::SharedClock;
+use finops_core::http::RetryConfig;
+use finops_core::{Currency, Error, Result, Secret};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// One parsed INI file: section name → (lower-case key → (value, line)).
+#[derive(Debug, Clone, Default)]
+pub struct IniFile {
+    /// Label of the file (its path) used in errors.
+    pub file: String,
+    sections: BTreeMap<String, BTreeMap<String, (String, usize)>>,
+}
+
+impl IniFile {
+    /// Parse INI text. Keys before any section header go to `DEFAULT`.
+    pub fn parse(text: &str, file: &str) -> Result<Self> {
+        let mut sections: BTreeMap<String, BTreeMap<String, (String, usize)>> = BTreeMap::new();
+        let mut current = "DEFAULT".to_string();
+        let mut last_key: Option<String> = None;
+        for (i, raw) in text.lines().enumerate() {
+            let line_no = i + 1;
+            let line = raw.trim_end_matches('\r');
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+                last_key = None;
+                continue;
+            }
+            if trimmed.starts_with('[') {
+                let name = trimmed
+                    .strip_prefix('[')
+                    .and_then(|s| s.strip_suffix(']'))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Error::Parse {
+                        location: finops_core::error::Location {
+                            file: file.to_string(),
+                            line: Some(line_no as u64),
+                            column: None,
+                        },
+                        message: format!("bad section header {trimmed:?}"),
+                    })?;
+                current = name.to_string();
+                sections.entry(current.clone()).or_default();
+                last_key = None;
+                continue;
+            }
+            // Continuation line (indented) extends the previous value, as configparser does.
+            if line.starts_with(char::is_whitespace) {
+                if let Some(k) = &last_key {
+                    if let Some(entry) = sections.get_mut(&current).and_then(|s| s.get_mut(k)) {
+                        entry.0.push('\n');
+                        entry.0.push_str(trimmed);
+                        continue;
+                    }
+                }
+            }
+            let sep = trimmed.find(['=', ':']).ok_or_else(|| Error::Parse {
+                location: finops_core::error::Location {
+                    file: file.to_string(),
+                    line: Some(line_no as u64),
+                    column: None,
+                },
+                message: format!("expected key=value, found {trimmed:?}"),
+            })?;
+            let key = trimmed[..sep].trim().to_ascii_lowercase();
+            let value = trimmed[sep + 1..].trim().to_string();
+            sections
+                .entry(current.clone())
+                .or_default()
+                .insert(key.clone(), (value, line_no));
+            last_key = Some(key);
+        }
+        Ok(IniFile {
+            file: file.to_string(),
+            sections,
+        })
+    }
+
+    /// Profile names (sections other than `DEFAULT`).
+    pub fn profiles(&self) -> Vec<&str> {
+        self.sections
+            .keys()
+            .map(String::as_str)
+            .filter(|s| *s != "DEFAULT")
+            .collect()
+    }
+
+    /// The keys of `profile` with `DEFAULT` inherited (`None` for an unknown profile).
+    pub fn profile(&self, profile: &str) -> Option<BTreeMap<String, (String, usize)>> {
+        let mut out = self.sections.get("DEFAULT").cloned().unwrap_or_default();
+        if profile != "DEFAULT" {
+            out.extend(self.sections.get(profile)?.clone());
+        } else if !self.sections.contains_key("DEFAULT") {
+            return None;
+        }
+        Some(out)
+    }
+}
+
+/// The contract fields of a client file (seed 001), Portuguese keys or English aliases.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Contract {
+    /// Display name of the client (`cliente` / `client`).
+    pub client: String,
+    /// Total credit of the current contract (`credito` / `credit`).
+    pub credit: Decimal,
+    /// First day of the contract (`inicio_contrato` / `contract_start`).
+    pub start: NaiveDate,
+    /// Last day of the contract, inclusive (`fim_contrato` / `contract_end`).
+    pub end: NaiveDate,
+    /// Currency of the credit (`moeda` / `currency`); `None`: the currency the Usage API
+    /// reports.
+    pub currency: Option<Currency>,
+}
+
+/// Accepted key names of each contract field (first = the seed's Portuguese name).
+pub const CONTRACT_KEYS: [(&str, &[&str]); 5] = [
+    ("credit", &["credito", "credit", "credit_amount"]),
+    (
+        "start",
+        &["inicio_contrato", "contract_start", "start_date"],
+    ),
+    ("end", &["fim_contrato", "contract_end", "end_date"]),
+    (
+        "client",
+        &["cliente", "client", "client_name", "display_name"],
+    ),
+    ("currency", &["moeda", "currency"]),
+];
+
+/// The settings of one OCI profile (standard keys).
+#[derive(Clone)]
+pub struct OciProfile {
+    /// Config file the profile came from (errors name it).
+    pub file: String,
+    /// User OCID.
+    pub user: String,
+    /// Tenancy OCID.
+    pub tenancy: String,
+    /// Key fingerprint as configured.
+    pub fingerprint: String,
+    /// Resolved path of the PEM private key.
+    pub key_file: PathBuf,
+    /// Pass phrase of an encrypted key.
+    pub pass_phrase: Option<Secret>,
+    /// Region identifier (`us-ashburn-1`; short codes such as `iad` are expanded).
+    pub region: String,
+    /// Session token file (keyId becomes `ST$<token>`).
+    pub security_token_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for OciProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciProfile")
+            .field("file", &self.file)
+            .field("user", &self.user)
+            .field("tenancy", &self.tenancy)
+            .field("fingerprint", &self.fingerprint)
+            .field("key_file", &self.key_file)
+            .field("pass_phrase", &self.pass_phrase)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One client of a `config_*` directory: its profile and contract.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Display name (`cliente`, else the file name after `config_`).
+    pub name: String,
+    /// The config file.
+    pub file: PathBuf,
+    /// OCI settings.
+    pub profile: OciProfile,
+    /// Contract fields (required for the contract report).
+    pub contract: Contract,
+}
+
+/// The OCID shape the SDK checks (`^([0-9a-zA-Z-_]+[.:])([0-9a-zA-Z-_]*[.:]){3,}([0-9a-zA-Z-_]+)$`).
+pub fn is_valid_ocid(s: &str) -> bool {
+    let ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let parts: Vec<&str> = s.split(['.', ':']).collect();
+    parts.len() >= 5
+        && parts.iter().all(|p| p.chars().all(ok))
+        && !parts[0].is_empty()
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// Expand a leading `~` to `$HOME`.
+fn expand_tilde(p: &str) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/").or_else(|| (p == "~").then_some("")) {
+        if let Some(home) = std::env::var_os("HOME") {
+            return PathBuf::from(home).join(rest);
+        }
+    }
+    PathBuf::from(p)
+}
+
+/// Resolve a path from a config file: `~` expanded, relative paths from the file's directory.
+pub fn resolve_path(value: &str, config_file: &Path) -> PathBuf {
+    let p = expand_tilde(value.trim());
+    if p.is_absolute() {
+        p
+    } else {
+        config_file.parent().map(|d| d.join(&p)).unwrap_or(p)
+    }
+}
+
+/// Region short codes (as in the SDK's `REGIONS_SHORT_NAMES`) → region identifiers.
+const SHORT_REGIONS: &[(&str, &str)] = &[
+    ("iad", "us-ashburn-1"),
+    ("phx", "us-phoenix-1"),
+    ("sjc", "us-sanjose-1"),
+    ("ord", "us-chicago-1"),
+    ("yyz", "ca-toronto-1"),
+    ("yul", "ca-montreal-1"),
+    ("gru", "sa-saopaulo-1"),
+    ("vcp", "sa-vinhedo-1"),
+    ("scl", "sa-santiago-1"),
+    ("bog", "sa-bogota-1"),
+    ("qro", "mx-queretaro-1"),
+    ("fra", "eu-frankfurt-1"),
+    ("ams", "eu-amsterdam-1"),
+    ("zrh", "eu-zurich-1"),
+    ("mad", "eu-madrid-1"),
+    ("cdg", "eu-paris-1"),
+    ("mrs", "eu-marseille-1"),
+    ("lin", "eu-milan-1"),
+    ("arn", "eu-stockholm-1"),
+    ("lhr", "uk-london-1"),
+    ("cwl", "uk-cardiff-1"),
+    ("nrt", "ap-tokyo-1"),
+    ("kix", "ap-osaka-1"),
+    ("icn", "ap-seoul-1"),
+    ("yny", "ap-chuncheon-1"),
+    ("bom", "ap-mumbai-1"),
+    ("hyd", "ap-hyderabad-1"),
+    ("syd", "ap-sydney-1"),
+    ("mel", "ap-melbourne-1"),
+    ("sin", "ap-singapore-1"),
+    ("jed", "me-jeddah-1"),
+    ("dxb", "me-dubai-1"),
+    ("auh", "me-abudhabi-1"),
+    ("jnb", "af-johannesburg-1"),
+    ("mtz", "il-jerusalem-1"),
+];
+
+/// Regions outside realm `oc1` (from the SDK's `REGION_REALMS`); any other region is `oc1`.
+const REGION_REALMS: &[(&str, &str)] = &[
+    ("us-langley-1", "oc2"),
+    ("us-luke-1", "oc2"),
+    ("us-gov-ashburn-1", "oc3"),
+    ("us-gov-chicago-1", "oc3"),
+    ("us-gov-phoenix-1", "oc3"),
+    ("uk-gov-london-1", "oc4"),
+    ("uk-gov-cardiff-1", "oc4"),
+    ("ap-chiyoda-1", "oc8"),
+    ("ap-ibaraki-1", "oc8"),
+    ("me-dcc-muscat-1", "oc9"),
+    ("eu-frankfurt-2", "oc19"),
+    ("eu-madrid-2", "oc19"),
+];
+
+/// Second-level domain of a realm (the SDK's `REALMS`; unknown realms fall back to oc1).
+pub fn realm_domain(realm: &str) -> String {
+    match realm {
+        "oc1" => "oraclecloud.com".into(),
+        "oc2" | "oc3" => "oraclegovcloud.com".into(),
+        "oc4" => "oraclegovcloud.uk".into(),
+        "oc19" => "oraclecloud.eu".into(),
+        r => match r.strip_prefix("oc").and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) if n >= 8 => format!("oraclecloud{n}.com"),
+            _ => "oraclecloud.com".into(),
+        },
+    }
+}
+
+/// Expand a region short code (`iad` → `us-ashburn-1`); other values are returned lower-cased.
+pub fn canonical_region(region: &str) -> String {
+    let r = region.trim().to_ascii_lowercase();
+    SHORT_REGIONS
+        .iter()
+        .find(|(s, _)| *s == r)
+        .map(|(_, full)| (*full).to_string())
+        .unwrap_or(r)
+}
+
+/// The Usage API base URL of a region: `https://usageapi.{region}.oci.{realm domain}`.
+pub fn usage_api_endpoint(region: &str) -> String {
+    let region = canonical_region(region);
+    let realm = REGION_REALMS
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map(|(_, realm)| *realm)
+        .unwrap_or("oc1");
+    format!("https://usageapi.{region}.oci.{}", realm_domain(realm))
+}
+
+fn parse_contract_date(v: &str) -> std::result::Result<NaiveDate, String> {
+    let v = v.trim();
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
+        .map_err(|_| format!("{v:?} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"))
+}
+
+fn parse_credit(v: &str) -> std::result::Result<Decimal, String> {
+    let cleaned: String = v
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ' ')
+        .collect();
+    let candidate = if cleaned.contains(',') && !cleaned.contains('.') {
+        // "1500,50": a decimal comma (the seed's users write Brazilian numbers).
+        cleaned.replace(',', ".")
+    } else {
+        cleaned.clone()
+    };
+    let d = finops_core::money::parse_decimal(&candidate).map_err(|_| {
+        format!("{v:?} is not an amount (write it as 150000.00, no thousands separators)")
+    })?;
+    if d < Decimal::ZERO {
+        return Err(format!("{v:?} is negative"));
+    }
+    Ok(d)
+}
+
+/// Read the standard keys of `profile` in `ini` (the file is `path`).
+pub fn read_profile(ini: &IniFile, profile: &str, path: &Path) -> Result<OciProfile> {
+    let file = ini.file.clone();
+    let keys = ini.profile(profile).ok_or_else(|| {
+        Error::config_at(
+            &file,
+            format!("[{profile}]"),
+            format!(
+                "profile {profile:?} not found (ProfileNotFound); profiles in the file: {:?}",
+                ini.profiles()
+            ),
+        )
+    })?;
+    let get = |k: &str| {
+        keys.get(k)
+            .map(|(v, _)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let need = |k: &str| {
+        get(k).ok_or_else(|| Error::config_at(&file, k, "required key is missing or empty"))
+    };
+    let user = need("user")?;
+    if !is_valid_ocid(&user) {
+        return Err(Error::config_at(
+            &file,
+            "user",
+            format!("{user:?} is not an OCID"),
+        ));
+    }
+    let tenancy = need("tenancy")?;
+    if !is_valid_ocid(&tenancy) {
+        return Err(Error::config_at(
+            &file,
+            "tenancy",
+            format!("{tenancy:?} is not an OCID"),
+        ));
+    }
+    let fingerprint = need("fingerprint")?;
+    if !is_valid_fingerprint(&fingerprint) {
+        return Err(Error::config_at(
+            &file,
+            "fingerprint",
+            format!("{fingerprint:?} is not 16 lower-case hex pairs separated by ':'"),
+        ));
+    }
+    let key_file = resolve_path(&need("key_file")?, path);
+    if !key_file.is_file() {
+        return Err(Error::config_at(
+            &file,
+            "key_file",
+            format!("{} does not exist (InvalidKeyFilePath)", key_file.display()),
+        ));
+    }
+    let region = get("region")
+        .or_else(|| std::env::var("OCI_REGION").ok())
+        .ok_or_else(|| Error::config_at(&file, "region", "required key is missing or empty"))?;
+    Ok(OciProfile {
+        file: file.clone(),
+        user,
+        tenancy,
+        fingerprint,
+        key_file,
+        pass_phrase: get("pass_phrase").map(Secret::new),
+        region: canonical_region(&region),
+        security_token_file: get("security_token_file").map(|v| resolve_path(&v, path)),
+    })
+}
+
+/// Read the contract fields of `profile` in `ini`.
+pub fn read_contract(ini: &IniFile, profile: &str, default_name: &str) -> Result<Contract> {
+    let file = ini.file.clone();
+    let keys = ini.profile(profile).unwrap_or_default();
+    let find = |field: &str| -> Option<(String, String)> {
+        let names = CONTRACT_KEYS.iter().find(|(f, _)| *f == field)?.1;
+        names.iter().find_map(|n| {
+            keys.get(*n)
+                .filter(|(v, _)| !v.is_empty())
+                .map(|(v, _)| ((*n).to_string(), v.clone()))
+        })
+    };
+    let need = |field: &str, names: &str| {
+        find(field).ok_or_else(|| {
+            Error::config_at(&file, names, "required contract key is missing or empty")
+        })
+    };
+    let (k, v) = need("credit", "credito (or credit)")?;
+    let credit = parse_credit(&v).map_err(|m| Error::config_at(&file, &k, m))?;
+    let (k, v) = need("start", "inicio_contrato (or contract_start)")?;
+    let start = parse_contract_date(&v).map_err(|m| Error::config_at(&file, &k, m))?;
+    let (k, v) = need("end", "fim_contrato (or contract_end)")?;
+    let end = parse_contract_date(&v).map_err(|m| Error::config_at(&file, &k, m))?;
+    if end < start {
+        return Err(Error::config_at(
+            &file,
+            &k,
+            format!("contract end {end} is before its start {start}"),
+        ));
+    }
+    let client = find("client")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| default_name.to_string());
+    let currency = match find("currency") {
+        Some((k, v)) => {
+            Some(Currency::new(v.trim()).map_err(|e| Error::config_at(&file, &k, e.to_string()))?)
+        }
+        None => None,
+    };
+    Ok(Contract {
+        client,
+        credit,
+        start,
+        end,
+        currency,
+    })
+}
+
+/// Load one client file (`profile` defaults to `DEFAULT`).
+pub fn load_client_file(path: &Path, profile: Option<&str>) -> Result<ClientConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let label = path.display().to_string();
+    let ini = IniFile::parse(&text, &label)?;
+    let profile = profile.unwrap_or("DEFAULT");
+    let default_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.strip_prefix("config_").unwrap_or(n).to_string())
+        .unwrap_or_else(|| label.clone());
+    let p = read_profile(&ini, profile, path)?;
+    let contract = read_contract(&ini, profile, &default_name)?;
+    Ok(ClientConfig {
+        name: contract.client.clone(),
+        file: path.to_path_buf(),
+        profile: p,
+        contract,
+    })
+}
+
+/// One entry of a `config_*` directory: the file and its loaded config or the error.
+#[derive(Debug)]
+pub struct DirEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// Its client, or why it could not be loaded (other files are unaffected).
+    pub client: Result<ClientConfig>,
+}
+
+/// Every file of `dir` whose name starts with `config_` is one client (OCI-01), in name
+/// order. An unreadable directory is an error; a bad file is reported in its entry.
+pub fn load_config_dir(dir: &Path) -> Result<Vec<DirEntry>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut files = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let is_config = name.to_str().is_some_and(|n| n.starts_with("config_"));
+        if is_config && entry.path().is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::config_at(
+            dir.display().to_string(),
+            "config_*",
+            "no file whose name starts with config_ in this directory",
+        ));
+    }
+    Ok(files
+        .into_iter()
+        .map(|f| DirEntry {
+            client: load_client_file(&f, None),
+            file: f,
+        })
+        .collect())
+}
+
+/// Configuration keys of [`OciBuilder::with_config`] and [`OciBuilder::from_env`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OciConfigKey {
+    /// `OCI_CONFIG_FILE`: path of the config file.
+    ConfigFile,
+    /// `OCI_CLI_PROFILE`: profile name.
+    Profile,
+    /// `OCI_USER`: user OCID.
+    User,
+    /// `OCI_TENANCY`: tenancy OCID.
+    Tenancy,
+    /// `OCI_FINGERPRINT`: key fingerprint.
+    Fingerprint,
+    /// `OCI_KEY_FILE`: PEM private key path.
+    KeyFile,
+    /// `OCI_PASS_PHRASE`: pass phrase of an encrypted key.
+    PassPhrase,
+    /// `OCI_REGION`: region.
+    Region,
+    /// `OCI_USAGE_ENDPOINT`: replaces the Usage API scheme+host(+port).
+    Endpoint,
+}
+
+impl OciConfigKey {
+    /// The environment variable of the key.
+    pub fn env_var(&self) -> &'static str {
+        match self {
+            OciConfigKey::ConfigFile => "OCI_CONFIG_FILE",
+            OciConfigKey::Profile => "OCI_CLI_PROFILE",
+            OciConfigKey::User => "OCI_USER",
+            OciConfigKey::Tenancy => "OCI_TENANCY",
+            OciConfigKey::Fingerprint => "OCI_FINGERPRINT",
+            OciConfigKey::KeyFile => "OCI_KEY_FILE",
+            OciConfigKey::PassPhrase => "OCI_PASS_PHRASE",
+            OciConfigKey::Region => "OCI_REGION",
+            OciConfigKey::Endpoint => "OCI_USAGE_ENDPOINT",
+        }
+    }
+
+    const ALL: [OciConfigKey; 9] = [
+        OciConfigKey::ConfigFile,
+        OciConfigKey::Profile,
+        OciConfigKey::User,
+        OciConfigKey::Tenancy,
+        OciConfigKey::Fingerprint,
+        OciConfigKey::KeyFile,
+        OciConfigKey::PassPhrase,
+        OciConfigKey::Region,
+        OciConfigKey::Endpoint,
+    ];
+}
+
+impl FromStr for OciConfigKey {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let lower = s.to_ascii_lowercase();
+        let lower = lower.strip_prefix("oci_").unwrap_or(&lower);
+        Ok(match lower {
+            "config_file" => OciConfigKey::ConfigFile,
+            "profile" | "cli_profile" => OciConfigKey::Profile,
+            "user" => OciConfigKey::User,
+            "tenancy" => OciConfigKey::Tenancy,
+            "fingerprint" => OciConfigKey::Fingerprint,
+            "key_file" => OciConfigKey::KeyFile,
+            "pass_phrase" => OciConfigKey::PassPhrase,
+            "region" => OciConfigKey::Region,
+            "endpoint" | "usage_endpoint" => OciConfigKey::Endpoint,
+            _ => {
+                return Err(Error::config(format!(
+                    "{PROVIDER}: unknown configuration key {s:?}"
+                )));
+            }
+        })
+    }
+}
+
+/// Builds an [`OciClient`] from a config file, a `config_*` client file, the environment or
+/// explicit values. [`OciBuilder::build`] is the only fallible call.
+#[derive(Default)]
+pub struct OciBuilder {
+    values: BTreeMap<OciConfigKey, String>,
+    pass_phrase: Option<Secret>,
+    client_file: Option<PathBuf>,
+    clock: Option<SharedClock>,
+    retry: Option<RetryConfig>,
+    options: UsageApiOptions,
+    name: Option<String>,
+}
+
+impl std::fmt::Debug for OciBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciBuilder")
+            .field("values", &self.values)
+            .field("pass_phrase", &self.pass_phrase)
+            .field("client_file", &self.client_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OciBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder seeded from `OCI_*` environment variables (see [`OciConfigKey::env_var`]).
+    pub fn from_env() -> Self {
+        let mut b = Self::new();
+        for k in OciConfigKey::ALL {
+            if let Ok(v) = std::env::var(k.env_var()) {
+                b = b.with_config(k, v);
+            }
+        }
+        b
+    }
+
+    /// Set any key.
+    pub fn with_config(mut self, key: OciConfigKey, value: impl Into<String>) -> Self {
+        let value = value.into();
+        if key == OciConfigKey::PassPhrase {
+            self.pass_phrase = Some(Secret::new(value));
+        } else {
+            self.values.insert(key, value);
+        }
+        self
+    }
+
+    /// Standard OCI config file (default `~/.oci/config`).
+    pub fn with_config_file(self, path: impl AsRef<Path>) -> Self {
+        let p = path.as_ref().display().to_string();
+        self.with_config(OciConfigKey::ConfigFile, p)
+    }
+
+    /// Profile of the config file (default `DEFAULT`).
+    pub fn with_profile(self, profile: impl Into<String>) -> Self {
+        self.with_config(OciConfigKey::Profile, profile)
+    }
+
+    /// A `config_*` client file (standard keys + contract fields).
+    pub fn with_client_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.client_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Replace the Usage API scheme+host(+port); the `/20200107` prefix is kept.
+    pub fn with_endpoint(self, url: impl Into<String>) -> Self {
+        self.with_config(OciConfigKey::Endpoint, url)
+    }
+
+    /// Clock used to sign requests (default: the system clock).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Retry policy of the shared HTTP layer.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Usage API query options (page size, chunking, groupBy).
+    pub fn with_usage_options(mut self, options: UsageApiOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Display label of the client.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    fn resolve_profile(&self) -> Result<OciProfile> {
+        if let Some(f) = &self.client_file {
+            return Ok(load_client_file(
+                f,
+                self.values.get(&OciConfigKey::Profile).map(String::as_str),
+            )?
+            .profile);
+        }
+        let explicit = [
+            OciConfigKey::User,
+            OciConfigKey::Tenancy,
+            OciConfigKey::Fingerprint,
+            OciConfigKey::KeyFile,
+        ]
+        .iter()
+        .all(|k| self.values.contains_key(k));
+        if explicit {
+            let v = |k| self.values.get(&k).cloned().unwrap_or_default();
+            let mut text = String::from("[DEFAULT]\n");
+            for (k, name) in [
+                (OciConfigKey::User, "user"),
+                (OciConfigKey::Tenancy, "tenancy"),
+                (OciConfigKey::Fingerprint, "fingerprint"),
+                (OciConfigKey::KeyFile, "key_file"),
+                (OciConfigKey::Region, "region"),
+            ] {
+                text.push_str(&format!("{name}={}\n", v(k)));
+            }
+            let ini = IniFile::parse(&text, "<builder>")?;
+            let mut p = read_profile(&ini, "DEFAULT", Path::new("."))?;
+            p.pass_phrase = self.pass_phrase.clone();
+            return Ok(p);
+        }
+        let path = match self.values.get(&OciConfigKey::ConfigFile) {
+            Some(p) => expand_tilde(p),
+            None => {
+                let default = expand_tilde("~/.oci/config");
+                if default.is_file() {
+                    default
+                } else {
+                    expand_tilde("~/.oraclebmc/config")
+                }
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let ini = IniFile::parse(&text, &path.display().to_string())?;
+        let profile = self
+            .values
+            .get(&OciConfigKey::Profile)
+            .map(String::as_str)
+            .unwrap_or("DEFAULT");
+        let mut p = read_profile(&ini, profile, &path)?;
+        if self.pass_phrase.is_some() {
+            p.pass_phrase = self.pass_phrase.clone();
+        }
+        Ok(p)
+    }
+
+    /// Load the key, check its fingerprint, and build the client.
+    pub fn build(self) -> Result<OciClient> {
+        let profile = self.resolve_profile()?;
+        let credential = credential_for(&profile)?;
+        let endpoint = self
+            .values
+            .get(&OciConfigKey::Endpoint)
+            .cloned()
+            .unwrap_or_else(|| usage_api_endpoint(&profile.region));
+        let name = self.name.clone().unwrap_or_else(|| profile.tenancy.clone());
+        OciClient::new(
+            name,
+            profile.tenancy.clone(),
+            credential,
+            &endpoint,
+            self.clock.clone(),
+            self.retry.clone(),
+            self.options.clone(),
+        )
+    }
+}
+
+/// Load the key of `profile`, check it against the configured fingerprint, and build the
+/// credential (a session token, when configured, replaces the keyId with `ST$<token>`).
+pub fn credential_for(profile: &OciProfile) -> Result<OciCredential> {
+    let key = OciPrivateKey::from_file(&profile.key_file, profile.pass_phrase.as_ref())
+        .map_err(|e| Error::config_at(&profile.file, "key_file", e.to_string()))?;
+    key.check_fingerprint(
+        &profile.fingerprint,
+        &profile.key_file.display().to_string(),
+    )
+    .map_err(|e| Error::config_at(&profile.file, "fingerprint", e.to_string()))?;
+    match &profile.security_token_file {
+        Some(f) => {
+            let token = std::fs::read_to_string(f).map_err(|e| {
+                Error::config_at(
+                    &profile.file,
+                    "security_token_file",
+                    format!("cannot read {}: {e}", f.display()),
+                )
+            })?;
+            Ok(OciCredential::with_key_id(
+                format!("ST${}", token.trim()),
+                key,
+            ))
+        }
+        None => Ok(OciCredential::new(&profile.tenancy, &profile.user, key)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../tests/data/oci_config_example.ini");
+
+    #[test]
+    fn parses_the_sdk_example_with_default_inheritance() {
+        let ini = IniFile::parse(EXAMPLE, "example").unwrap();
+        assert_eq!(ini.profiles(), vec!["ENCRYPTED", "FRANKFURT", "SESSION"]);
+        let f = ini.profile("FRANKFURT").unwrap();
+        assert_eq!(f["region"].0, "eu-frankfurt-1");
+        assert!(f["user"].0.starts_with("ocid1.user"));
+        // Key names are case-insensitive (`Region = ap-tokyo-1`).
+        assert_eq!(ini.profile("SESSION").unwrap()["region"].0, "ap-tokyo-1");
+        assert_eq!(
+            ini.profile("ENCRYPTED").unwrap()["pass_phrase"].0,
+            "example-pass-phrase"
+        );
+        assert!(ini.profile("NOPE").is_none());
+    }
+
+    #[test]
+    fn region_endpoints() {
+        assert_eq!(
+            usage_api_endpoint("us-ashburn-1"),
+            "https://usageapi.us-ashburn-1.oci.oraclecloud.com"
+        );
+        assert_eq!(
+            usage_api_endpoint("gru"),
+            "https://usageapi.sa-saopaulo-1.oci.oraclecloud.com"
+        );
+        assert_eq!(
+            usage_api_endpoint("us-gov-ashburn-1"),
+            "https://usageapi.us-gov-ashburn-1.oci.oraclegovcloud.com"
+        );
+        assert_eq!(
+            usage_api_endpoint("uk-gov-london-1"),
+            "https://usageapi.uk-gov-london-1.oci.oraclegovcloud.uk"
+        );
+        assert_eq!(
+            usage_api_endpoint("eu-frankfurt-2"),
+            "https://usageapi.eu-frankfurt-2.oci.oraclecloud.eu"
+        );
+        assert_eq!(
+            usage_api_endpoint("me-dcc-muscat-1"),
+            "https://usageapi.me-dcc-muscat-1.oci.oraclecloud9.com"
+        );
+        assert_eq!(realm_domain("oc20"), "oraclecloud20.com");
+        assert_eq!(
+            usage_api_endpoint("xx-unknown-1"),
+            "https://usageapi.xx-unknown-1.oci.oraclecloud.com"
+        );
+    }
+
+    #[test]
+    fn ocid_and_values() {
+        assert!(is_valid_ocid(
+            "ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq"
+        ));
+        assert!(!is_valid_ocid("tenancy"));
+        assert!(!is_valid_ocid("ocid1.tenancy.oc1..a b"));
+        assert_eq!(
+            parse_credit("150000.00").unwrap(),
+            Decimal::new(15000000, 2)
+        );
+        assert_eq!(parse_credit("1500,50").unwrap(), Decimal::new(150050, 2));
+        assert!(parse_credit("1.500,00").is_err());
+        assert!(parse_credit("-1").is_err());
+        assert_eq!(
+            parse_contract_date("15/06/2026").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 6, 15).unwrap()
+        );
+        assert!(parse_contract_date("2026-13-01").is_err());
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn client_file_errors_name_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/client_a_pkcs1.pem");
+        let base = format!(
+            "[DEFAULT]\nuser=ocid1.user.oc1..aaaa\ntenancy=ocid1.tenancy.oc1..aaaa\nfingerprint=a5:bd:fd:be:f6:bf:c3:06:09:21:98:02:0c:a3:87:f2\nkey_file={}\nregion=gru\n",
+            key.display()
+        );
+        let ok = write(
+            dir.path(),
+            "config_ok",
+            &format!(
+                "{base}credito=1000\ninicio_contrato=2026-01-01\nfim_contrato=2026-12-31\ncliente=Cliente OK\n"
+            ),
+        );
+        let c = load_client_file(&ok, None).unwrap();
+        assert_eq!(c.name, "Cliente OK");
+        assert_eq!(c.profile.region, "sa-saopaulo-1");
+        assert_eq!(c.contract.credit, Decimal::from(1000));
+        credential_for(&c.profile).unwrap();
+
+        let english = write(
+            dir.path(),
+            "config_en",
+            &format!(
+                "{base}Credit=2000.5\ncontract_start=2026-01-01\ncontract_end=2026-12-31\ncurrency=EUR\n"
+            ),
+        );
+        let c = load_client_file(&english, None).unwrap();
+        assert_eq!(c.name, "en");
+        assert_eq!(c.contract.currency, Some(Currency::new("EUR").unwrap()));
+
+        let bad_date = write(
+            dir.path(),
+            "config_bad",
+            &format!("{base}credito=1000\ninicio_contrato=2026-01-01\nfim_contrato=31-12-2026\n"),
+        );
+        let e = load_client_file(&bad_date, None).unwrap_err().to_string();
+        assert!(
+            e.contains("config_bad") && e.contains("fim_contrato"),
+            "{e}"
+        );
+
+        let missing = write(
+            dir.path(),
+            "config_missing",
+            &format!("{base}credito=1000\n"),
+        );
+        let e = load_client_file(&missing, None).unwrap_err().to_string();
+        assert!(
+            e.contains("config_missing") && e.contains("inicio_contrato"),
+            "{e}"
+        );
+
+        let no_key = write(
+            dir.path(),
+            "config_nokey",
+            &base.replace(&key.display().to_string(), "nothere.pem"),
+        );
+        let e = load_client_file(&no_key, None).unwrap_err().to_string();
+        assert!(e.contains("key_file") && e.contains("nothere.pem"), "{e}");
+
+        let wrong_fp = write(
+            dir.path(),
+            "config_fp",
+            &format!(
+                "{}credito=1\ninicio_contrato=2026-01-01\nfim_contrato=2026-01-02\n",
+                base.replace("a5:bd", "00:bd")
+            ),
+        );
+        let c = load_client_file(&wrong_fp, None).unwrap();
+        let e = credential_for(&c.profile).unwrap_err().to_string();
+        assert!(
+            e.contains("config_fp") && e.contains("fingerprint") && e.contains("a5:bd"),
+            "{e}"
+        );
+
+        let entries = load_config_dir(dir.path()).unwrap();
+        assert_eq!(entries.len(), 6);
+        assert!(entries.iter().filter(|e| e.client.is_ok()).count() == 3);
+        let empty = tempfile::tempdir().unwrap();
+        assert!(load_config_dir(empty.path()).is_err());
+    }
+
+    #[test]
+    fn config_keys_parse() {
+        assert_eq!(
+            "OCI_REGION".parse::<OciConfigKey>().unwrap(),
+            OciConfigKey::Region
+        );
+        assert!("bogus".parse::<OciConfigKey>().is_err());
+        let b = OciBuilder::new().with_config(OciConfigKey::PassPhrase, "hunter2");
+        assert!(!format!("{b:?}").contains("hunter2"));
+    }
+}

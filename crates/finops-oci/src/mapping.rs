@@ -1,0 +1,247 @@
+//! Usage API summaries → FOCUS 1.2 records.
+
+use crate::PROVIDER;
+use crate::client::UsageItem;
+use chrono::NaiveDate;
+use finops_core::focus::{ChargeCategory, ServiceCategory, format_focus_decimal};
+use finops_core::{CostRecord, Currency, Error, Period, Result, Tags};
+use rust_decimal::Decimal;
+
+/// `ProviderName`, `PublisherName` and `InvoiceIssuerName` of OCI records.
+pub const PROVIDER_NAME: &str = "Oracle";
+
+/// FOCUS ServiceCategory and ServiceSubcategory of an OCI service name (`COMPUTE`,
+/// `Block Storage`, ...; case, spaces and underscores ignored). Unknown services are
+/// `Other` / `Other (Other)`.
+pub fn service_category(service: &str) -> (ServiceCategory, &'static str) {
+    let key: String = service
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match key.as_str() {
+        "COMPUTE" | "BAREMETAL" => (ServiceCategory::Compute, "Virtual Machines"),
+        "OKE" | "CONTAINERENGINE" | "CONTAINERINSTANCES" => {
+            (ServiceCategory::Compute, "Containers")
+        }
+        "FUNCTIONS" => (ServiceCategory::Compute, "Serverless Compute"),
+        "BLOCKSTORAGE" | "BLOCKVOLUME" => (ServiceCategory::Storage, "Block Storage"),
+        "OBJECTSTORAGE" => (ServiceCategory::Storage, "Object Storage"),
+        "FILESTORAGE" => (ServiceCategory::Storage, "File Storage"),
+        "ARCHIVESTORAGE" => (ServiceCategory::Storage, "Archive Storage"),
+        "DATABASE" | "AUTONOMOUSDATABASE" | "MYSQL" | "MYSQLHEATWAVE" | "POSTGRESQL" => {
+            (ServiceCategory::Databases, "Relational Databases")
+        }
+        "NOSQL" => (ServiceCategory::Databases, "NoSQL Databases"),
+        "NETWORK" | "NETWORKING" | "VIRTUALCLOUDNETWORK" | "FASTCONNECT" | "VPN" => {
+            (ServiceCategory::Networking, "Network Infrastructure")
+        }
+        "LOADBALANCER" | "NETWORKLOADBALANCER" => {
+            (ServiceCategory::Networking, "Application Networking")
+        }
+        "DNS" => (ServiceCategory::Networking, "Network Routing"),
+        "TELEMETRY" | "MONITORING" | "LOGGING" | "LOGANALYTICS" | "APM" => {
+            (ServiceCategory::ManagementAndGovernance, "Observability")
+        }
+        "ANALYTICS" | "DATAFLOW" | "DATAINTEGRATION" => {
+            (ServiceCategory::Analytics, "Other (Analytics)")
+        }
+        "VAULT" | "KEYMANAGEMENT" | "CLOUDGUARD" | "WAF" => {
+            (ServiceCategory::Security, "Other (Security)")
+        }
+        _ => (ServiceCategory::Other, "Other (Other)"),
+    }
+}
+
+/// Map one usage summary of tenancy `tenancy` to a FOCUS 1.2 record. `fallback_currency`
+/// applies when the item has none (it only lacks one when not grouped by currency).
+///
+/// BilledCost = EffectiveCost = ContractedCost = `computedAmount` (a null amount counts as 0);
+/// ListCost = `listRate × computedQuantity` when the list rate is known. Quantities, units,
+/// SKU (`skuPartNumber`), region, compartment (SubAccount), resource and tags are carried
+/// over; OCI-only fields become `x_` columns.
+pub fn to_cost_record(
+    item: &UsageItem,
+    tenancy: &str,
+    fallback_currency: Currency,
+) -> Result<CostRecord> {
+    let invalid = |m: String| Error::InvalidResponse {
+        provider: PROVIDER,
+        call: "POST /20200107/usage".into(),
+        message: m,
+    };
+    let (Some(start), Some(end)) = (item.time_usage_started, item.time_usage_ended) else {
+        return Err(invalid(
+            "an item has no timeUsageStarted/timeUsageEnded".into(),
+        ));
+    };
+    let charge_period = Period::new(start, end).map_err(|e| invalid(e.to_string()))?;
+    let billing_period = Period::month_of(start.date_naive());
+    let currency = match item.currency.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(c) => Currency::new(c.trim()).map_err(|e| invalid(format!("currency: {e}")))?,
+        None => fallback_currency,
+    };
+    let service = item
+        .service
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "Oracle Cloud Infrastructure".to_string());
+    let (category, subcategory) = service_category(&service);
+    let amount = item.computed_amount.unwrap_or(Decimal::ZERO);
+    let mut r = CostRecord::new(
+        PROVIDER_NAME,
+        item.tenant_id
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| tenancy.to_string()),
+        currency,
+        billing_period,
+        charge_period,
+        ChargeCategory::Usage,
+        service,
+        category,
+        amount,
+    );
+    let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    r.service_subcategory = Some(subcategory.to_string());
+    r.billing_account_name = non_empty(&item.tenant_name);
+    r.billing_account_type = Some("Tenancy".into());
+    r.sub_account_id =
+        non_empty(&item.compartment_id).or_else(|| non_empty(&item.compartment_name));
+    r.sub_account_name = non_empty(&item.compartment_name);
+    if r.sub_account_id.is_some() {
+        r.sub_account_type = Some("Compartment".into());
+    }
+    r.resource_id = non_empty(&item.resource_id);
+    r.resource_name = non_empty(&item.resource_name).or_else(|| r.resource_id.clone());
+    r.region_id = non_empty(&item.region);
+    r.region_name = r.region_id.clone();
+    r.availability_zone = non_empty(&item.ad);
+    r.sku_id = non_empty(&item.sku_part_number);
+    r.sku_price_id = r.sku_id.clone();
+    r.charge_description = non_empty(&item.sku_name);
+    if let Some(q) = item.computed_quantity {
+        r.consumed_quantity = Some(q);
+        r.pricing_quantity = Some(q);
+        let unit = non_empty(&item.unit);
+        r.consumed_unit = unit.clone();
+        r.pricing_unit = unit;
+        if let Some(rate) = item.list_rate {
+            r.list_unit_price = Some(rate);
+            r.list_cost = rate * q;
+        }
+        if let Some(price) = item.unit_price {
+            r.contracted_unit_price = Some(price);
+        }
+    }
+    if !item.tags.is_empty() {
+        let mut tags = Tags::new();
+        for t in &item.tags {
+            if let Some(k) = t.key.as_deref() {
+                let key = match t.namespace.as_deref().filter(|n| !n.is_empty()) {
+                    Some(ns) => format!("{ns}.{k}"),
+                    None => k.to_string(),
+                };
+                match t.value.as_deref() {
+                    Some(v) => tags.insert(key, v),
+                    None => tags.insert_flag(key),
+                }
+            }
+        }
+        r.tags = Some(tags);
+    }
+    let ext = [
+        ("x_OverageFlag", non_empty(&item.overages_flag)),
+        ("x_Overage", non_empty(&item.overage)),
+        ("x_CompartmentName", non_empty(&item.compartment_name)),
+        ("x_CompartmentPath", non_empty(&item.compartment_path)),
+        ("x_SubscriptionId", non_empty(&item.subscription_id)),
+        ("x_Shape", non_empty(&item.shape)),
+        ("x_Platform", non_empty(&item.platform)),
+        (
+            "x_AttributedCost",
+            item.attributed_cost.map(format_focus_decimal),
+        ),
+        (
+            "x_AttributedUsage",
+            item.attributed_usage.map(format_focus_decimal),
+        ),
+        ("x_Discount", item.discount.map(format_focus_decimal)),
+        ("x_IsForecast", item.is_forecast.then(|| "true".to_string())),
+    ];
+    for (name, value) in ext {
+        r.extensions.set(name, value);
+    }
+    Ok(r)
+}
+
+/// The UTC day of an item (its `timeUsageStarted`).
+pub fn item_day(item: &UsageItem) -> Option<NaiveDate> {
+    item.time_usage_started.map(|t| t.date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{TagRef, day_start};
+    use finops_core::focus::check::{CheckOptions, check_record};
+
+    #[test]
+    fn maps_an_item_to_a_valid_focus_record() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let item = UsageItem {
+            compartment_id: Some("ocid1.compartment.oc1..aaaa".into()),
+            compartment_name: Some("finops-dev".into()),
+            service: Some("BLOCK_STORAGE".into()),
+            resource_id: Some("ocid1.volume.oc1..x".into()),
+            region: Some("sa-saopaulo-1".into()),
+            sku_part_number: Some("B91961".into()),
+            sku_name: Some("Block Volume - Storage".into()),
+            unit: Some("GB Months".into()),
+            currency: Some("BRL".into()),
+            computed_amount: Some(Decimal::new(1234, 2)),
+            computed_quantity: Some(Decimal::new(100, 0)),
+            unit_price: Some(Decimal::new(1234, 4)),
+            list_rate: Some(Decimal::new(1500, 4)),
+            overages_flag: Some("N".into()),
+            time_usage_started: Some(day_start(d)),
+            time_usage_ended: Some(day_start(d.succ_opt().unwrap())),
+            tags: vec![TagRef {
+                namespace: Some("Finance".into()),
+                key: Some("CostCenter".into()),
+                value: Some("42".into()),
+            }],
+            ..Default::default()
+        };
+        let r = to_cost_record(&item, "ocid1.tenancy.oc1..t", Currency::USD).unwrap();
+        assert!(check_record(&r, &CheckOptions::default()).is_empty());
+        assert_eq!(r.provider_name, "Oracle");
+        assert_eq!(r.invoice_issuer_name, "Oracle");
+        assert_eq!(r.billing_account_id, "ocid1.tenancy.oc1..t");
+        assert_eq!(r.billed_cost, Decimal::new(1234, 2));
+        assert_eq!(r.list_cost, Decimal::new(1500, 2));
+        assert_eq!(r.service_category, ServiceCategory::Storage);
+        assert_eq!(r.billing_currency.as_str(), "BRL");
+        assert_eq!(r.billing_period, Period::month_of(d));
+        assert_eq!(r.sub_account_name.as_deref(), Some("finops-dev"));
+        assert_eq!(r.sku_id.as_deref(), Some("B91961"));
+        assert_eq!(r.extensions.get("x_OverageFlag"), Some("N"));
+        assert_eq!(
+            r.tags.unwrap().get("Finance.CostCenter").as_deref(),
+            Some("42")
+        );
+        let mut bad = item.clone();
+        bad.time_usage_started = None;
+        assert!(to_cost_record(&bad, "t", Currency::USD).is_err());
+    }
+
+    #[test]
+    fn service_table() {
+        assert_eq!(service_category("COMPUTE").0, ServiceCategory::Compute);
+        assert_eq!(
+            service_category("Block Storage").0,
+            ServiceCategory::Storage
+        );
+        assert_eq!(service_category("whatever").0, ServiceCategory::Other);
+    }
+}
