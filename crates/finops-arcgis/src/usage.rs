@@ -271,33 +271,21 @@ pub struct CreditPrice {
     pub currency: Currency,
 }
 
-/// FOCUS ServiceCategory of an operation type (a documented choice: storage-like
-/// operations are Storage, analysis/geocoding/routing are Analytics, notebooks are Compute,
-/// everything else Other).
-pub fn service_category(stype: &str) -> ServiceCategory {
-    let s = stype.to_ascii_lowercase();
-    if s.contains("stg") || s.contains("storage") || s == "features" || s == "tiles" {
-        ServiceCategory::Storage
-    } else if s.contains("notebk") || s.contains("notebook") {
-        ServiceCategory::Compute
-    } else if s.contains("geocod")
-        || s.contains("analysis")
-        || s.contains("rout")
-        || s.contains("geoenrich")
-        || s.contains("demog")
-        || s.contains("elev")
-    {
-        ServiceCategory::Analytics
-    } else {
-        ServiceCategory::Other
-    }
-}
+/// FOCUS ServiceCategory of every record: a ServiceName has exactly one ServiceCategory
+/// (FOCUS rule ServiceName-C-005-C), and ArcGIS Online is a geospatial analytics platform.
+pub const SERVICE_CATEGORY: ServiceCategory = ServiceCategory::Analytics;
+/// FOCUS ServiceSubcategory of every record (one per ServiceName, ServiceName-C-008-C).
+pub const SERVICE_SUBCATEGORY: &str = "Analytics Platforms";
 
 /// FOCUS 1.2 records, one per day and operation type with non-zero credits:
-/// ChargeCategory `Usage`, ServiceName `ArcGIS Online`, ConsumedQuantity = PricingQuantity =
-/// credits, ConsumedUnit = PricingUnit = `Credits`, BilledCost = credits × price in the
-/// national currency, PricingCurrency `Credits` (the virtual currency) with
-/// PricingCurrencyEffectiveCost = credits and a list unit price of 1 credit.
+/// ChargeCategory `Usage`, ServiceName `ArcGIS Online` (Analytics / Analytics Platforms),
+/// ConsumedQuantity = PricingQuantity = credits, ConsumedUnit = PricingUnit = `Credits`,
+/// ListUnitPrice = ContractedUnitPrice = the price of a credit, BilledCost = credits × price
+/// in the configured national currency. PricingCurrency is that same national currency:
+/// focus-validator 2.2.1 accepts only ISO 4217 codes there (rule PricingCurrency-C-003-M), so
+/// the virtual currency `Credits` lives in the units instead. SkuId is `etype/stype`, SkuMeter
+/// the operation type; InvoiceId is the provisional monthly statement id
+/// `<orgId>-credits-<YYYY-MM>` (Esri does not invoice credit consumption itself).
 pub fn to_focus_records(
     report: &UsageReport,
     portal: &Portal,
@@ -321,9 +309,12 @@ pub fn to_focus_records(
                 },
                 ChargeCategory::Usage,
                 "ArcGIS Online",
-                service_category(&p.stype),
+                SERVICE_CATEGORY,
                 cost,
             );
+            r.service_subcategory = Some(SERVICE_SUBCATEGORY.into());
+            r.billing_account_type = Some("ArcGIS Organization".into());
+            r.invoice_id = Some(format!("{}-credits-{}", portal.id, day.format("%Y-%m")));
             r.billing_account_name = Some(portal.name.clone());
             r.charge_description = Some(format!(
                 "ArcGIS Online credits consumed by {} ({})",
@@ -335,10 +326,10 @@ pub fn to_focus_records(
             r.pricing_unit = Some("Credits".into());
             r.list_unit_price = Some(price.per_credit);
             r.contracted_unit_price = Some(price.per_credit);
-            r.pricing_currency = Some("Credits".into());
-            r.pricing_currency_effective_cost = Some(p.credits);
-            r.pricing_currency_list_unit_price = Some(Decimal::ONE);
-            r.pricing_currency_contracted_unit_price = Some(Decimal::ONE);
+            r.pricing_currency = Some(price.currency.as_str().to_string());
+            r.pricing_currency_effective_cost = Some(cost);
+            r.pricing_currency_list_unit_price = Some(price.per_credit);
+            r.pricing_currency_contracted_unit_price = Some(price.per_credit);
             r.sku_id = Some(format!("{}/{}", p.etype, p.stype));
             r.sku_meter = Some(p.stype.clone());
             r
@@ -438,6 +429,10 @@ mod tests {
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].billed_cost, "1.500".parse::<Decimal>().unwrap());
         assert_eq!(recs[0].service_category, ServiceCategory::Analytics);
+        assert_eq!(
+            recs[0].invoice_id.as_deref(),
+            Some("LjjARY1mkhxulWPq-credits-2026-03")
+        );
         assert!(finops_core::focus::check::check_record(&recs[0], &Default::default()).is_empty());
     }
 
