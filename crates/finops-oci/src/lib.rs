@@ -60,6 +60,7 @@ impl CostSource for OciClient {
         };
         let body = self.daily_cost_query(start, end);
         let tenancy = self.tenancy().to_string();
+        let name = self.name().to_string();
         let q = query.clone();
         let s = self
             .summarized_usages_range(&body, start, end)
@@ -67,7 +68,12 @@ impl CostSource for OciClient {
                 let out = match item {
                     Err(e) => Some(Err(e)),
                     Ok(it) if it.is_forecast => None,
-                    Ok(it) => match mapping::to_cost_record(&it, &tenancy, Currency::USD) {
+                    Ok(it) => match mapping::to_cost_record_named(
+                        &it,
+                        &tenancy,
+                        Some(&name),
+                        Currency::USD,
+                    ) {
                         Ok(r) if q.matches(&r) => Some(Ok(r)),
                         Ok(_) => None,
                         Err(e) => Some(Err(e)),

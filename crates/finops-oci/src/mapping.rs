@@ -65,6 +65,17 @@ pub fn to_cost_record(
     tenancy: &str,
     fallback_currency: Currency,
 ) -> Result<CostRecord> {
+    to_cost_record_named(item, tenancy, None, fallback_currency)
+}
+
+/// [`to_cost_record`] with a BillingAccountName for items that carry no `tenantName` (the
+/// client's display name).
+pub fn to_cost_record_named(
+    item: &UsageItem,
+    tenancy: &str,
+    account_name: Option<&str>,
+    fallback_currency: Currency,
+) -> Result<CostRecord> {
     let invalid = |m: String| Error::InvalidResponse {
         provider: PROVIDER,
         call: "POST /20200107/usage".into(),
@@ -104,7 +115,9 @@ pub fn to_cost_record(
     );
     let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     r.service_subcategory = Some(subcategory.to_string());
-    r.billing_account_name = non_empty(&item.tenant_name);
+    r.billing_account_name = non_empty(&item.tenant_name)
+        .or_else(|| account_name.map(str::to_string))
+        .or_else(|| Some(r.billing_account_id.clone()));
     r.billing_account_type = Some("Tenancy".into());
     r.sub_account_id =
         non_empty(&item.compartment_id).or_else(|| non_empty(&item.compartment_name));
@@ -113,6 +126,13 @@ pub fn to_cost_record(
         r.sub_account_type = Some("Compartment".into());
     }
     r.resource_id = non_empty(&item.resource_id);
+    // The OCID's resource type segment: `ocid1.instance.oc1..x` → `instance`.
+    r.resource_type = r
+        .resource_id
+        .as_deref()
+        .and_then(|id| id.split('.').nth(1))
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
     r.resource_name = non_empty(&item.resource_name).or_else(|| r.resource_id.clone());
     r.region_id = non_empty(&item.region);
     r.region_name = r.region_id.clone();
@@ -120,6 +140,18 @@ pub fn to_cost_record(
     r.sku_id = non_empty(&item.sku_part_number);
     r.sku_price_id = r.sku_id.clone();
     r.charge_description = non_empty(&item.sku_name);
+    // The Usage API exposes no invoice number; OCI invoices a subscription (or tenancy) per
+    // month, so InvoiceId is that grouping key (documented in the README), which FOCUS 1.2
+    // validators require to be non-null.
+    r.invoice_id = Some(format!(
+        "{}-{}",
+        non_empty(&item.subscription_id).unwrap_or_else(|| r.billing_account_id.clone()),
+        billing_period.start.format("%Y-%m")
+    ));
+    r.sku_meter = non_empty(&item.sku_name).or_else(|| non_empty(&item.unit));
+    // OCI prices and bills in one currency.
+    r.pricing_currency = Some(r.billing_currency.to_string());
+    r.pricing_currency_effective_cost = Some(r.effective_cost);
     if let Some(q) = item.computed_quantity {
         r.consumed_quantity = Some(q);
         r.pricing_quantity = Some(q);
@@ -128,10 +160,12 @@ pub fn to_cost_record(
         r.pricing_unit = unit;
         if let Some(rate) = item.list_rate {
             r.list_unit_price = Some(rate);
+            r.pricing_currency_list_unit_price = Some(rate);
             r.list_cost = rate * q;
         }
         if let Some(price) = item.unit_price {
             r.contracted_unit_price = Some(price);
+            r.pricing_currency_contracted_unit_price = Some(price);
         }
     }
     if !item.tags.is_empty() {

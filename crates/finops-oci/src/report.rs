@@ -6,7 +6,7 @@
 use crate::PROVIDER;
 use crate::builder::{ClientConfig, Contract, DirEntry, credential_for, usage_api_endpoint};
 use crate::client::{OciClient, UsageApiOptions};
-use crate::mapping::{item_day, to_cost_record};
+use crate::mapping::{item_day, to_cost_record_named};
 use chrono::{Datelike, NaiveDate};
 use finops_core::clock::SharedClock;
 use finops_core::forecast::{
@@ -354,7 +354,12 @@ pub async fn fetch_client_data(
             call: "POST /20200107/usage".into(),
             message: "an item has no timeUsageStarted".into(),
         })?;
-        let record = to_cost_record(&item, client.tenancy(), fallback_currency)?;
+        let record = to_cost_record_named(
+            &item,
+            client.tenancy(),
+            Some(client.name()),
+            fallback_currency,
+        )?;
         match data.currency {
             None => data.currency = Some(record.billing_currency),
             Some(c) if c != record.billing_currency => {

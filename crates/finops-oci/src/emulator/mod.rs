@@ -297,6 +297,14 @@ impl OciEmulator {
         self.register_key_spki_der(key_id, &der)
     }
 
+    /// Trust the key of a client config: load it (checking its fingerprint) and register its
+    /// public key under the client's keyId. Returns the keyId.
+    pub fn register_client(&self, cfg: &crate::builder::ClientConfig) -> Result<String> {
+        let cred = crate::builder::credential_for(&cfg.profile)?;
+        self.register_key_spki_der(cred.key_id(), cred.key().public_key_spki_der())?;
+        Ok(cred.key_id().to_string())
+    }
+
     /// Requests refused with 401.
     pub fn rejected_auth(&self) -> u64 {
         self.state.rejected_auth.load(Ordering::Relaxed)
