@@ -1,12 +1,225 @@
 //! The token directory: one credential file per application / information system (OVH-01).
+//!
+//! Every regular, non-hidden file of the directory is one python-ovh INI credential file; its
+//! name without extension (`ProSanteConnect.txt` → `ProSanteConnect`) is the account and
+//! information-system name. Files are taken in file-name order (the tenant dedup order). A
+//! bad file gives an [`AccountError`] naming it and the others are loaded.
 
+use crate::builder::OvhBuilder;
 use crate::client::OvhClient;
+use crate::collect::AccountError;
+use finops_core::clock::SharedClock;
+use finops_core::http::{RateLimiter, RetryConfig};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// One OVH account = one credential file (its file name is the information system name).
 #[derive(Debug, Clone)]
 pub struct OvhAccount {
-    /// Credential file name (e.g. `ProSanteConnect`), used in every output and error.
+    /// Credential file name without extension (e.g. `ProSanteConnect`), used in every output
+    /// and error.
     pub name: String,
     /// The signed client of this credential.
     pub client: OvhClient,
+}
+
+impl OvhAccount {
+    /// An account from a built client (its name is the client's name).
+    pub fn new(client: OvhClient) -> Self {
+        OvhAccount {
+            name: client.name().to_string(),
+            client,
+        }
+    }
+}
+
+/// How to load a token directory.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct AccountOptions {
+    /// Replace every file's endpoint with this URL (`--endpoint`).
+    pub endpoint_override: Option<String>,
+    /// Calls per second and burst per credential (default [`crate::builder::DEFAULT_RATE_PER_SEC`]).
+    pub rate_limit: Option<(f64, u32)>,
+    /// Clock for signing and token expiry.
+    pub clock: Option<SharedClock>,
+    /// Retry policy.
+    pub retry: Option<RetryConfig>,
+    /// Per-attempt timeout.
+    pub timeout: Option<Duration>,
+}
+
+impl AccountOptions {
+    /// Defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Override every endpoint (`--endpoint URL`).
+    pub fn with_endpoint_override(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_override = Some(url.into());
+        self
+    }
+
+    /// Rate limit per credential.
+    pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = Some((per_second, burst));
+        self
+    }
+
+    /// Clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Retry policy.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Per-attempt timeout.
+    pub fn with_timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+}
+
+/// The accounts loaded from a directory, and the files that could not be used.
+#[derive(Debug, Default)]
+pub struct LoadedAccounts {
+    /// Usable accounts in file-name order.
+    pub accounts: Vec<OvhAccount>,
+    /// One entry per bad file (`call` = `read credential file`).
+    pub errors: Vec<AccountError>,
+}
+
+/// The account name of a credential file: its name without extension.
+pub fn account_name(path: &Path) -> String {
+    path.file_stem()
+        .or_else(|| path.file_name())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The credential files of `dir`, sorted by file name (hidden files and folders skipped).
+pub fn credential_files(dir: &Path) -> finops_core::Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| finops_core::Error::io(dir, e))?;
+    let mut files = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| finops_core::Error::io(dir, e))?;
+        let p = entry.path();
+        let hidden = p
+            .file_name()
+            .map(|n| n.to_string_lossy().starts_with('.'))
+            .unwrap_or(true);
+        if hidden || !p.is_file() {
+            continue;
+        }
+        files.push(p);
+    }
+    files.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
+    Ok(files)
+}
+
+/// Load every credential file of `dir`. Fails only when the directory cannot be read (or holds
+/// no file); a bad file is reported in [`LoadedAccounts::errors`]. Files holding the same
+/// credential share one rate limiter.
+pub fn load_dir(dir: &Path, opts: &AccountOptions) -> finops_core::Result<LoadedAccounts> {
+    let files = credential_files(dir)?;
+    if files.is_empty() {
+        return Err(finops_core::Error::config_at(
+            dir.display().to_string(),
+            "token directory",
+            "no credential file found",
+        ));
+    }
+    let mut out = LoadedAccounts::default();
+    let mut limiters: HashMap<String, Arc<RateLimiter>> = HashMap::new();
+    for path in files {
+        let name = account_name(&path);
+        let built = OvhBuilder::from_ini_file(&path).and_then(|b| {
+            let mut b = b.with_name(name.clone());
+            if let Some(u) = &opts.endpoint_override {
+                b = b.with_endpoint_override(u.clone());
+            }
+            if let Some((r, burst)) = opts.rate_limit {
+                b = b.with_rate_limit(r, burst);
+            }
+            if let Some(c) = &opts.clock {
+                b = b.with_clock(c.clone());
+            }
+            if let Some(r) = &opts.retry {
+                b = b.with_retry(r.clone());
+            }
+            if let Some(t) = opts.timeout {
+                b = b.with_timeout(t);
+            }
+            if let Some(id) = b.credential_identity() {
+                if let Some(l) = limiters.get(&id) {
+                    b = b.with_rate_limiter(l.clone());
+                } else if !b.has_rate_limit() || opts.rate_limit.is_some() {
+                    let (r, burst) = opts.rate_limit.unwrap_or((
+                        crate::builder::DEFAULT_RATE_PER_SEC,
+                        crate::builder::DEFAULT_BURST,
+                    ));
+                    let l = Arc::new(RateLimiter::new(r, burst));
+                    limiters.insert(id, l.clone());
+                    b = b.with_rate_limiter(l);
+                }
+            }
+            b.build()
+        });
+        match built {
+            Ok(client) => out.accounts.push(OvhAccount { name, client }),
+            Err(e) => out.errors.push(AccountError {
+                file: name,
+                call: format!("read credential file {}", path.display()),
+                message: e.to_string(),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_sorted_and_reports_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = "[default]\nendpoint=ovh-eu\n[ovh-eu]\napplication_key=a\napplication_secret=b\nconsumer_key=c\n";
+        std::fs::write(dir.path().join("Zeta.txt"), ok).unwrap();
+        std::fs::write(dir.path().join("Alpha"), ok).unwrap();
+        std::fs::write(dir.path().join("Broken"), "[default]\nendpoint=ovh-eu\n").unwrap();
+        std::fs::write(dir.path().join(".hidden"), "x").unwrap();
+        let l = load_dir(
+            dir.path(),
+            &AccountOptions::new().with_endpoint_override("http://127.0.0.1:1/1.0"),
+        )
+        .unwrap();
+        let names: Vec<_> = l.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["Alpha", "Zeta"]);
+        assert_eq!(l.errors.len(), 1);
+        assert_eq!(l.errors[0].file, "Broken");
+        assert!(
+            l.errors[0].message.contains("application_key"),
+            "{}",
+            l.errors[0].message
+        );
+        assert_eq!(
+            l.accounts[0].client.base_url().as_str(),
+            "http://127.0.0.1:1/1.0"
+        );
+    }
+
+    #[test]
+    fn empty_dir_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load_dir(dir.path(), &AccountOptions::new()).is_err());
+    }
 }

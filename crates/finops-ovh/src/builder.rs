@@ -355,6 +355,21 @@ impl OvhBuilder {
         self
     }
 
+    /// The identity of the credential (application key + consumer key, or client id), to
+    /// share one rate limiter between files holding the same credential.
+    pub(crate) fn credential_identity(&self) -> Option<String> {
+        match (&self.application_key, &self.consumer_key, &self.client_id) {
+            (Some(ak), Some(ck), _) => Some(format!("ak:{ak}:{}", ck.expose())),
+            (_, _, Some(id)) => Some(format!("oauth:{id}")),
+            _ => None,
+        }
+    }
+
+    /// The rate limit configured (`rate_limit` key or `with_rate_limit`), if any.
+    pub(crate) fn has_rate_limit(&self) -> bool {
+        self.rate_raw.is_some() || self.rate_per_sec.is_some() || self.limiter.is_some()
+    }
+
     fn err(&self, key: OvhConfigKey, message: impl Into<String>) -> finops_core::Error {
         OvhError::Config {
             file: self.source.clone(),

@@ -39,6 +39,25 @@ pub fn signature(
     body: &[u8],
     timestamp: i64,
 ) -> String {
+    signature_text(
+        application_secret,
+        consumer_key,
+        method,
+        full_url,
+        body,
+        &timestamp.to_string(),
+    )
+}
+
+/// [`signature`] with the timestamp as the exact header text (what a server verifies).
+pub fn signature_text(
+    application_secret: &str,
+    consumer_key: &str,
+    method: &str,
+    full_url: &str,
+    body: &[u8],
+    timestamp: &str,
+) -> String {
     let mut h = Sha1::new();
     h.update(application_secret.as_bytes());
     h.update(b"+");
@@ -50,7 +69,7 @@ pub fn signature(
     h.update(b"+");
     h.update(body);
     h.update(b"+");
-    h.update(timestamp.to_string().as_bytes());
+    h.update(timestamp.as_bytes());
     let digest = h.finalize();
     let mut out = String::with_capacity(43);
     out.push_str("$1$");
