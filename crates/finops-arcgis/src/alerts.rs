@@ -68,6 +68,11 @@ pub fn parse_percent(s: &str) -> Result<Decimal> {
     let d = finops_core::money::parse_decimal(num)
         .map_err(|e| Error::InvalidArgument(format!("percentage {s:?}: {e}")))?;
     let d = if pct { d / Decimal::ONE_HUNDRED } else { d };
+    if !pct && d > Decimal::ONE {
+        return Err(Error::InvalidArgument(format!(
+            "percentage {s:?}: write a percentage with % (e.g. 10%) or a fraction (e.g. 0.1)"
+        )));
+    }
     if d <= Decimal::ZERO || d > Decimal::ONE {
         return Err(Error::InvalidArgument(format!(
             "percentage {s:?} must be above 0 and at most 100%"

@@ -85,10 +85,13 @@ impl FromStr for AllocationRule {
                     if under.is_some() {
                         return Err(dup("under"));
                     }
-                    under =
-                        Some(parse_percent(v).map_err(|e| {
-                            Error::InvalidArgument(format!("--allocate: under: {e}"))
-                        })?);
+                    under = Some(parse_percent(v).map_err(|e| {
+                        let inner = match e {
+                            Error::InvalidArgument(m) => m,
+                            other => other.to_string(),
+                        };
+                        Error::InvalidArgument(format!("--allocate: under: {inner}"))
+                    })?);
                 }
                 "add" => {
                     if add.is_some() {

@@ -17,6 +17,7 @@ pub mod emulator;
 mod error;
 pub mod model;
 pub mod notify;
+pub mod report;
 pub mod usage;
 
 pub use alerts::{AlertConfig, AlertReport, AlertState};
