@@ -749,3 +749,109 @@ proptest! {
         prop_assert_eq!(read_all(&p), vec![r]);
     }
 }
+
+#[test]
+fn header_names_are_matched_case_insensitively_and_short_rows_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("case.csv");
+    std::fs::write(
+        &p,
+        "\u{feff}billedcost, BillingAccountId ,BILLINGCURRENCY,chargecategory,ChargePeriodStart,ChargePeriodEnd,ProviderName,ServiceCategory,ServiceName\r\n\
+         1.0,a,EUR,Usage,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,P,Compute,S\r\n\
+         2.0,a,EUR,Usage,2024-01-01T00:00:00Z\r\n\
+         3.0,a,EUR,Usage,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,P,Compute,S,extra\r\n",
+    )
+    .unwrap();
+    let mut r = FocusCsvReader::open(&p).unwrap();
+    assert_eq!(r.next().unwrap().unwrap().billed_cost, d("1.0"));
+    let e = r.next().unwrap().unwrap_err();
+    assert_eq!(parse_location(&e).1, Some(3));
+    assert!(e.to_string().contains("5 cells"), "{e}");
+    let e = r.next().unwrap().unwrap_err();
+    assert_eq!(parse_location(&e).1, Some(4));
+    assert!(r.next().is_none());
+}
+
+#[test]
+fn crlf_files_read_like_lf_files_with_the_same_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let lf = std::fs::read_to_string(data("bad_rows.csv")).unwrap();
+    let crlf = lf.replace('\n', "\r\n") + "\r\n";
+    let p = dir.path().join("crlf.csv");
+    std::fs::write(&p, crlf).unwrap();
+    let reader = FocusCsvReader::open_with(&p, ReadOptions::collecting()).unwrap();
+    let bad = reader.bad_rows();
+    let good: Vec<_> = reader.collect::<finops_core::Result<_>>().unwrap();
+    assert_eq!(good.len(), 2);
+    assert_eq!(good[0].extensions.get("x_Note"), Some("first"));
+    assert_eq!(good[1].extensions.get("x_Note"), Some("last"));
+    let lines: Vec<_> = bad.take().iter().map(|r| r.line).collect();
+    assert_eq!(lines, [3, 5]);
+    // A quoted last cell followed by CRLF loses the \r, keeps its content.
+    let q = dir.path().join("quoted.csv");
+    std::fs::write(
+        &q,
+        "BilledCost,BillingAccountId,BillingCurrency,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ProviderName,ServiceCategory,ServiceName,x_Q\r\n\
+         1.0,a,EUR,Usage,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,P,Compute,S,\"a,\r\nb\"\r\n",
+    )
+    .unwrap();
+    let recs = read_all(&q);
+    assert_eq!(recs[0].extensions.get("x_Q"), Some("a,\r\nb"));
+}
+
+#[test]
+fn parquet_missing_required_column_is_refused_and_check_file_reads_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("missing.parquet");
+    let batch = minimal_batch(2);
+    let batch = batch.project(&[0, 1, 2, 3, 4, 5, 6, 7]).unwrap(); // no ServiceName
+    write_raw_parquet(&p, &batch);
+    match read_file(&p).err().unwrap() {
+        Error::MissingColumn { column, .. } => assert_eq!(column, "ServiceName"),
+        e => panic!("unexpected {e}"),
+    }
+    let report = check_file(&p, &CheckOptions::default()).unwrap();
+    assert_eq!(report.rows, 2);
+    assert_eq!(report.errors.len(), 1);
+
+    let good = dir.path().join("good.parquet");
+    write_parquet_file(&good, &[full_record(1)]).unwrap();
+    let report = check_file(&good, &CheckOptions::default()).unwrap();
+    assert_eq!(report.version, Some(FocusVersion::V1_2));
+    assert_eq!((report.rows, report.good_rows), (1, 1));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    // The full record's oci_ extension is not x_-prefixed: our checker says so.
+    assert!(
+        report
+            .issues
+            .iter()
+            .any(|i| i.line == 1 && i.issue.column == "oci_CompartmentId"),
+        "{:?}",
+        report.issues
+    );
+}
+
+#[test]
+fn empty_and_missing_files_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert!(matches!(
+        read_file(&empty).err().unwrap(),
+        Error::MissingColumn { .. }
+    ));
+    let none = dir.path().join("none.csv");
+    match read_file(&none).err().unwrap() {
+        Error::Io { path, .. } => assert!(path.ends_with("none.csv")),
+        e => panic!("unexpected {e}"),
+    }
+    let junk = dir.path().join("junk.parquet");
+    std::fs::write(&junk, "not parquet").unwrap();
+    assert!(
+        read_file(&junk)
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("junk.parquet")
+    );
+}

@@ -192,9 +192,13 @@ impl FocusCsvReader {
         opts: ReadOptions,
     ) -> Result<Self> {
         let file = label.into();
+        // Records end at '\n' only (a '\r' before it is removed from the last cell): with
+        // the csv crate's default CRLF terminator the '\n' of "\r\n" is consumed with the
+        // next record, which makes every line number of a CRLF file one too small.
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
             .from_reader(reader);
         let header = csv
             .headers()
@@ -253,14 +257,29 @@ impl FocusCsvReader {
         if self.done {
             return None;
         }
-        match self.csv.read_record(&mut self.row) {
+        let read = loop {
+            let r = self.csv.read_record(&mut self.row);
+            // A blank CRLF line reads as one cell holding "\r": skip it like a blank line.
+            if matches!(r, Ok(true)) && self.row.len() == 1 && self.row[0].trim().is_empty() {
+                continue;
+            }
+            break r;
+        };
+        match read {
             Ok(false) => {
                 self.done = true;
                 None
             }
             Ok(true) => {
                 let line = self.row.position().map_or(0, |p| p.line());
-                let cells = self.row.iter().map(Some);
+                let last = self.row.len().saturating_sub(1);
+                let cells = self.row.iter().enumerate().map(|(i, c)| {
+                    Some(if i == last {
+                        c.strip_suffix('\r').unwrap_or(c)
+                    } else {
+                        c
+                    })
+                });
                 Some(match self.map.build_record(cells) {
                     Ok(r) => RowOutcome::Good(line, Box::new(r)),
                     Err(errs) => RowOutcome::Bad(line, cell_errors(&self.file, line, errs)),
