@@ -17,8 +17,8 @@
 //!   of `<name>` and are not rows themselves; product types of one id are joined with ` / `
 //!   in text order; contacts come from `serviceInfos`, else from the service's customer
 //!   contacts;
-//! - a missing token (OVH-11) is an administrator or technical NIC handle of a kept service that
-//!   is not the `/me` NIC handle of any credential file;
+//! - a missing token (OVH-11) is an administrator or technical contact of a kept service that
+//!   is neither the `/me` NIC handle nor the customer code of any credential file;
 //! - the user file's "Compte OVH" is the account's NIC handle (the credential file name when
 //!   `/me` failed); users seen through two credential files of one account are listed once;
 //!   a login of type `ACCOUNT` is the root account's (its NIC handle).
@@ -154,10 +154,10 @@ fn period_date(t: &crate::api::OvhDateTime) -> NaiveDate {
 /// period starts at the same time.
 fn periods(p: &crate::collect::ProjectData) -> Vec<&crate::api::Usage> {
     let mut v: Vec<&crate::api::Usage> = p.history.iter().collect();
-    if let Some(c) = &p.current {
-        if !p.history.iter().any(|h| h.period.from == c.period.from) {
-            v.push(c);
-        }
+    if let Some(c) = &p.current
+        && !p.history.iter().any(|h| h.period.from == c.period.from)
+    {
+        v.push(c);
     }
     v
 }
@@ -409,7 +409,9 @@ pub fn build_rows(collected: &Collected, cmdb: &Cmdb, opts: &DriverOptions) -> R
     let handles: BTreeSet<String> = collected
         .accounts
         .iter()
-        .filter_map(|a| a.me.as_ref().map(|m| m.nichandle.to_lowercase()))
+        .filter_map(|a| a.me.as_ref())
+        .flat_map(|m| std::iter::once(&m.nichandle).chain(m.customer_code.iter()))
+        .map(|h| h.to_lowercase())
         .collect();
     let mut missing: BTreeSet<String> = BTreeSet::new();
     for s in &kept {

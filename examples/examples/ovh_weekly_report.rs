@@ -1,0 +1,15 @@
+//! OVHcloud weekly FinOps report: the Power BI CSV set of the original scripts + `focus.parquet`.
+//!
+//! ```text
+//! cargo run -p finops-examples --example ovh_weekly_report -- \
+//!     --tokens DIR --cmdb FILE --out DIR --as-of 2026-11-22 \
+//!     [--endpoint URL] [--state FILE.sqlite] [--sample-usage] [--utf8] [--demo]
+//! ```
+//!
+//! The logic lives in `finops_examples::ovh` (see its docs for every option).
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    finops_examples::ovh::main_with_args(std::env::args_os()).await?;
+    Ok(())
+}
