@@ -106,9 +106,7 @@ impl DateRange {
         let n = self.len_days();
         // Whole weeks add one of each weekday; the remainder walks from `start`.
         let weeks = n / 7;
-        for c in &mut counts {
-            *c = weeks;
-        }
+        counts.fill(weeks);
         let first = self.start.weekday().num_days_from_monday();
         for i in 0..(n % 7) {
             counts[((first + i) % 7) as usize] += 1;
@@ -366,11 +364,11 @@ pub fn backtest_weekday(
         let f = profile.expected(d);
         forecast_total += f;
         let a = series.get(&d).copied().unwrap_or(Decimal::ZERO);
-        if !a.is_zero() {
-            if let Some(ape) = (f - a).abs().checked_div(a.abs()) {
-                ape_sum += ape;
-                scored += 1;
-            }
+        if !a.is_zero()
+            && let Some(ape) = (f - a).abs().checked_div(a.abs())
+        {
+            ape_sum += ape;
+            scored += 1;
         }
     }
     let mape_percent = if scored == 0 {

@@ -60,14 +60,13 @@ impl IniFile {
                 continue;
             }
             // Continuation line (indented) extends the previous value, as configparser does.
-            if line.starts_with(char::is_whitespace) {
-                if let Some(k) = &last_key {
-                    if let Some(entry) = sections.get_mut(&current).and_then(|s| s.get_mut(k)) {
-                        entry.0.push('\n');
-                        entry.0.push_str(trimmed);
-                        continue;
-                    }
-                }
+            if line.starts_with(char::is_whitespace)
+                && let Some(k) = &last_key
+                && let Some(entry) = sections.get_mut(&current).and_then(|s| s.get_mut(k))
+            {
+                entry.0.push('\n');
+                entry.0.push_str(trimmed);
+                continue;
             }
             let sep = trimmed.find(['=', ':']).ok_or_else(|| Error::Parse {
                 location: finops_core::error::Location {
@@ -203,10 +202,10 @@ pub fn is_valid_ocid(s: &str) -> bool {
 
 /// Expand a leading `~` to `$HOME`.
 fn expand_tilde(p: &str) -> PathBuf {
-    if let Some(rest) = p.strip_prefix("~/").or_else(|| (p == "~").then_some("")) {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(rest);
-        }
+    if let Some(rest) = p.strip_prefix("~/").or_else(|| (p == "~").then_some(""))
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
     }
     PathBuf::from(p)
 }

@@ -535,6 +535,15 @@ pub fn month_label(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
+/// Money for the table: exact, trailing zeros trimmed, at least two decimals.
+fn money(d: Decimal) -> String {
+    let mut n = d.normalize();
+    if n.scale() < 2 {
+        n.rescale(2);
+    }
+    n.to_string()
+}
+
 fn run_out_text(r: &RunOut) -> String {
     match r {
         RunOut::Exhausted(d) => format!("exhausted on {d}"),
@@ -554,16 +563,21 @@ pub fn render_table(r: &ContractReport) -> String {
         let _ = writeln!(
             s,
             "contract {} .. {}   credit {} {cur}",
-            c.contract_start, c.contract_end, c.credit
+            c.contract_start,
+            c.contract_end,
+            money(c.credit)
         );
         let _ = writeln!(s, "\nConsumption per month:");
         for m in &c.monthly {
-            let _ = writeln!(s, "  {}  {:>16} {cur}", m.month, m.cost.to_string());
+            let _ = writeln!(s, "  {}  {:>16} {cur}", m.month, money(m.cost));
         }
         let _ = writeln!(
             s,
             "\nAverage daily consumption {} .. {} ({} days): {} {cur}",
-            c.lookback_start, c.lookback_end, c.lookback_days, c.average_daily
+            c.lookback_start,
+            c.lookback_end,
+            c.lookback_days,
+            money(c.average_daily)
         );
         let _ = writeln!(s, "\nWeekday forecast ({} days left):", c.remaining_days);
         let _ = writeln!(
@@ -576,10 +590,10 @@ pub fn render_table(r: &ContractReport) -> String {
                 s,
                 "  {:<10} {:>12} {:>8} {:>10} {:>14}",
                 w.weekday,
-                w.mean.to_string(),
+                money(w.mean),
                 w.history_days,
                 w.remaining_days,
-                w.forecast.to_string()
+                money(w.forecast)
             );
         }
         let _ = writeln!(s, "\nStatistics:");
@@ -590,7 +604,7 @@ pub fn render_table(r: &ContractReport) -> String {
             ("credit left", c.credit_left),
             ("balance at end", c.balance_at_end),
         ] {
-            let _ = writeln!(s, "  {label:<16} {:>16} {cur}", v.to_string());
+            let _ = writeln!(s, "  {label:<16} {:>16} {cur}", money(v));
         }
         let _ = writeln!(s, "  {:<16} {:>16}", "outcome", c.outcome);
         let _ = writeln!(
@@ -619,7 +633,7 @@ pub fn render_table(r: &ContractReport) -> String {
         let cur = &c.currency;
         let _ = writeln!(s, "{cur}: {} client(s)", c.clients);
         for m in &c.monthly {
-            let _ = writeln!(s, "  {}  {:>16} {cur}", m.month, m.cost.to_string());
+            let _ = writeln!(s, "  {}  {:>16} {cur}", m.month, money(m.cost));
         }
         for (label, v) in [
             ("credit", c.credit),
@@ -630,7 +644,7 @@ pub fn render_table(r: &ContractReport) -> String {
             ("credit left", c.credit_left),
             ("balance at end", c.balance_at_end),
         ] {
-            let _ = writeln!(s, "  {label:<16} {:>16} {cur}", v.to_string());
+            let _ = writeln!(s, "  {label:<16} {:>16} {cur}", money(v));
         }
     }
     s

@@ -549,7 +549,7 @@ async fn usage(
         tag.as_ref(),
     );
     // Paging.
-    let query: HashMap<String, String> = uri.query().map(|q| url_pairs(q)).unwrap_or_default();
+    let query: HashMap<String, String> = uri.query().map(url_pairs).unwrap_or_default();
     let max = state.max_page.load(Ordering::Relaxed) as usize;
     let limit = query
         .get("limit")
@@ -581,10 +581,10 @@ async fn usage(
     if let Ok(v) = request_id(&state).parse() {
         resp.headers_mut().insert("opc-request-id", v);
     }
-    if next < items.len() {
-        if let Ok(v) = format!("emu-page-{next}").parse() {
-            resp.headers_mut().insert("opc-next-page", v);
-        }
+    if next < items.len()
+        && let Ok(v) = format!("emu-page-{next}").parse()
+    {
+        resp.headers_mut().insert("opc-next-page", v);
     }
     state.served_pages.fetch_add(1, Ordering::Relaxed);
     resp
