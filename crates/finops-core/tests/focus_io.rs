@@ -855,3 +855,25 @@ fn empty_and_missing_files_give_clear_errors() {
             .contains("junk.parquet")
     );
 }
+
+#[test]
+fn any_reader_and_truncated_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.csv.gz");
+    let recs = records();
+    write_csv_file(&p, &recs).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    let r = FocusCsvReader::from_reader(
+        Box::new(std::io::Cursor::new(bytes.clone())),
+        "<memory>",
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(r.collect::<finops_core::Result<Vec<_>>>().unwrap(), recs);
+    // A truncated download is an error naming the file, never a silent short read.
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() - 30]).unwrap();
+    let res: finops_core::Result<Vec<_>> = read_file(&cut).unwrap().collect();
+    let e = res.unwrap_err();
+    assert!(e.to_string().contains("cut.csv.gz"), "{e}");
+}

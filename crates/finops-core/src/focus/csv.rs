@@ -157,11 +157,10 @@ impl std::fmt::Debug for FocusCsvReader {
     }
 }
 
-/// Open `path`, decompressing gzip when the file starts with the gzip magic bytes.
-pub(crate) fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read + Send>> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut r = BufReader::with_capacity(256 * 1024, f);
-    let head = r.fill_buf().map_err(|e| Error::io(path, e))?;
+/// Decompress gzip (possibly multi-member) when the stream starts with the gzip magic bytes.
+fn maybe_gunzip(reader: Box<dyn Read + Send>) -> std::io::Result<Box<dyn Read + Send>> {
+    let mut r = BufReader::with_capacity(256 * 1024, reader);
+    let head = r.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(BufReader::with_capacity(
             256 * 1024,
@@ -181,17 +180,19 @@ impl FocusCsvReader {
     /// Open a `.csv` or `.csv.gz` file.
     pub fn open_with(path: impl AsRef<Path>, opts: ReadOptions) -> Result<Self> {
         let path = path.as_ref();
-        let r = open_maybe_gzip(path)?;
-        Self::from_reader(r, path.display().to_string(), opts)
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Self::from_reader(Box::new(f), path.display().to_string(), opts)
     }
 
-    /// Read CSV (not compressed) from any reader; `label` names it in errors.
+    /// Read CSV or gzip-compressed CSV (recognised by its magic bytes) from any reader;
+    /// `label` names it in errors.
     pub fn from_reader(
         reader: Box<dyn Read + Send>,
         label: impl Into<String>,
         opts: ReadOptions,
     ) -> Result<Self> {
         let file = label.into();
+        let reader = maybe_gunzip(reader).map_err(|e| Error::io(&file, e))?;
         // Records end at '\n' only (a '\r' before it is removed from the last cell): with
         // the csv crate's default CRLF terminator the '\n' of "\r\n" is consumed with the
         // next record, which makes every line number of a CRLF file one too small.
