@@ -30,6 +30,36 @@
 //! An empty string in an optional text column is written as an empty cell and so reads back
 //! as null (FOCUS forbids empty strings standing for null; [`check`](super::check) flags
 //! them).
+//!
+//! # Example
+//!
+//! ```
+//! use finops_core::focus::csv::{FocusCsvReader, FocusCsvWriter, ReadOptions};
+//! use finops_core::focus::{ChargeCategory, ServiceCategory};
+//! use finops_core::{CostRecord, Currency, Decimal, Period};
+//! use chrono::NaiveDate;
+//!
+//! let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+//! let mut rec = CostRecord::new(
+//!     "OVHcloud", "ab123-ovh", Currency::EUR, Period::month_of(day), Period::day(day),
+//!     ChargeCategory::Usage, "Public Cloud Instance", ServiceCategory::Compute,
+//!     Decimal::from_str_exact("0.0123456789")?,
+//! );
+//! rec.extensions.set("x_Project", Some("p-1".into()));
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("costs.csv.gz"); // gzip because of the name
+//! let mut w = FocusCsvWriter::create(&path, &["x_Project".to_string()])?;
+//! w.write(&rec)?;
+//! w.finish()?; // the file appears only now
+//!
+//! let reader = FocusCsvReader::open_with(&path, ReadOptions::collecting())?;
+//! let bad = reader.bad_rows();
+//! let back: Vec<CostRecord> = reader.collect::<finops_core::Result<_>>()?;
+//! assert_eq!(back, vec![rec]);
+//! assert!(bad.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::versions::{CellError, FocusVersion, HeaderMap};
 use super::{Column, CostRecord, Value, format_focus_decimal};
