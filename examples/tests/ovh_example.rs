@@ -1,0 +1,347 @@
+//! `ovh_weekly_report` end to end against the OVH emulator: the CLI contract, every CSV file's
+//! header and key rows, ratios, verdicts, driver counts, MFA/activity, the token-expiry
+//! warning, `focus.parquet`, and byte-identical output under a 30 % 429/500 fault storm.
+
+use chrono::{DateTime, Utc};
+use finops_core::Decimal;
+use finops_core::clock::{FixedClock, SharedClock};
+use finops_core::emulator::FaultConfig;
+use finops_examples::ovh::{RunOptions, fast_retry, main_with_args, parse_as_of, run, sample_cmdb};
+use finops_ovh::emulator::{OvhEmulator, OvhEmulatorConfig};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+fn as_of() -> DateTime<Utc> {
+    parse_as_of("2026-11-22").unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ovh")
+}
+
+async fn emulator() -> OvhEmulator {
+    let clock: SharedClock = Arc::new(FixedClock::new(as_of()));
+    OvhEmulator::start(
+        OvhEmulatorConfig::default()
+            .with_as_of(as_of())
+            .with_clock(clock),
+    )
+    .await
+    .unwrap()
+}
+
+/// Every file of `dir` (not the state store), as bytes.
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Windows-1252 text → String (the files only hold ASCII and Latin-1 letters here, which
+/// Windows-1252 and Latin-1 encode alike).
+fn text(bytes: &[u8]) -> String {
+    assert!(
+        !bytes.iter().any(|b| (0x80..0xa0).contains(b)),
+        "unexpected cp1252-only byte"
+    );
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Rows (header excluded) of a CSV file without quoted fields.
+fn rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let t = text(bytes);
+    assert!(!t.contains('"'), "quoted fields: use a CSV reader");
+    t.split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn inst(p: u32, i: u32) -> String {
+    format!("0000000{p}-0000-4000-8000-00000000000{i}")
+}
+
+#[tokio::test]
+async fn cli_with_the_sample_tokens_and_workbook() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let state = dir.path().join("state/ovh.sqlite");
+    let args: Vec<String> = vec![
+        "ovh_weekly_report".into(),
+        "--tokens".into(),
+        data_dir().join("tokens").display().to_string(),
+        "--cmdb".into(),
+        sample_cmdb().display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+        "--as-of".into(),
+        "2026-11-22".into(),
+        "--endpoint".into(),
+        emu.url(),
+        "--state".into(),
+        state.display().to_string(),
+        "--sample-usage".into(),
+        "--rate-limit".into(),
+        "1000".into(),
+    ];
+    let outcome = main_with_args(&args).await.unwrap();
+    assert!(state.exists());
+    assert_eq!(outcome.samples_stored, 3);
+    let files = outputs(&out);
+    for f in [
+        "data_PBI_info_billing.csv",
+        "data_PBI_info_billing_history.csv",
+        "data_PBI_info_billing_managed_public_cloud.csv",
+        "data_PBI_info_billing_snapshot.csv",
+        "data_PBI_info_billing_storage.csv",
+        "data_PBI_info_instance.csv",
+        "data_PBI_info_tenant.csv",
+        "data_PBI_info_service.csv",
+        "data_PBI_missing_token.csv",
+        "data_PBI_info_usage.csv",
+        "data_PBI_info_users.csv",
+        "data_PBI_info_token.csv",
+        "date_time_refresh.csv",
+        "Calcul_inducteurs_ProSanteConnect.csv",
+        "Calcul_inducteurs_SAS_Sante.csv",
+        "Calcul_inducteurs_SIVIC_SICAP.csv",
+        "data_PBI_users_history_ps11111-ovh.csv",
+        "data_PBI_users_history_sa22222-ovh.csv",
+        "data_PBI_users_history_si33333-ovh.csv",
+    ] {
+        assert!(files.contains_key(f), "{f} missing: {:?}", files.keys());
+    }
+    // cp1252 on disk: `é` is one byte 0xE9.
+    assert!(
+        files["data_PBI_info_billing.csv"]
+            .starts_with(b"ID tenant,Instance ID,Type d'instance,Temps d'activit\xe9 (heures)")
+    );
+    assert_eq!(
+        text(&files["date_time_refresh.csv"]),
+        "Date Time\r\n2026-11-22 01:00:00\r\n"
+    );
+    assert_eq!(
+        text(&files["Calcul_inducteurs_ProSanteConnect.csv"]),
+        "Database,Prod,Recette,Gateway,Loadbalancer,Other\r\n1,1,2,1,1,1\r\n"
+    );
+    assert_eq!(
+        text(&files["Calcul_inducteurs_SAS_Sante.csv"]),
+        "Prod,Gateway,Loadbalancer,VPS,Other\r\n2,0,1,1,0\r\n"
+    );
+    assert_eq!(
+        text(&files["Calcul_inducteurs_SIVIC_SICAP.csv"]),
+        "Prod,Gateway,Loadbalancer,VPS,Other\r\n2,1,0,1,0\r\n"
+    );
+    assert_eq!(
+        text(&files["data_PBI_missing_token.csv"]),
+        "Missing tokens\r\next99999-ovh\r\n"
+    );
+
+    // Ratios and verdicts.
+    let history = rows(&files["data_PBI_info_billing_history.csv"]);
+    let row = |p, i| history.iter().find(|r| r[2] == inst(p, i)).unwrap().clone();
+    assert_eq!(row(1, 2)[4..], ["54.3048", "monthly", "True"]);
+    assert_eq!(row(2, 2)[5..], ["monthly", "False"]);
+    assert_eq!(row(1, 1)[5..], ["hourly", "False"]);
+    assert_eq!(row(2, 1)[5..], ["hourly", "True"]);
+    // sivic-back-01: 48.40 × 1.2 × 0.9 × 1.1 = 57.4992.
+    assert_eq!(row(4, 2)[4], "57.4992");
+
+    // Users: activity, MFA and its grace period.
+    let users = rows(&files["data_PBI_info_users.csv"]);
+    let u = |n: &str| users.iter().find(|r| r[1] == n).unwrap().clone();
+    assert_eq!(u("sas-ops")[2..5], ["NONE", "True", "True"]);
+    assert_eq!(u("psc-reader")[4], "False");
+    assert_eq!(u("psc-admin")[2..5], ["U2F", "False", "True"]);
+
+    // Token expiry warning and the failing account, named.
+    let lines = outcome.lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("SAS_Sante") && l.contains("expires")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("failed: Legacy_Archive")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("c3000000000000000000000000000005")),
+        "{lines:?}"
+    );
+
+    // FOCUS: ratio in the cost and in x_TenantRatio; sums reconcile with the CSV to the cent.
+    let records =
+        finops_core::focus::parquet::read_parquet_file(out.join("focus.parquet")).unwrap();
+    assert_eq!(records.len(), outcome.focus_records);
+    assert!(records.iter().all(|r| r.provider_name == "OVHcloud"));
+    let db: Vec<_> = records
+        .iter()
+        .filter(|r| r.resource_id.as_deref() == Some(inst(1, 2).as_str()))
+        .collect();
+    assert!(!db.is_empty());
+    for r in &db {
+        assert_eq!(r.extensions.get("x_TenantRatio"), Some("1.122"));
+        let raw = d(r.extensions.get("x_CostUnadjusted").unwrap());
+        assert_eq!(r.billed_cost, raw * d("1.122"));
+    }
+    let focus_db: Decimal = db.iter().map(|r| r.billed_cost).sum();
+    let billing = rows(&files["data_PBI_info_billing.csv"]);
+    let csv_db: Decimal = history
+        .iter()
+        .filter(|r| r[2] == inst(1, 2))
+        .map(|r| d(&r[4]))
+        .chain(
+            billing
+                .iter()
+                .filter(|r| r[1] == inst(1, 2))
+                .map(|r| d(&r[4])),
+        )
+        .sum();
+    assert_eq!(focus_db, csv_db);
+    let unmapped: Vec<_> = records
+        .iter()
+        .filter(|r| r.sub_account_id.as_deref() == Some("c3000000000000000000000000000005"))
+        .collect();
+    assert!(!unmapped.is_empty());
+    // Priced unadjusted: no ratio, the cost is the OVH price.
+    for r in unmapped {
+        assert_eq!(r.extensions.get("x_TenantRatio"), None);
+        assert_eq!(
+            Some(r.billed_cost),
+            r.extensions.get("x_CostUnadjusted").map(d)
+        );
+    }
+}
+
+#[tokio::test]
+async fn fault_storm_gives_byte_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for storm in [false, true] {
+        let emu = emulator().await;
+        let tokens = dir.path().join(format!("tokens-{storm}"));
+        emu.write_token_files(&tokens, true).unwrap();
+        if storm {
+            emu.server().faults().set(FaultConfig {
+                retry_after_secs: 0,
+                seed: 7,
+                ..FaultConfig::storm(0.3)
+            });
+        }
+        let out = dir.path().join(format!("out-{storm}"));
+        let mut opts = RunOptions::new(&tokens, sample_cmdb(), &out, as_of());
+        opts.sample_usage = true;
+        opts.rate_limit = Some(1000.0);
+        opts.retry = Some(fast_retry());
+        let outcome = run(&opts).await.unwrap();
+        if storm {
+            let st = emu.server().faults().stats();
+            let injected = st.injected_429.load(std::sync::atomic::Ordering::Relaxed)
+                + st.injected_500.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(injected > 10, "the storm injected only {injected} faults");
+        }
+        let focus =
+            finops_core::focus::parquet::read_parquet_file(out.join("focus.parquet")).unwrap();
+        runs.push((outputs(&out), focus, outcome.summary.errors.len()));
+    }
+    let (a, b) = (&runs[0], &runs[1]);
+    assert_eq!(
+        a.0.keys().collect::<Vec<_>>(),
+        b.0.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &a.0 {
+        assert!(bytes == &b.0[name], "{name} differs under the fault storm");
+    }
+    assert_eq!(a.1, b.1, "FOCUS records differ under the fault storm");
+    assert_eq!(a.2, b.2, "failing accounts differ under the fault storm");
+}
+
+#[tokio::test]
+async fn demo_flag_runs_against_the_embedded_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo-out");
+    let args = [
+        "ovh_weekly_report",
+        "--demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+        "--utf8",
+    ];
+    let outcome = main_with_args(args).await.unwrap();
+    assert!(outcome.focus_records > 0);
+    let billing = std::fs::read_to_string(out.join("data_PBI_info_billing.csv")).unwrap();
+    assert!(billing.starts_with("ID tenant,Instance ID,Type d'instance,Temps d'activité (heures)"));
+    // Bad CLI input: a clear error, not a panic.
+    let e = main_with_args(["x", "--out", "o", "--as-of", "22/11/2026", "--demo"])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("--as-of"), "{e}");
+    let e = main_with_args(["x", "--out", "o", "--as-of", "2026-11-22"])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("--tokens"), "{e}");
+}
+
+/// The official FOCUS validator on the example's `focus.parquet`, when Python >= 3.12 exists.
+#[tokio::test]
+async fn focus_parquet_passes_the_focus_validator() {
+    let script = Path::new("/work/shared/tools/focus-validate.sh");
+    let has_py312 = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("command -v python3.12 || ls -d \"$(pyenv root 2>/dev/null || echo $HOME/.pyenv)\"/versions/3.1[2-9]* 2>/dev/null")
+        .output()
+        .map(|o| o.status.success() && !o.stdout.is_empty())
+        .unwrap_or(false)
+        || std::env::var_os("FOCUS_PYTHON").is_some();
+    if !script.exists() || !has_py312 {
+        eprintln!(
+            "Skipping focus-validator test: no Python >= 3.12 (set FOCUS_PYTHON) or no validator script"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "x",
+        "--demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+    ];
+    main_with_args(args).await.unwrap();
+    let res = std::process::Command::new(script)
+        .arg(out.join("focus.parquet"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "focus-validate failed:\n{}\n{}",
+        String::from_utf8_lossy(&res.stdout),
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
