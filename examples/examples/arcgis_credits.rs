@@ -1,0 +1,14 @@
+//! ArcGIS Online credits: balances, usage by operation, alerts and allocation.
+//! See `finops_examples::arcgis` for the options; `--demo` runs against the emulator.
+
+#![allow(clippy::disallowed_methods)]
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    finops_examples::arcgis::main_with_args(std::env::args())
+}
