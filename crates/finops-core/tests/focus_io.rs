@@ -877,3 +877,34 @@ fn any_reader_and_truncated_gzip() {
     let e = res.unwrap_err();
     assert!(e.to_string().contains("cut.csv.gz"), "{e}");
 }
+
+#[test]
+fn cells_are_keyed_by_header_name_not_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ordered.csv");
+    let recs = records();
+    write_csv_file(&p, &recs).unwrap();
+    // Reverse the order of the 57 FOCUS columns (extensions stay last, in order).
+    let mut rdr = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&p)
+        .unwrap();
+    let q = dir.path().join("shuffled.csv");
+    let mut wtr = ::csv::Writer::from_path(&q).unwrap();
+    for row in rdr.records() {
+        let row = row.unwrap();
+        let cells: Vec<&str> = row.iter().collect();
+        let (focus, ext) = cells.split_at(57);
+        let mut out: Vec<&str> = focus.iter().rev().copied().collect();
+        out.extend_from_slice(ext);
+        wtr.write_record(&out).unwrap();
+    }
+    wtr.flush().unwrap();
+    drop(wtr);
+    assert!(
+        std::fs::read_to_string(&q)
+            .unwrap()
+            .starts_with("Tags,SubAccountType,")
+    );
+    assert_eq!(read_all(&q), recs);
+}
