@@ -562,18 +562,25 @@ async fn fetch_project(
     hist.sort_by(|x, y| x.period.from.cmp(&y.period.from).then(x.id.cmp(&y.id)));
     let conc = run.opts.concurrency;
     let (history, details, networks) = futures::join!(
-        finops_core::http::bounded(hist.iter(), conc, |h| run.call(
-            f,
-            format!("{base}/usage/history/{}", h.id),
-            c.usage_history_detail(id, &h.id)
-        )),
-        finops_core::http::bounded(instances.iter(), conc, |i| run.call(
-            f,
-            format!("{base}/instance/{}", i.id),
-            c.instance_detail(id, &i.id)
-        )),
-        finops_core::http::bounded(regions.iter(), conc, |r| {
+        finops_core::http::bounded(0..hist.len(), conc, |k| {
+            let h = &hist[k];
+            run.call(
+                f,
+                format!("{base}/usage/history/{}", h.id),
+                c.usage_history_detail(id, &h.id),
+            )
+        }),
+        finops_core::http::bounded(0..instances.len(), conc, |k| {
+            let i = &instances[k];
+            run.call(
+                f,
+                format!("{base}/instance/{}", i.id),
+                c.instance_detail(id, &i.id),
+            )
+        }),
+        finops_core::http::bounded(0..regions.len(), conc, |k| {
             let base = &base;
+            let r = &regions[k];
             async move {
                 futures::join!(
                     run.call(f, format!("{base}/region/{r}/gateway"), c.gateways(id, r)),
@@ -714,8 +721,9 @@ pub async fn collect_dedicated_cloud_vms(
     };
     let mut order: Vec<&OvhAccount> = accounts.iter().collect();
     order.sort_by(|a, b| a.name.cmp(&b.name));
-    let lists = finops_core::http::bounded(order.iter().copied(), opts.concurrency, |a| {
+    let lists = finops_core::http::bounded(0..order.len(), opts.concurrency, |k| {
         let run = &run;
+        let a = order[k];
         async move {
             (
                 a,
@@ -745,8 +753,9 @@ pub async fn collect_dedicated_cloud_vms(
             Err(e) => errors.push(e),
         }
     }
-    let results = finops_core::http::bounded(tasks.iter(), opts.concurrency, |(a, sn)| {
+    let results = finops_core::http::bounded(0..tasks.len(), opts.concurrency, |k| {
         let run = &run;
+        let (a, sn) = &tasks[k];
         async move { (a.name.clone(), fetch_pcc(run, a, sn).await) }
     })
     .await;
@@ -874,7 +883,8 @@ async fn run_task(
             };
             ids.sort();
             ids.dedup();
-            let res = finops_core::http::bounded(ids.iter(), conc, |id| async move {
+            let res = finops_core::http::bounded(ids.clone(), conc, |id| async move {
+                let id = id.as_str();
                 let (bill, dids) = futures::join!(
                     run.call(f, format!("GET /me/bill/{id}"), a.client.bill(id)),
                     run.call(
@@ -886,12 +896,13 @@ async fn run_task(
                 let mut errs = Vec::new();
                 let mut dids = dids.map_err(|e| errs.push(e)).ok().unwrap_or_default();
                 dids.sort();
-                let details = finops_core::http::bounded(dids.iter(), conc, |d| {
+                let details = finops_core::http::bounded(dids.clone(), conc, |d| async move {
                     run.call(
                         f,
                         format!("GET /me/bill/{id}/details/{d}"),
-                        a.client.bill_detail(id, d),
+                        a.client.bill_detail(id, &d),
                     )
+                    .await
                 })
                 .await;
                 let mut ds = Vec::new();
@@ -927,12 +938,13 @@ async fn run_task(
             logins.sort();
             let mut audit = audit.map_err(|e| errs.push(e)).ok().unwrap_or_default();
             audit.sort_by(|x, y| x.created_at.cmp(&y.created_at));
-            let users = finops_core::http::bounded(logins.iter(), conc, |l| {
+            let users = finops_core::http::bounded(logins.clone(), conc, |l| async move {
                 run.call(
                     f,
                     format!("GET /me/identity/user/{l}"),
-                    a.client.identity_user(l),
+                    a.client.identity_user(&l),
                 )
+                .await
             })
             .await;
             let mut us = Vec::new();
@@ -957,15 +969,25 @@ async fn run_task(
 /// 3. Everything is fetched with at most `opts.concurrency` calls in flight in total (one
 ///    semaphore over every leaf call, `finops_core::http::bounded` at every fan-out), each
 ///    credential's rate limiter applying on top. Results keep a deterministic order.
-pub async fn collect_all(accounts: &[OvhAccount], opts: &CollectOptions) -> Collected {
+///
+/// Returns a boxed `Send` future (so it can run inside `tokio::spawn` and `CostSource`).
+pub fn collect_all<'a>(
+    accounts: &'a [OvhAccount],
+    opts: &'a CollectOptions,
+) -> futures::future::BoxFuture<'a, Collected> {
+    Box::pin(collect_all_inner(accounts, opts))
+}
+
+async fn collect_all_inner(accounts: &[OvhAccount], opts: &CollectOptions) -> Collected {
     let run = Run {
         sem: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
         opts,
     };
     let mut order: Vec<&OvhAccount> = accounts.iter().collect();
     order.sort_by(|a, b| a.name.cmp(&b.name));
-    let listings = finops_core::http::bounded(order.iter().copied(), opts.concurrency, |a| {
+    let listings = finops_core::http::bounded(0..order.len(), opts.concurrency, |k| {
         let run = &run;
+        let a = order[k];
         async move { list_account(run, a).await }
     })
     .await;
@@ -1020,9 +1042,10 @@ pub async fn collect_all(accounts: &[OvhAccount], opts: &CollectOptions) -> Coll
             }
         }
     }
-    let results = finops_core::http::bounded(tasks.iter(), opts.concurrency, |t| {
+    let results = finops_core::http::bounded(0..tasks.len(), opts.concurrency, |k| {
         let run = &run;
         let order = &order;
+        let t = &tasks[k];
         async move { run_task(run, order, t).await }
     })
     .await;
@@ -1100,6 +1123,542 @@ pub fn missing_tokens(c: &Collected) -> Vec<String> {
         }
     }
     out.into_iter().collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// FOCUS 1.2
+// ---------------------------------------------------------------------------------------------
+
+/// FOCUS ProviderName / InvoiceIssuerName / PublisherName.
+pub const FOCUS_PROVIDER: &str = "OVHcloud";
+
+/// The `x_` columns every OVH record carries, in this order.
+pub const FOCUS_EXTENSIONS: [&str; 4] = [
+    "x_AccountFile",
+    "x_BillingMode",
+    "x_CostUnadjusted",
+    "x_TenantRatio",
+];
+
+fn focus_unit(unit: &str) -> String {
+    match unit {
+        "Hour" => "Hours".into(),
+        "Minute" => "Minutes".into(),
+        "Second" => "Seconds".into(),
+        "GiBh" => "GiB-Hours".into(),
+        "GiB" => "GiB".into(),
+        "Unit" => "Units".into(),
+        other => other.to_string(),
+    }
+}
+
+fn managed_category(kind: &str) -> finops_core::focus::ServiceCategory {
+    use finops_core::focus::ServiceCategory as C;
+    let k = kind.to_ascii_lowercase();
+    if k.starts_with("ai") || k.contains("machine-learning") {
+        C::AiAndMachineLearning
+    } else if k.contains("database") {
+        C::Databases
+    } else if k.contains("kube") || k.contains("compute") {
+        C::Compute
+    } else if k.contains("data-processing") || k.contains("analytics") || k.contains("logs") {
+        C::Analytics
+    } else if k.contains("registry") || k.contains("storage") {
+        C::Storage
+    } else if k.contains("network") || k.contains("gateway") || k.contains("loadbalancer") {
+        C::Networking
+    } else {
+        C::Other
+    }
+}
+
+fn managed_subcategory(kind: &str) -> &'static str {
+    use finops_core::focus::ServiceCategory as C;
+    match managed_category(kind) {
+        C::AiAndMachineLearning => "Other (AI and Machine Learning)",
+        C::Databases => "Other (Databases)",
+        C::Compute => "Containers",
+        C::Analytics => "Data Processing",
+        C::Storage => "Other (Storage)",
+        C::Networking => "Other (Networking)",
+        _ => "Other (Other)",
+    }
+}
+
+/// One OVH charge line before it becomes a record.
+struct Line<'a> {
+    service: String,
+    category: finops_core::focus::ServiceCategory,
+    subcategory: &'static str,
+    meter: String,
+    cost: Decimal,
+    resource_id: Option<&'a str>,
+    resource_type: Option<&'a str>,
+    sku: Option<&'a str>,
+    region: Option<&'a str>,
+    quantity: Option<&'a Quantity>,
+    description: String,
+    mode: Option<BillingMode>,
+}
+
+struct Ctx<'a> {
+    account: &'a AccountData,
+    project: &'a ProjectData,
+    currency: finops_core::Currency,
+    period: finops_core::Period,
+    ratio: Option<Decimal>,
+    names: std::collections::HashMap<&'a str, &'a str>,
+    invoice: String,
+}
+
+impl Ctx<'_> {
+    fn record(&self, l: Line<'_>) -> finops_core::CostRecord {
+        use finops_core::focus::ChargeCategory;
+        let adjusted = match self.ratio {
+            Some(r) => {
+                let v = l.cost * r;
+                if v.scale() > 18 { v.round_dp(18) } else { v }
+            }
+            None => l.cost,
+        };
+        let billing_account = self
+            .account
+            .me
+            .as_ref()
+            .map(|m| m.nichandle.clone())
+            .unwrap_or_else(|| self.account.file.clone());
+        let mut r = finops_core::CostRecord::new(
+            FOCUS_PROVIDER,
+            billing_account,
+            self.currency.clone(),
+            self.period,
+            self.period,
+            ChargeCategory::Usage,
+            l.service,
+            l.category,
+            adjusted,
+        );
+        r.billing_account_name = Some(self.account.file.clone());
+        r.billing_account_type = Some("Billing Account".into());
+        r.sub_account_id = Some(self.project.project_id.clone());
+        r.sub_account_name = self
+            .project
+            .project
+            .as_ref()
+            .and_then(|p| p.project_name.clone().or_else(|| p.description.clone()));
+        r.sub_account_type = Some("Public Cloud Project".into());
+        r.resource_id = l.resource_id.filter(|s| !s.is_empty()).map(str::to_string);
+        r.resource_name = l
+            .resource_id
+            .and_then(|id| self.names.get(id))
+            .map(|s| s.to_string());
+        r.resource_type = r
+            .resource_id
+            .as_ref()
+            .and(l.resource_type)
+            .map(str::to_string);
+        r.service_subcategory = Some(l.subcategory.to_string());
+        r.sku_meter = Some(l.meter).filter(|m| !m.is_empty());
+        r.pricing_currency = Some(self.currency.as_str().to_string());
+        r.pricing_currency_effective_cost = Some(adjusted);
+        r.invoice_id = Some(self.invoice.clone());
+        r.sku_id = l.sku.filter(|s| !s.is_empty()).map(str::to_string);
+        r.region_id = l.region.filter(|s| !s.is_empty()).map(str::to_string);
+        r.region_name = r.region_id.clone();
+        if let Some(q) = l.quantity {
+            r.consumed_quantity = Some(q.value);
+            r.consumed_unit = Some(focus_unit(&q.unit));
+            r.pricing_quantity = Some(q.value);
+            r.pricing_unit = Some(focus_unit(&q.unit));
+        }
+        if l.mode == Some(BillingMode::Monthly) {
+            r.charge_frequency = Some(finops_core::focus::ChargeFrequency::Recurring);
+        }
+        r.charge_description = Some(l.description).filter(|s| !s.is_empty());
+        r.extensions
+            .set("x_AccountFile", Some(self.account.file.clone()));
+        r.extensions
+            .set("x_BillingMode", l.mode.map(|m| m.as_str().to_string()));
+        r.extensions.set(
+            "x_CostUnadjusted",
+            Some(finops_core::money::format_decimal(l.cost)),
+        );
+        r.extensions.set(
+            "x_TenantRatio",
+            self.ratio.map(finops_core::money::format_decimal),
+        );
+        r
+    }
+}
+
+fn usage_period(u: &Usage, as_of: DateTime<Utc>) -> Option<finops_core::Period> {
+    let start = u.period.from.with_timezone(&Utc);
+    let mut end = u.period.to.with_timezone(&Utc);
+    if u.period.to.format("%M:%S").to_string() == "59:59" {
+        end += chrono::Duration::seconds(1);
+    }
+    if end > as_of && start < as_of {
+        end = end.min(as_of.max(start));
+    }
+    finops_core::Period::new(start, end).ok()
+}
+
+fn usage_lines<'a>(u: &'a Usage) -> Vec<Line<'a>> {
+    use finops_core::focus::ServiceCategory as C;
+    let mut out = Vec::new();
+    if let Some(h) = &u.hourly_usage {
+        for i in &h.instance {
+            for d in &i.details {
+                out.push(Line {
+                    service: "Public Cloud Instances".into(),
+                    category: C::Compute,
+                    subcategory: "Virtual Machines",
+                    meter: "Instance hours".into(),
+                    cost: d.total_price,
+                    resource_id: Some(&d.instance_id),
+                    resource_type: Some("Instance"),
+                    sku: Some(&i.reference),
+                    region: Some(&i.region),
+                    quantity: Some(&d.quantity),
+                    description: format!("{} instance, hourly billing", i.reference),
+                    mode: Some(BillingMode::Hourly),
+                });
+            }
+        }
+        for i in &h.instance_option {
+            for d in &i.details {
+                out.push(Line {
+                    service: "Public Cloud Instance Options".into(),
+                    category: C::Compute,
+                    subcategory: "Virtual Machines",
+                    meter: "Instance option".into(),
+                    cost: d.total_price,
+                    resource_id: Some(&d.instance_id),
+                    resource_type: Some("Instance Option"),
+                    sku: Some(&i.reference),
+                    region: Some(&i.region),
+                    quantity: Some(&d.quantity),
+                    description: format!("{} option, hourly billing", i.reference),
+                    mode: Some(BillingMode::Hourly),
+                });
+            }
+        }
+        for b in &h.instance_bandwidth {
+            out.push(Line {
+                service: "Public Cloud Bandwidth".into(),
+                category: C::Networking,
+                subcategory: "Network Connectivity",
+                meter: "Instance traffic".into(),
+                cost: b.total_price,
+                resource_id: None,
+                resource_type: Some("Bandwidth"),
+                sku: Some("instance-bandwidth"),
+                region: Some(&b.region),
+                quantity: b.outgoing_bandwidth.as_ref().map(|q| &q.quantity),
+                description: "Instance outgoing/incoming traffic".into(),
+                mode: None,
+            });
+        }
+        for s in &h.snapshot {
+            out.push(Line {
+                service: "Public Cloud Snapshots".into(),
+                category: C::Storage,
+                subcategory: "Backup Storage",
+                meter: "Snapshot storage".into(),
+                cost: s.total_price,
+                resource_id: None,
+                resource_type: Some("Snapshot"),
+                sku: Some("snapshot"),
+                region: Some(&s.region),
+                quantity: s
+                    .instance
+                    .as_ref()
+                    .or(s.volume.as_ref())
+                    .map(|q| &q.quantity),
+                description: "Instance and volume snapshots".into(),
+                mode: None,
+            });
+        }
+        for s in &h.storage {
+            out.push(Line {
+                service: "Public Cloud Object Storage".into(),
+                category: C::Storage,
+                subcategory: "Object Storage",
+                meter: format!("{} storage", s.kind),
+                cost: s.total_price,
+                resource_id: s.bucket_name.as_deref(),
+                resource_type: Some("Bucket"),
+                sku: Some(&s.kind),
+                region: Some(&s.region),
+                quantity: s.stored.as_ref().map(|q| &q.quantity),
+                description: format!("{} object storage", s.kind),
+                mode: None,
+            });
+        }
+        for v in &h.volume {
+            if v.details.is_empty() {
+                out.push(Line {
+                    service: "Public Cloud Block Storage".into(),
+                    category: C::Storage,
+                    subcategory: "Block Storage",
+                    meter: format!("{} volume storage", v.kind),
+                    cost: v.total_price,
+                    resource_id: None,
+                    resource_type: Some("Volume"),
+                    sku: Some(&v.kind),
+                    region: Some(&v.region),
+                    quantity: v.quantity.as_ref(),
+                    description: format!("{} volumes", v.kind),
+                    mode: None,
+                });
+            }
+            for d in &v.details {
+                out.push(Line {
+                    service: "Public Cloud Block Storage".into(),
+                    category: C::Storage,
+                    subcategory: "Block Storage",
+                    meter: format!("{} volume storage", v.kind),
+                    cost: d.total_price,
+                    resource_id: Some(&d.volume_id),
+                    resource_type: Some("Volume"),
+                    sku: Some(&v.kind),
+                    region: Some(&v.region),
+                    quantity: Some(&d.quantity),
+                    description: format!("{} volume", v.kind),
+                    mode: None,
+                });
+            }
+        }
+    }
+    if let Some(m) = &u.monthly_usage {
+        for (list, service, rtype) in [
+            (&m.instance, "Public Cloud Instances", "Instance"),
+            (
+                &m.instance_option,
+                "Public Cloud Instance Options",
+                "Instance Option",
+            ),
+        ] {
+            for i in list {
+                for d in &i.details {
+                    out.push(Line {
+                        service: service.into(),
+                        category: C::Compute,
+                        subcategory: "Virtual Machines",
+                        meter: format!("{} monthly", rtype),
+                        cost: d.total_price,
+                        resource_id: Some(&d.instance_id),
+                        resource_type: Some(rtype),
+                        sku: Some(&i.reference),
+                        region: Some(&i.region),
+                        quantity: None,
+                        description: format!(
+                            "{} {}, monthly billing",
+                            i.reference,
+                            rtype.to_ascii_lowercase()
+                        ),
+                        mode: Some(BillingMode::Monthly),
+                    });
+                }
+            }
+        }
+        for c in m.certification.iter().flatten() {
+            out.push(Line {
+                service: "Public Cloud Certification".into(),
+                category: C::Other,
+                subcategory: "Other (Other)",
+                meter: "Certification".into(),
+                cost: c.total_price,
+                resource_id: None,
+                resource_type: Some("Certification"),
+                sku: Some(&c.reference),
+                region: None,
+                quantity: None,
+                description: format!("{} certification", c.reference),
+                mode: Some(BillingMode::Monthly),
+            });
+        }
+    }
+    for r in u.resources_usage.iter().flatten() {
+        for reg in &r.resources {
+            for c in &reg.components {
+                out.push(Line {
+                    service: format!("Public Cloud {}", r.kind),
+                    category: managed_category(&r.kind),
+                    subcategory: managed_subcategory(&r.kind),
+                    meter: c.name.clone(),
+                    cost: c.total_price,
+                    resource_id: None,
+                    resource_type: Some("Managed Service"),
+                    sku: Some(&c.name),
+                    region: Some(&reg.region),
+                    quantity: c.quantity.as_ref(),
+                    description: format!("{} {}", r.kind, c.name),
+                    mode: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The collected costs as FOCUS 1.2 records (OVH-03..07, X-01): one record per instance /
+/// option / volume / bucket / snapshot / bandwidth / managed-service component of every
+/// usage period (history and current) of every Public Cloud project.
+///
+/// `ratio(tenant_id)` gives the OVH-13 tenant ratio (VAT × market discount × support uplift):
+/// when `Some`, every cost (Billed/Effective/List/Contracted) is the OVH price × ratio, exact
+/// (rounded only beyond 18 decimals), and `x_TenantRatio` holds it; `x_CostUnadjusted` always
+/// holds the OVH price. The current period ends at `as_of` when it is still running.
+pub fn to_focus(
+    collected: &Collected,
+    ratio: &dyn Fn(&str) -> Option<Decimal>,
+    as_of: DateTime<Utc>,
+) -> Vec<finops_core::CostRecord> {
+    let mut out = Vec::new();
+    // (project, period start) -> bill id, from the bill details that name the project.
+    let mut invoices: std::collections::BTreeMap<(&str, String), &str> = Default::default();
+    for a in &collected.accounts {
+        for b in &a.bills {
+            for d in &b.details {
+                if let Some(ps) = &d.period_start {
+                    invoices
+                        .entry((d.domain.as_str(), ps.clone()))
+                        .or_insert(b.bill.bill_id.as_str());
+                }
+            }
+        }
+    }
+    for a in &collected.accounts {
+        let currency =
+            finops_core::Currency::new(a.currency()).or_else(|_| finops_core::Currency::new("EUR"));
+        let Ok(currency) = currency else { continue };
+        for p in &a.projects {
+            let names = p
+                .instances
+                .iter()
+                .map(|i| (i.id.as_str(), i.name.as_str()))
+                .collect();
+            let mut ctx = Ctx {
+                account: a,
+                project: p,
+                currency: currency.clone(),
+                period: finops_core::Period::day(chrono::NaiveDate::MIN),
+                ratio: ratio(&p.project_id),
+                names,
+                invoice: String::new(),
+            };
+            for u in p.history.iter().chain(p.current.iter()) {
+                let Some(period) = usage_period(u, as_of) else {
+                    continue;
+                };
+                ctx.period = period;
+                let start = u.period.from.date_naive().format("%Y-%m-%d").to_string();
+                ctx.invoice = invoices
+                    .get(&(p.project_id.as_str(), start.clone()))
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| format!("OVH-USAGE-{}-{}", &start[..7], p.project_id));
+                for l in usage_lines(u) {
+                    out.push(ctx.record(l));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// OVHcloud as a [`finops_core::CostSource`]: either live (collects through the accounts at
+/// each query) or over an already collected [`Collected`].
+#[derive(Debug, Clone)]
+pub struct OvhCostSource {
+    inner: SourceInner,
+    ratios: std::sync::Arc<std::collections::BTreeMap<String, Decimal>>,
+}
+
+#[derive(Debug, Clone)]
+enum SourceInner {
+    Live {
+        accounts: Vec<OvhAccount>,
+        opts: CollectOptions,
+    },
+    Collected(std::sync::Arc<Collected>),
+}
+
+impl OvhCostSource {
+    /// A live source over `accounts`.
+    pub fn new(accounts: Vec<OvhAccount>, opts: CollectOptions) -> Self {
+        OvhCostSource {
+            inner: SourceInner::Live { accounts, opts },
+            ratios: Default::default(),
+        }
+    }
+
+    /// A source over collected data.
+    pub fn from_collected(collected: Collected) -> Self {
+        OvhCostSource {
+            inner: SourceInner::Collected(std::sync::Arc::new(collected)),
+            ratios: Default::default(),
+        }
+    }
+
+    /// Tenant ratios (tenant id → ratio, OVH-13).
+    pub fn with_ratios(mut self, ratios: std::collections::BTreeMap<String, Decimal>) -> Self {
+        self.ratios = std::sync::Arc::new(ratios);
+        self
+    }
+}
+
+impl fmt::Display for OvhCostSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            SourceInner::Live { accounts, .. } => write!(f, "Ovh({} accounts)", accounts.len()),
+            SourceInner::Collected(c) => write!(f, "Ovh(collected, {} accounts)", c.accounts.len()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl finops_core::CostSource for OvhCostSource {
+    async fn costs(
+        &self,
+        query: &finops_core::CostQuery,
+    ) -> finops_core::Result<
+        futures::stream::BoxStream<'static, finops_core::Result<finops_core::CostRecord>>,
+    > {
+        use futures::StreamExt;
+        let (collected, as_of) = match &self.inner {
+            SourceInner::Live { accounts, opts } => (
+                std::sync::Arc::new(collect_all(accounts, opts).await),
+                opts.as_of,
+            ),
+            SourceInner::Collected(c) => (c.clone(), c.as_of),
+        };
+        let ratios = self.ratios.clone();
+        let records: Vec<_> = to_focus(&collected, &|t| ratios.get(t).copied(), as_of)
+            .into_iter()
+            .filter(|r| query.matches(r))
+            .map(Ok)
+            .collect();
+        let mut items = records;
+        if !collected.errors.is_empty() {
+            let msg = collected
+                .errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            tracing::warn!(
+                errors = collected.errors.len(),
+                "OVH collection had failures"
+            );
+            items.push(Err(finops_core::Error::Generic {
+                provider: crate::PROVIDER,
+                message: format!("{} call(s) failed: {msg}", collected.errors.len()),
+                retryable: false,
+            }));
+        }
+        Ok(futures::stream::iter(items).boxed())
+    }
 }
 
 #[cfg(test)]
