@@ -7,7 +7,7 @@
 //! - [`signing_string`] and [`sign_request`] are pure functions with the time passed in; they
 //!   are pinned by Oracle's published test vectors (see the tests at the bottom).
 //! - [`OciPrivateKey`] loads the four PEM forms the SDK loads (PKCS#1, PKCS#8, encrypted
-//!   PKCS#8; legacy encrypted PKCS#1 gets a clear error telling how to convert it), signs with
+//!   PKCS#8, legacy OpenSSL-encrypted PKCS#1 with AES-CBC), signs with
 //!   `ring` (constant-time, blinded), and computes the key's fingerprint (MD5 of the DER
 //!   SubjectPublicKeyInfo).
 //! - [`OciSigner`] plugs that into the shared HTTP layer: it re-signs every retry attempt.
@@ -129,8 +129,9 @@ impl OciPrivateKey {
 
     /// Parse a PEM private key. `label` names the key in errors (a path).
     ///
-    /// Accepted: `BEGIN RSA PRIVATE KEY` (PKCS#1), `BEGIN PRIVATE KEY` (PKCS#8),
-    /// `BEGIN ENCRYPTED PRIVATE KEY` (PKCS#8 with PBES2, needs the pass phrase). A pass phrase
+    /// Accepted: `BEGIN RSA PRIVATE KEY` (PKCS#1, also legacy-encrypted with `Proc-Type` /
+    /// `DEK-Info` AES-CBC headers), `BEGIN PRIVATE KEY` (PKCS#8), `BEGIN ENCRYPTED PRIVATE KEY`
+    /// (PKCS#8 with PBES2); encrypted forms need the pass phrase. A pass phrase
     /// given for an unencrypted key is ignored, as the SDK does.
     pub fn from_pem(
         pem: &[u8],
@@ -143,12 +144,18 @@ impl OciPrivateKey {
         };
         let text = String::from_utf8_lossy(pem);
         if text.contains("Proc-Type: 4,ENCRYPTED") {
-            return Err(invalid(
-                "legacy encrypted PKCS#1 keys (Proc-Type/DEK-Info headers) are not supported; \
-                 convert it once with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD.pem -out NEW.pem` \
-                 (keeps a pass phrase) and point key_file at NEW.pem"
-                    .into(),
-            ));
+            let pass = pass_phrase.filter(|p| !p.is_empty()).ok_or_else(|| {
+                CredentialError::MissingPassPhrase {
+                    path: label.to_string(),
+                }
+            })?;
+            let der = decrypt_legacy_pem(&text, pass.expose().as_bytes(), label)?;
+            let pair = ring::signature::RsaKeyPair::from_der(&der).map_err(|_| {
+                CredentialError::WrongPassPhrase {
+                    path: label.to_string(),
+                }
+            })?;
+            return Self::from_pair(pair, label);
         }
         // Tolerate text before the PEM block (some downloads carry a comment line).
         let start = text
@@ -188,8 +195,15 @@ impl OciPrivateKey {
                 )));
             }
         };
-        let spki_der = spki_der_of(pair.public().as_ref())
-            .map_err(|e| invalid(format!("cannot encode the public key: {e}")))?;
+        Self::from_pair(pair, label)
+    }
+
+    fn from_pair(pair: ring::signature::RsaKeyPair, label: &str) -> Result<Self, CredentialError> {
+        let spki_der =
+            spki_der_of(pair.public().as_ref()).map_err(|e| CredentialError::InvalidKey {
+                path: label.to_string(),
+                message: format!("cannot encode the public key: {e}"),
+            })?;
         Ok(OciPrivateKey {
             fingerprint: fingerprint_of_spki(&spki_der),
             pair: Arc::new(pair),
@@ -231,6 +245,85 @@ impl RsaSha256Signer for OciPrivateKey {
             .map_err(|e| CredentialError::Sign(e.to_string()))?;
         Ok(sig)
     }
+}
+
+/// Decrypt a legacy OpenSSL-encrypted PEM (`Proc-Type: 4,ENCRYPTED` + `DEK-Info:
+/// AES-{128,192,256}-CBC,<iv hex>`): key = OpenSSL `EVP_BytesToKey` (MD5, one round, salt =
+/// first 8 bytes of the IV), AES-CBC with PKCS#7 padding. Returns the PKCS#1 DER.
+fn decrypt_legacy_pem(text: &str, pass: &[u8], label: &str) -> Result<Vec<u8>, CredentialError> {
+    use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+    let invalid = |message: String| CredentialError::InvalidKey {
+        path: label.to_string(),
+        message,
+    };
+    let dek = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("DEK-Info:"))
+        .ok_or_else(|| invalid("encrypted PEM without a DEK-Info header".into()))?;
+    let (cipher, iv_hex) = dek
+        .trim()
+        .split_once(',')
+        .ok_or_else(|| invalid(format!("bad DEK-Info {dek:?}")))?;
+    let key_len = match cipher.trim() {
+        "AES-128-CBC" => 16,
+        "AES-192-CBC" => 24,
+        "AES-256-CBC" => 32,
+        other => {
+            return Err(invalid(format!(
+                "legacy encrypted key with cipher {other} is not supported (AES-CBC only); \
+                 convert it once with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD.pem -out NEW.pem`"
+            )));
+        }
+    };
+    let iv_hex = iv_hex.trim();
+    let iv: Vec<u8> = (0..iv_hex.len())
+        .step_by(2)
+        .map(|i| {
+            iv_hex
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<_>>()
+        .filter(|v: &Vec<u8>| v.len() == 16)
+        .ok_or_else(|| invalid(format!("bad DEK-Info IV {iv_hex:?}")))?;
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .filter(|l| !l.contains(':') && !l.is_empty())
+        .collect();
+    let data = B64
+        .decode(body.as_bytes())
+        .map_err(|e| invalid(format!("bad base64 in the encrypted key: {e}")))?;
+    // EVP_BytesToKey(MD5, salt = iv[..8], count = 1).
+    let mut key = Vec::with_capacity(48);
+    let mut prev: Vec<u8> = Vec::new();
+    while key.len() < key_len {
+        let mut h = Md5::new();
+        h.update(&prev);
+        h.update(pass);
+        h.update(&iv[..8]);
+        prev = h.finalize().to_vec();
+        key.extend_from_slice(&prev);
+    }
+    key.truncate(key_len);
+    let wrong = || CredentialError::WrongPassPhrase {
+        path: label.to_string(),
+    };
+    let out = match key_len {
+        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, &iv)
+            .map_err(|_| wrong())?
+            .decrypt_padded_vec_mut::<Pkcs7>(&data),
+        24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, &iv)
+            .map_err(|_| wrong())?
+            .decrypt_padded_vec_mut::<Pkcs7>(&data),
+        _ => cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, &iv)
+            .map_err(|_| wrong())?
+            .decrypt_padded_vec_mut::<Pkcs7>(&data),
+    };
+    out.map_err(|_| wrong())
 }
 
 /// Wrap a PKCS#1 `RSAPublicKey` DER into a SubjectPublicKeyInfo DER.
@@ -555,6 +648,10 @@ mod tests {
             c.fingerprint(),
             "8a:d6:fa:b2:8f:a7:42:31:42:01:2f:d4:23:e9:41:0a"
         );
+        // Legacy encrypted PKCS#1 (OpenSSL Proc-Type/DEK-Info, AES-256-CBC): client A's key.
+        let legacy =
+            OciPrivateKey::from_file(&data("legacy_encrypted_pkcs1.pem"), Some(&pass)).unwrap();
+        assert_eq!(legacy.fingerprint(), a.fingerprint());
         // A pass phrase for an unencrypted key is ignored.
         assert!(OciPrivateKey::from_file(&data("client_a_pkcs1.pem"), Some(&pass)).is_ok());
         assert!(is_valid_fingerprint(a.fingerprint()));
@@ -582,6 +679,19 @@ mod tests {
         let e = OciPrivateKey::from_file(&data("does_not_exist.pem"), None).unwrap_err();
         assert!(e.to_string().contains("does_not_exist.pem"), "{e}");
         let e = OciPrivateKey::from_file(&data("legacy_encrypted_pkcs1.pem"), None).unwrap_err();
+        assert!(
+            matches!(e, CredentialError::MissingPassPhrase { .. }),
+            "{e}"
+        );
+        let e = OciPrivateKey::from_file(
+            &data("legacy_encrypted_pkcs1.pem"),
+            Some(&Secret::new("nope")),
+        )
+        .unwrap_err();
+        assert!(matches!(e, CredentialError::WrongPassPhrase { .. }), "{e}");
+        let des = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: DES-EDE3-CBC,0011223344556677\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        let e = OciPrivateKey::from_pem(des.as_bytes(), Some(&Secret::new("x")), "des.pem")
+            .unwrap_err();
         assert!(e.to_string().contains("openssl pkcs8 -topk8"), "{e}");
         let e = OciPrivateKey::from_pem(b"hello", None, "x.pem").unwrap_err();
         assert!(e.to_string().contains("x.pem"), "{e}");
