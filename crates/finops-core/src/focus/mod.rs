@@ -481,6 +481,14 @@ impl Extensions {
         }
     }
 
+    /// Append a column without looking for an existing one of the same name: for readers
+    /// whose header already guarantees unique names (O(1) instead of [`Extensions::set`]'s
+    /// scan). A duplicate name pushed here would shadow nothing: [`Extensions::get`] finds the
+    /// first.
+    pub fn push(&mut self, name: impl Into<String>, value: Option<String>) {
+        self.0.push((name.into(), value));
+    }
+
     /// A column's value (`None` when absent or null).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

@@ -563,7 +563,8 @@ impl HeaderMap {
                         });
                     }
                 }
-                Slot::Extension(name) => rec.extensions.set(
+                // Header names are unique, so no scan for an existing column is needed.
+                Slot::Extension(name) => rec.extensions.push(
                     name.clone(),
                     if text.is_empty() {
                         None
