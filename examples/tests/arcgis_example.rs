@@ -259,3 +259,72 @@ async fn demo_writes_outputs() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn token_env_and_oauth2_app_logins() {
+    use finops_arcgis::credential::{generate_token_request, parse_generate_token};
+    use finops_core::Secret;
+    use finops_core::http::{HttpClient, Url};
+    let emu = ArcGisEmulator::start().await.unwrap();
+    let http = HttpClient::builder("arcgis")
+        .with_error_parser(std::sync::Arc::new(finops_arcgis::client::parse_error))
+        .build()
+        .unwrap();
+    let rest = Url::parse(&format!("{}/sharing/rest", emu.url())).unwrap();
+    let req = generate_token_request(
+        &rest,
+        emulator::ADMIN_USER,
+        &Secret::new(emulator::ADMIN_PASSWORD),
+        "http",
+        60,
+    )
+    .unwrap();
+    let resp = http.send(req, None).await.unwrap();
+    #[allow(clippy::disallowed_methods)]
+    let tok = parse_generate_token(&resp.body, chrono::Utc::now(), 60).unwrap();
+    let url = emu.url();
+    let args = Args::try_parse_from([
+        "arcgis_credits",
+        "--portal",
+        &url,
+        "--token-env",
+        "AGO_TOKEN",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-08",
+    ])
+    .unwrap();
+    let env = env_of(&[("AGO_TOKEN", tok.token.expose())]);
+    let (out, _) = run_ok(&args, &env).await;
+    assert!(out.contains("under 10%: 26 user(s)"), "{out}");
+    assert!(!out.contains(tok.token.expose()));
+
+    // An OAuth2 app token reads the org, but every credit-administration step fails with a
+    // clear message; the failures are reported and the other steps still run.
+    let args = Args::try_parse_from([
+        "arcgis_credits",
+        "--portal",
+        &url,
+        "--client-id",
+        emulator::CLIENT_ID,
+        "--client-secret-env",
+        "AGO_SECRET",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-08",
+    ])
+    .unwrap();
+    let env = env_of(&[("AGO_SECRET", emulator::CLIENT_SECRET)]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let o = run(&args, &env, &mut out, &mut err).await.unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("available credits: 125000.5"), "{out}");
+    assert_eq!(o.failures.len(), 3, "{:?}", o.failures);
+    assert!(
+        o.failures
+            .iter()
+            .all(|f| f.contains("administrator rights required"))
+    );
+}

@@ -148,6 +148,8 @@ impl ArcGis {
                 let req = client.users_request(start, client::USERS_PAGE_SIZE)?;
                 let resp = client.send(req).await?;
                 let (items, next) = model::parse_users_page(&resp.body, &resp.call)?;
+                // An empty page ends the listing even if the server names a next start.
+                let next = if items.is_empty() { None } else { next };
                 if let Some(n) = next
                     && n <= start
                 {

@@ -453,6 +453,13 @@ mod tests {
         }
 
         #[test]
+        fn usage_parsing_never_panics(body in ".{0,300}", t in "[0-9]{0,15}", v in "[-+0-9.eE]{0,12}") {
+            let _ = parse_usage(body.as_bytes(), USAGE_CALL);
+            let doc = format!(r#"{{"data":[{{"stype":"x","credits":[["{t}","{v}"]],"num":[[{t},"{v}"]]}}]}}"#);
+            let _ = parse_usage(doc.as_bytes(), USAGE_CALL);
+        }
+
+        #[test]
         fn operation_totals_equal_the_sum_of_points(vals in proptest::collection::vec((0u8..4, 0i64..1_000_000), 0..50)) {
             let names = ["features", "tiles", "geocode", "stg"];
             let pts: Vec<UsagePoint> = vals.iter().enumerate().map(|(i, (k, v))| UsagePoint {

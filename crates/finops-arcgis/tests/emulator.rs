@@ -490,3 +490,52 @@ async fn fault_storm_loses_and_doubles_nothing() {
             > 0
     );
 }
+
+#[tokio::test]
+async fn enterprise_portal_url_and_double_slash_paths() {
+    use finops_arcgis::credential::{generate_token_request, parse_generate_token};
+    use finops_core::Secret;
+    use finops_core::http::{HttpClient, Method, RequestParts, Url};
+    let emu = ArcGisEmulator::start().await.unwrap();
+    // An Enterprise-style portal URL: <host>/portal -> <host>/portal/sharing/rest.
+    let ago = ArcGisBuilder::new()
+        .with_portal(format!("{}/portal", emu.url()))
+        .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
+        .build()
+        .unwrap();
+    assert!(ago.rest_url().ends_with("/portal/sharing/rest"));
+    assert_eq!(ago.all_users().await.unwrap().len(), 260);
+    // The ArcGIS API for Python asks for `sharing/rest//portals/self`: the emulator collapses it.
+    let http = HttpClient::builder("arcgis")
+        .with_error_parser(std::sync::Arc::new(finops_arcgis::client::parse_error))
+        .build()
+        .unwrap();
+    let rest = Url::parse(&format!("{}/sharing/rest", emu.url())).unwrap();
+    let req = generate_token_request(
+        &rest,
+        emulator::ADMIN_USER,
+        &Secret::new(emulator::ADMIN_PASSWORD),
+        "http",
+        60,
+    )
+    .unwrap();
+    let resp = http.send(req, None).await.unwrap();
+    let tok = parse_generate_token(&resp.body, Utc::now(), 60).unwrap();
+    let url = Url::parse(&format!("{}/sharing/rest//portals/self?f=json", emu.url())).unwrap();
+    let req = RequestParts::new(Method::GET, url)
+        .with_header(
+            "X-Esri-Authorization",
+            &format!("Bearer {}", tok.token.expose()),
+        )
+        .unwrap();
+    let resp = http.send(req, None).await.unwrap();
+    assert!(resp.text().contains(emulator::ORG_ID));
+    // No token at all: 499 "Token Required" in a 200 body, mapped to Unauthenticated.
+    let url = Url::parse(&format!("{}/sharing/rest/portals/self?f=json", emu.url())).unwrap();
+    let e = http
+        .send(RequestParts::new(Method::GET, url), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Unauthenticated { .. }), "{e:?}");
+    assert!(e.to_string().contains("499"), "{e}");
+}
