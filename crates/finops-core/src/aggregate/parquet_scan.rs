@@ -1,0 +1,364 @@
+//! The Parquet path: the `parquet` crate's arrow reader with column projection, row groups
+//! split between workers.
+
+use super::engine::{Evaluator, Part, Plan, TimeEnc};
+use super::fixed::{Num, SCALE, from_decimal, parse_num};
+use crate::error::Location;
+use crate::focus::format_time;
+use crate::{Error, Result};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rust_decimal::Decimal;
+use std::path::Path;
+
+fn perr(path: &Path, column: Option<String>, message: String) -> Error {
+    Error::Parse {
+        location: Location {
+            file: path.display().to_string(),
+            line: None,
+            column,
+        },
+        message,
+    }
+}
+
+fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| perr(path, None, format!("not a readable Parquet file: {e}")))
+}
+
+/// Column names the plan reads: (non-numeric fields, numeric fields).
+fn resolve(path: &Path, names: &[String], plan: &Plan) -> Result<(Vec<String>, Vec<String>)> {
+    let missing = |c: String| Error::MissingColumn {
+        file: path.display().to_string(),
+        column: c,
+    };
+    let find = |cands: Vec<String>| cands.into_iter().find(|c| names.contains(c));
+    let mut fields = Vec::new();
+    for f in &plan.fields {
+        fields.push(find(f.source.header_names()).ok_or_else(|| missing(f.source.name()))?);
+    }
+    let mut nums = Vec::new();
+    for c in &plan.nums {
+        let cands = super::header_names(*c)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        nums.push(find(cands).ok_or_else(|| missing(c.name().to_string()))?);
+    }
+    Ok((fields, nums))
+}
+
+/// Aggregate one Parquet file, row groups shared between `threads` workers.
+pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<Part>> {
+    let b = open(path)?;
+    let names: Vec<String> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let (fnames, nnames) = resolve(path, &names, plan)?;
+    let roots: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| fnames.contains(n) || nnames.contains(n))
+        .map(|(i, _)| i)
+        .collect();
+    let groups = b.metadata().num_row_groups();
+    let workers = threads.max(1).min(groups.max(1));
+    drop(b);
+    let assign: Vec<Vec<usize>> = (0..workers)
+        .map(|w| (0..groups).filter(|g| g % workers == w).collect())
+        .collect();
+    let run = |rgs: Vec<usize>| -> Result<Part> {
+        let b = open(path)?;
+        let mask = ProjectionMask::roots(b.parquet_schema(), roots.iter().copied());
+        let reader = b
+            .with_row_groups(rgs)
+            .with_projection(mask)
+            .with_batch_size(8192)
+            .build()
+            .map_err(|e| perr(path, None, e.to_string()))?;
+        let time_enc: Vec<TimeEnc> = fnames
+            .iter()
+            .zip(&plan.fields)
+            .map(|(n, f)| {
+                let is_ts = reader
+                    .schema()
+                    .field_with_name(n)
+                    .is_ok_and(|fl| matches!(fl.data_type(), DataType::Timestamp(..)));
+                if is_ts && !f.plain {
+                    TimeEnc::MicrosLe
+                } else {
+                    TimeEnc::Text
+                }
+            })
+            .collect();
+        let mut ev = Evaluator::new(plan, false, time_enc.clone());
+        for batch in reader {
+            let batch = batch.map_err(|e| perr(path, None, e.to_string()))?;
+            scan_batch(path, &batch, &fnames, &nnames, &time_enc, &mut ev)?;
+        }
+        Ok(ev.finish())
+    };
+    if workers <= 1 {
+        return Ok(vec![run((0..groups).collect())?]);
+    }
+    std::thread::scope(|s| {
+        let hs: Vec<_> = assign.into_iter().map(|rgs| s.spawn(|| run(rgs))).collect();
+        let mut parts = Vec::new();
+        for h in hs {
+            match h.join() {
+                Ok(r) => parts.push(r?),
+                Err(_) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "{}: an aggregation worker panicked",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(parts)
+    })
+}
+
+/// A text view of one column of a batch.
+enum TextCol<'a> {
+    S32(&'a arrow_array::StringArray),
+    S64(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+    Owned(Vec<Option<Vec<u8>>>),
+}
+
+impl TextCol<'_> {
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        match self {
+            TextCol::S32(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
+            TextCol::S64(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
+            TextCol::View(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
+            TextCol::Owned(v) => v[i].as_deref(),
+        }
+        .filter(|b| !b.is_empty())
+    }
+}
+
+fn micros(a: &ArrayRef, unit: &TimeUnit) -> Vec<Option<i64>> {
+    let n = a.len();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        if a.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        out.push(match unit {
+            TimeUnit::Second => a
+                .as_primitive::<TimestampSecondType>()
+                .value(i)
+                .checked_mul(1_000_000),
+            TimeUnit::Millisecond => a
+                .as_primitive::<TimestampMillisecondType>()
+                .value(i)
+                .checked_mul(1000),
+            TimeUnit::Microsecond => Some(a.as_primitive::<TimestampMicrosecondType>().value(i)),
+            TimeUnit::Nanosecond => {
+                Some(a.as_primitive::<TimestampNanosecondType>().value(i) / 1000)
+            }
+        });
+    }
+    out
+}
+
+fn text_col<'a>(path: &Path, name: &str, a: &'a ArrayRef, enc: TimeEnc) -> Result<TextCol<'a>> {
+    if let Some(s) = a.as_string_opt::<i32>() {
+        return Ok(TextCol::S32(s));
+    }
+    if let Some(s) = a.as_string_opt::<i64>() {
+        return Ok(TextCol::S64(s));
+    }
+    if let Some(s) = a.as_string_view_opt() {
+        return Ok(TextCol::View(s));
+    }
+    if let Some(d) = a.as_any_dictionary_opt() {
+        let keys = d.normalized_keys();
+        let values = d.values();
+        let vals = text_col(path, name, values, TimeEnc::Text)?;
+        let nulls = d.keys();
+        return Ok(TextCol::Owned(
+            (0..a.len())
+                .map(|i| {
+                    if nulls.is_null(i) {
+                        None
+                    } else {
+                        vals.get(keys[i]).map(|b| b.to_vec())
+                    }
+                })
+                .collect(),
+        ));
+    }
+    match a.data_type() {
+        DataType::Timestamp(unit, _) => {
+            let us = micros(a, unit);
+            Ok(TextCol::Owned(
+                us.into_iter()
+                    .map(|v| {
+                        v.map(|us| match enc {
+                            TimeEnc::MicrosLe => us.to_le_bytes().to_vec(),
+                            TimeEnc::Text => chrono::DateTime::from_timestamp_micros(us)
+                                .map(format_time)
+                                .unwrap_or_default()
+                                .into_bytes(),
+                        })
+                    })
+                    .collect(),
+            ))
+        }
+        DataType::Int64 => {
+            let p = a.as_primitive::<Int64Type>();
+            Ok(TextCol::Owned(
+                (0..a.len())
+                    .map(|i| (!p.is_null(i)).then(|| p.value(i).to_string().into_bytes()))
+                    .collect(),
+            ))
+        }
+        DataType::Int32 => {
+            let p = a.as_primitive::<Int32Type>();
+            Ok(TextCol::Owned(
+                (0..a.len())
+                    .map(|i| (!p.is_null(i)).then(|| p.value(i).to_string().into_bytes()))
+                    .collect(),
+            ))
+        }
+        other => Err(perr(
+            path,
+            Some(name.to_string()),
+            format!("unsupported Parquet type {other} for a dimension"),
+        )),
+    }
+}
+
+fn num_col(path: &Path, name: &str, a: &ArrayRef) -> Result<Vec<Option<Num>>> {
+    let n = a.len();
+    let bad = |m: String| perr(path, Some(name.to_string()), m);
+    let mut out = Vec::with_capacity(n);
+    match a.data_type() {
+        DataType::Decimal128(_, s) => {
+            let p = a.as_primitive::<arrow_array::types::Decimal128Type>();
+            let s = *s;
+            for i in 0..n {
+                if p.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let v = p.value(i);
+                let num = if (0..=SCALE as i8).contains(&s) {
+                    v.checked_mul(10i128.pow(SCALE - s as u32)).map(Num::Fixed)
+                } else {
+                    None
+                };
+                out.push(Some(match num {
+                    Some(n) => n,
+                    None => {
+                        let d = if s >= 0 {
+                            Decimal::try_from_i128_with_scale(v, s as u32)
+                                .map_err(|e| bad(format!("decimal out of range: {e}")))?
+                        } else {
+                            return Err(bad("negative decimal scale is not supported".into()));
+                        };
+                        from_decimal(d)
+                    }
+                }));
+            }
+        }
+        DataType::Float64 | DataType::Float32 => {
+            // Floats are read through their shortest round-trip decimal text, never as
+            // binary fractions.
+            for i in 0..n {
+                if a.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let text = if a.data_type() == &DataType::Float64 {
+                    a.as_primitive::<Float64Type>().value(i).to_string()
+                } else {
+                    a.as_primitive::<Float32Type>().value(i).to_string()
+                };
+                out.push(Some(parse_num(text.as_bytes()).map_err(bad)?));
+            }
+        }
+        DataType::Int64 => {
+            let p = a.as_primitive::<Int64Type>();
+            for i in 0..n {
+                out.push((!p.is_null(i)).then(|| from_decimal(Decimal::from(p.value(i)))));
+            }
+        }
+        DataType::Int32 => {
+            let p = a.as_primitive::<Int32Type>();
+            for i in 0..n {
+                out.push((!p.is_null(i)).then(|| from_decimal(Decimal::from(p.value(i)))));
+            }
+        }
+        _ => {
+            let t = text_col(path, name, a, TimeEnc::Text)?;
+            for i in 0..n {
+                out.push(match t.get(i) {
+                    None => None,
+                    Some(b) => Some(parse_num(b).map_err(bad)?),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn scan_batch(
+    path: &Path,
+    batch: &RecordBatch,
+    fnames: &[String],
+    nnames: &[String],
+    time_enc: &[TimeEnc],
+    ev: &mut Evaluator<'_>,
+) -> Result<()> {
+    let col = |n: &str| {
+        batch.column_by_name(n).ok_or_else(|| {
+            perr(
+                path,
+                Some(n.to_string()),
+                "column missing from batch".into(),
+            )
+        })
+    };
+    let mut texts = Vec::with_capacity(fnames.len());
+    for (n, enc) in fnames.iter().zip(time_enc) {
+        texts.push(text_col(path, n, col(n)?, *enc)?);
+    }
+    let mut numcols = Vec::with_capacity(nnames.len());
+    for n in nnames {
+        numcols.push(num_col(path, n, col(n)?)?);
+    }
+    let mut fvals: Vec<Option<&[u8]>> = vec![None; texts.len()];
+    let mut nums: Vec<Option<Num>> = vec![None; numcols.len()];
+    for i in 0..batch.num_rows() {
+        for (f, t) in texts.iter().enumerate() {
+            fvals[f] = t.get(i);
+        }
+        for (k, c) in numcols.iter().enumerate() {
+            nums[k] = c[i];
+        }
+        ev.row(&fvals, &nums)
+            .map_err(|e| perr(path, Some(e.field), e.message))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,451 @@
+//! Engine tests of `finops_core::aggregate`: exactness, currencies, tags, order and thread
+//! independence, tiny and empty inputs, error reporting.
+
+use finops_core::aggregate::{
+    AggregateQuery, AggregateTable, Dimension, Measure, aggregate_files, aggregate_records,
+    aggregate_stream,
+};
+use finops_core::focus::{
+    ChargeCategory, Column, CostRecord, Period, ServiceCategory, Tags, parse_time,
+};
+use finops_core::{Currency, Decimal};
+use proptest::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const HEADER: &str = "BilledCost,BillingCurrency,ChargePeriodStart,ServiceName,ServiceCategory,SubAccountId,EffectiveCost,Tags,x_Team,BillingPeriodStart";
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str_exact(s).unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn csv_row(cost: &str, cur: &str, start: &str, svc: &str, tags: &str) -> String {
+    let tags = if tags.is_empty() {
+        String::new()
+    } else {
+        format!("\"{}\"", tags.replace('"', "\"\""))
+    };
+    format!("{cost},{cur},{start},{svc},Compute,sub-1,{cost},{tags},t1,2024-01-01T00:00:00Z\n")
+}
+
+fn q(by: &[&str]) -> AggregateQuery {
+    let mut q = AggregateQuery::new();
+    for b in by {
+        q = q.group_by(b).unwrap();
+    }
+    q.sum(Column::BilledCost)
+}
+
+fn cell(t: &AggregateTable, key: &[&str], m: usize) -> Option<Decimal> {
+    t.rows
+        .iter()
+        .find(|r| {
+            r.key
+                .iter()
+                .map(|k| k.as_deref().unwrap_or(""))
+                .eq(key.iter().copied())
+        })
+        .and_then(|r| r.values[m])
+}
+
+#[test]
+fn exact_sums_with_ten_decimals_and_credits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{HEADER}\n");
+    let vals = [
+        "0.1234567891",
+        "0.0000000001",
+        "-0.1000000000",
+        "1234567.8912345678",
+        "-5",
+        "0.1",
+        "0.2",
+    ];
+    for v in vals {
+        text.push_str(&csv_row(v, "USD", "2024-01-01T10:00:00Z", "VM", ""));
+    }
+    let p = write(dir.path(), "a.csv", &text);
+    for threads in [1, 2] {
+        let t = aggregate_files(&[&p], &q(&["ServiceName"]).with_threads(threads)).unwrap();
+        // Hand-computed: 0.1234567891 + 0.0000000001 = 0.1234567892; - 0.1 = 0.0234567892;
+        // + 1234567.8912345678 = 1234567.9146913570; - 5 + 0.1 + 0.2 = 1234563.2146913570
+        assert_eq!(cell(&t, &["VM", "USD"], 0), Some(dec("1234563.2146913570")));
+        assert_eq!(t.dimensions, ["ServiceName", "BillingCurrency"]);
+    }
+}
+
+#[test]
+fn currencies_are_never_mixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEADER}\n{}{}{}",
+        csv_row("10.5", "USD", "2024-01-01T00:00:00Z", "VM", ""),
+        csv_row("2.25", "EUR", "2024-01-01T00:00:00Z", "VM", ""),
+        csv_row("1", "USD", "2024-01-02T00:00:00Z", "VM", "")
+    );
+    let p = write(dir.path(), "a.csv", &text);
+    let t = aggregate_files(&[&p], &q(&["ServiceName"])).unwrap();
+    assert_eq!(t.rows.len(), 2);
+    assert_eq!(cell(&t, &["VM", "EUR"], 0), Some(dec("2.25")));
+    assert_eq!(cell(&t, &["VM", "USD"], 0), Some(dec("11.5")));
+    // Quantities alone do not add the currency.
+    let qty = AggregateQuery::new()
+        .group_by("ServiceName")
+        .unwrap()
+        .measure(Measure::Count);
+    let t = aggregate_files(&[&p], &qty).unwrap();
+    assert_eq!(t.dimensions, ["ServiceName"]);
+    assert_eq!(cell(&t, &["VM"], 0), Some(Decimal::from(3)));
+}
+
+#[test]
+fn tag_keys_case_insensitive() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEADER}\n{}{}{}{}",
+        csv_row(
+            "1",
+            "USD",
+            "2024-01-01T00:00:00Z",
+            "VM",
+            r#"{"Application":"web"}"#
+        ),
+        csv_row(
+            "2",
+            "USD",
+            "2024-01-01T00:00:00Z",
+            "VM",
+            r#"{"application":"web","x":1}"#
+        ),
+        csv_row(
+            "4",
+            "USD",
+            "2024-01-01T00:00:00Z",
+            "VM",
+            r#"{"APPLICATION":"web"}"#
+        ),
+        csv_row("8", "USD", "2024-01-01T00:00:00Z", "VM", "")
+    );
+    let p = write(dir.path(), "a.csv", &text);
+    let t = aggregate_files(&[&p], &q(&["itag:application"])).unwrap();
+    assert_eq!(cell(&t, &["web", "USD"], 0), Some(dec("7")));
+    assert_eq!(cell(&t, &["", "USD"], 0), Some(dec("8")));
+    assert_eq!(t.rows.last().unwrap().key[0], None, "nulls sort last");
+    let t = aggregate_files(&[&p], &q(&["tag:application"])).unwrap();
+    assert_eq!(cell(&t, &["web", "USD"], 0), Some(dec("2")));
+    assert_eq!(cell(&t, &["", "USD"], 0), Some(dec("13")));
+}
+
+#[test]
+fn one_row_and_empty_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(
+        dir.path(),
+        "one.csv",
+        &format!(
+            "{HEADER}\n{}",
+            csv_row("3.5", "USD", "2024-01-01T00:00:00Z", "VM", "").trim_end()
+        ),
+    );
+    let t = aggregate_files(&[&one], &q(&["ServiceName", "day"])).unwrap();
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(cell(&t, &["VM", "2024-01-01", "USD"], 0), Some(dec("3.5")));
+    let header_only = write(dir.path(), "h.csv", &format!("{HEADER}\n"));
+    let t = aggregate_files(&[&header_only], &q(&["ServiceName"])).unwrap();
+    assert!(t.rows.is_empty());
+    let empty = write(dir.path(), "e.csv", "");
+    let e = aggregate_files(&[&empty], &q(&["ServiceName"])).unwrap_err();
+    assert!(e.to_string().contains("e.csv"), "{e}");
+}
+
+#[test]
+fn bad_values_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{HEADER}\n");
+    for _ in 0..3 {
+        text.push_str(&csv_row("1", "USD", "2024-01-01T00:00:00Z", "VM", ""));
+    }
+    text.push_str(
+        &csv_row("1,5x", "USD", "2024-01-01T00:00:00Z", "VM", "").replacen("1,5x", "\"1,5x\"", 1),
+    );
+    let p = write(dir.path(), "bad.csv", &text);
+    for threads in [1, 2] {
+        let e = aggregate_files(&[&p], &q(&["ServiceName"]).with_threads(threads))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bad.csv:5") && e.contains("BilledCost"), "{e}");
+    }
+    let missing = write(dir.path(), "m.csv", "ServiceName,BillingCurrency\nVM,USD\n");
+    let e = aggregate_files(&[&missing], &q(&["ServiceName"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("m.csv") && e.contains("BilledCost"), "{e}");
+    let ragged = write(dir.path(), "r.csv", &format!("{HEADER}\n1,USD\n"));
+    let e = aggregate_files(&[&ragged], &q(&["ServiceName"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("r.csv:2"), "{e}");
+}
+
+#[test]
+fn filters_periods_time_zones_and_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEADER}\n{}{}{}{}",
+        csv_row(
+            "1",
+            "USD",
+            "2024-01-31T22:30:00Z",
+            "VM",
+            r#"{"env":"prod"}"#
+        ),
+        csv_row("2", "USD", "2024-01-31T23:30:00Z", "DB", r#"{"env":"dev"}"#),
+        csv_row(
+            "4",
+            "USD",
+            "2024-02-01T00:30:00Z",
+            "VM",
+            r#"{"env":"prod"}"#
+        ),
+        csv_row("-8", "USD", "2024-02-02T00:00:00Z", "Net", "")
+    );
+    let p = write(dir.path(), "a.csv", &text);
+    let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    let t = aggregate_files(&[&p], &q(&["month"]).with_tz(paris)).unwrap();
+    assert_eq!(cell(&t, &["2024-01", "USD"], 0), Some(dec("1")));
+    assert_eq!(cell(&t, &["2024-02", "USD"], 0), Some(dec("-2")));
+    let t = aggregate_files(&[&p], &q(&["month"])).unwrap();
+    assert_eq!(cell(&t, &["2024-01", "USD"], 0), Some(dec("3")));
+    let t = aggregate_files(
+        &[&p],
+        &q(&["ServiceName"]).filter(
+            Dimension::Column(Column::ServiceName),
+            vec!["VM".into(), "Net".into()],
+        ),
+    )
+    .unwrap();
+    assert_eq!(t.rows.len(), 2);
+    let t = aggregate_files(
+        &[&p],
+        &q(&["ServiceName"]).filter(
+            Dimension::Tag {
+                key: "env".into(),
+                ignore_case: false,
+            },
+            vec!["prod".into()],
+        ),
+    )
+    .unwrap();
+    assert_eq!(cell(&t, &["VM", "USD"], 0), Some(dec("5")));
+    assert_eq!(t.rows.len(), 1);
+    let period = Period::new(
+        parse_time("2024-02-01").unwrap(),
+        parse_time("2024-02-02").unwrap(),
+    )
+    .unwrap();
+    let t = aggregate_files(&[&p], &q(&["week"]).with_period(period)).unwrap();
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(cell(&t, &["2024-W05", "USD"], 0), Some(dec("4")));
+    let t = aggregate_files(
+        &[&p],
+        &q(&["x_Team", "billing_period"])
+            .measure(Measure::Count)
+            .measure(Measure::Min(Column::BilledCost))
+            .measure(Measure::Max(Column::BilledCost))
+            .sum(Column::EffectiveCost),
+    )
+    .unwrap();
+    assert_eq!(
+        t.measures,
+        [
+            "BilledCost",
+            "count",
+            "min(BilledCost)",
+            "max(BilledCost)",
+            "EffectiveCost"
+        ]
+    );
+    let r = &t.rows[0];
+    assert_eq!(
+        r.key,
+        [
+            Some("t1".into()),
+            Some("2024-01-01".into()),
+            Some("USD".into())
+        ]
+    );
+    assert_eq!(
+        r.values,
+        [
+            Some(dec("-1")),
+            Some(dec("4")),
+            Some(dec("-8")),
+            Some(dec("4")),
+            Some(dec("-1"))
+        ]
+    );
+    let t = aggregate_files(&[&p], &q(&["hour"]).with_tz(paris)).unwrap();
+    assert_eq!(t.rows[0].key[0].as_deref(), Some("2024-01-31T23:00+01:00"));
+}
+
+#[test]
+fn quoted_newlines_and_crlf() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("ServiceName,BilledCost,BillingCurrency\r\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("\"Multi\r\nline, {}\",0.5,USD\r\n", i % 2));
+    }
+    let p = write(dir.path(), "q.csv", &text);
+    for threads in [1, 2] {
+        let t = aggregate_files(&[&p], &q(&["ServiceName"]).with_threads(threads)).unwrap();
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(cell(&t, &["Multi\r\nline, 0", "USD"], 0), Some(dec("5000")));
+    }
+}
+
+fn record(cost: &str, cur: Currency, svc: &str, tags: Option<&str>) -> CostRecord {
+    let p = Period::day(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+    let mut r = CostRecord::new(
+        "p",
+        "ba",
+        cur,
+        Period::month_of(p.start.date_naive()),
+        p,
+        ChargeCategory::Usage,
+        svc,
+        ServiceCategory::Compute,
+        dec(cost),
+    );
+    r.tags = tags.map(|t| Tags::parse(t).unwrap());
+    r
+}
+
+#[test]
+fn record_and_stream_paths() {
+    let recs = vec![
+        record("1.0000000001", Currency::USD, "VM", Some(r#"{"App":"a"}"#)),
+        record("-0.0000000001", Currency::USD, "VM", Some(r#"{"app":"a"}"#)),
+        record("3", Currency::EUR, "VM", None),
+    ];
+    let t = aggregate_records(&recs, &q(&["ServiceName", "itag:APP", "day"])).unwrap();
+    assert_eq!(
+        cell(&t, &["VM", "a", "2024-01-01", "USD"], 0),
+        Some(dec("1"))
+    );
+    assert_eq!(
+        cell(&t, &["VM", "", "2024-01-01", "EUR"], 0),
+        Some(dec("3"))
+    );
+    let items: Vec<finops_core::Result<CostRecord>> = vec![
+        Ok(recs[0].clone()),
+        Err(finops_core::Error::InvalidArgument(
+            "account 2 failed".into(),
+        )),
+        Ok(recs[2].clone()),
+    ];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (t, failures) = rt
+        .block_on(aggregate_stream(
+            futures::stream::iter(items),
+            &q(&["ServiceName"]),
+        ))
+        .unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(cell(&t, &["VM", "EUR"], 0), Some(dec("3")));
+    assert_eq!(cell(&t, &["VM", "USD"], 0), Some(dec("1.0000000001")));
+}
+
+#[test]
+fn several_inputs_and_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.csv",
+        &format!(
+            "{HEADER}\n{}",
+            csv_row("1.5", "USD", "2024-01-01T00:00:00Z", "VM", "")
+        ),
+    );
+    let gz = dir.path().join("b.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(
+        format!(
+            "{HEADER}\n{}",
+            csv_row("2.5", "USD", "2024-01-01T00:00:00Z", "VM", "")
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    enc.finish().unwrap();
+    let t = aggregate_files(&[&a, &gz], &q(&["ServiceName"])).unwrap();
+    assert_eq!(cell(&t, &["VM", "USD"], 0), Some(dec("4")));
+}
+
+fn money_strategy() -> impl Strategy<Value = String> {
+    (-1_000_000_000i64..1_000_000_000i64, 0u32..=10)
+        .prop_map(|(v, places)| Decimal::new(v, places).to_string())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn order_and_thread_independent(
+        rows in prop::collection::vec(
+            (money_strategy(), 0usize..3, 0usize..4, 0usize..2, 0u32..48),
+            1..300,
+        ),
+        seed in any::<u64>(),
+    ) {
+        let svcs = ["VM", "DB", "Net, \"quoted\""];
+        let apps = [r#"{"app":"a"}"#, r#"{"App":"b"}"#, "", r#"{"APP":"a","z":"1"}"#];
+        let curs = ["USD", "EUR"];
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|(cost, s, a, c, h)| {
+                let start = format!("2024-01-{:02}T{:02}:00:00Z", h / 24 + 1, h % 24);
+                let svc = if svcs[*s].contains('"') {
+                    format!("\"{}\"", svcs[*s].replace('"', "\"\""))
+                } else {
+                    svcs[*s].to_string()
+                };
+                csv_row(cost, curs[*c], &start, "SVC", apps[*a]).replacen(",SVC,", &format!(",{svc},"), 1)
+            })
+            .collect();
+        let mut shuffled = lines.clone();
+        let mut s = seed;
+        for i in (1..shuffled.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.csv", &format!("{HEADER}\n{}", lines.concat()));
+        let b = write(dir.path(), "b.csv", &format!("{HEADER}\n{}", shuffled.concat()));
+        let query = q(&["ServiceName", "itag:app", "day"])
+            .measure(Measure::Count)
+            .measure(Measure::Min(Column::BilledCost))
+            .measure(Measure::Max(Column::BilledCost));
+        let t1 = aggregate_files(&[&a], &query.clone().with_threads(1)).unwrap();
+        let t2 = aggregate_files(&[&b], &query.clone().with_threads(2)).unwrap();
+        prop_assert_eq!(&t1, &t2);
+        // Against a Decimal reference.
+        let mut total = std::collections::BTreeMap::<&str, Decimal>::new();
+        for (cost, _, _, c, _) in &rows {
+            *total.entry(curs[*c]).or_default() += dec(cost);
+        }
+        let by_cur = aggregate_files(&[&b], &q(&[]).with_threads(2)).unwrap();
+        for r in &by_cur.rows {
+            prop_assert_eq!(r.values[0], Some(total[r.key[0].as_deref().unwrap()].normalize()));
+        }
+    }
+}
