@@ -1,6 +1,7 @@
 //! Credit alerts (AGO-05/06): users under thresholds of their assigned credits (default
 //! 10 % and 50 %), the organisation under a number of credits, and a small state file so the
-//! same alert is never sent twice for the same state.
+//! same alert is never sent twice for the same state: a holder is notified when it enters a
+//! band or falls to a lower one; staying, or improving, sends nothing.
 //!
 //! "Under" is strict: a user with exactly 10 % left is not under 10 % (but is under 50 %).
 //! A user is reported in the lowest band they fall in (the notebook's `if .. elif ..`).
@@ -273,26 +274,30 @@ impl AlertState {
         finops_core::fs::write_atomic(path, &text)
     }
 
-    /// The alerts of `report` not already notified in the same state.
+    /// The alerts of `report` to send: holders not notified yet, or now in a lower band than
+    /// the one notified (e.g. from "under 50%" to "under 10%"). The same state, or a better
+    /// one (after a top-up), sends nothing.
     pub fn fresh(&self, report: &AlertReport) -> AlertReport {
-        let seen = |k: String, v: String| self.alerts.get(&k) == Some(&v);
+        let user_is_new = |u: &UserAlert| {
+            match self.alerts.get(&format!("user:{}", u.username)) {
+                None => true,
+                Some(prev) => match prev.strip_prefix("under ").map(parse_percent) {
+                    Some(Ok(prev_t)) => u.threshold < prev_t,
+                    // An unreadable entry: notify rather than stay silent.
+                    _ => true,
+                },
+            }
+        };
         AlertReport {
             users: report
                 .users
                 .iter()
-                .filter(|u| {
-                    !seen(
-                        format!("user:{}", u.username),
-                        format!("under {}", format_percent(u.threshold)),
-                    )
-                })
+                .filter(|u| user_is_new(u))
                 .cloned()
                 .collect(),
             org: report.org.clone().filter(|o| {
-                !seen(
-                    format!("org:{}", o.org_id),
-                    format!("under {} credits", o.threshold.normalize()),
-                )
+                self.alerts.get(&format!("org:{}", o.org_id))
+                    != Some(&format!("under {} credits", o.threshold.normalize()))
             }),
             thresholds: report.thresholds.clone(),
         }
@@ -424,9 +429,12 @@ mod tests {
         let r1 = evaluate(&portal(10), &[user("a", 100, 5)], &AlertConfig::default());
         let s = AlertState::after(&r1);
         assert!(s.fresh(&r1).is_empty());
-        // a moves from "under 10%" to "under 50%": a new state, a new alert.
+        // a improves from "under 10%" to "under 50%" (a top-up): nothing to send.
         let r2 = evaluate(&portal(10), &[user("a", 100, 40)], &AlertConfig::default());
-        assert_eq!(s.fresh(&r2).users.len(), 1);
+        assert!(s.fresh(&r2).users.is_empty());
+        // ... and then falls back under 10 %: a new alert.
+        let s2 = AlertState::after(&r2);
+        assert_eq!(s2.fresh(&r1).users.len(), 1);
         // recovered: state forgets a.
         let r3 = evaluate(&portal(10), &[user("a", 100, 90)], &AlertConfig::default());
         assert!(AlertState::after(&r3).alerts.is_empty());
