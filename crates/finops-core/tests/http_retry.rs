@@ -2,7 +2,9 @@
 
 #![cfg(all(feature = "http", feature = "emulator"))]
 
-use finops_core::emulator::axum::{Router, extract::Path, http::StatusCode, routing::get, routing::post};
+use finops_core::emulator::axum::{
+    Router, extract::Path, http::StatusCode, routing::get, routing::post,
+};
 use finops_core::emulator::{EmulatorServer, FaultConfig};
 use finops_core::http::{BackoffConfig, HttpClient, Method, RequestParts, RetryConfig, Url};
 use finops_core::{Error, Secret};
@@ -26,23 +28,37 @@ fn fast_retry(max_retries: u32) -> RetryConfig {
 
 fn router() -> Router {
     Router::new()
-        .route("/item/{id}", get(|Path(id): Path<u32>| async move { format!("item-{id}") }))
-        .route("/bad", get(|| async { (StatusCode::BAD_REQUEST, r#"{"message":"bad"}"#) }))
-        .route("/echo-secret", get(|| async { (StatusCode::FORBIDDEN, "token sekret-value-123 refused") }))
+        .route(
+            "/item/{id}",
+            get(|Path(id): Path<u32>| async move { format!("item-{id}") }),
+        )
+        .route(
+            "/bad",
+            get(|| async { (StatusCode::BAD_REQUEST, r#"{"message":"bad"}"#) }),
+        )
+        .route(
+            "/echo-secret",
+            get(|| async { (StatusCode::FORBIDDEN, "token sekret-value-123 refused") }),
+        )
 }
 
 fn client(retry: RetryConfig) -> HttpClient {
     HttpClient::builder("test")
         .with_retry(retry)
         .with_timeout(Duration::from_secs(5))
-        .with_rng(Box::new(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1)))
+        .with_rng(Box::new(
+            <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1),
+        ))
         .with_redactions(vec![Secret::new("sekret-value-123")])
         .build()
         .unwrap()
 }
 
 fn get_req(server: &EmulatorServer, path: &str) -> RequestParts {
-    RequestParts::new(Method::GET, Url::parse(&format!("{}{path}", server.url())).unwrap())
+    RequestParts::new(
+        Method::GET,
+        Url::parse(&format!("{}{path}", server.url())).unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -58,7 +74,10 @@ async fn storm_of_429_and_500_every_call_returns_the_right_body() {
     let c = client(fast_retry(20));
     let mut retried = 0;
     for i in 0..200u32 {
-        let resp = c.send(get_req(&server, &format!("/item/{i}")), None).await.unwrap();
+        let resp = c
+            .send(get_req(&server, &format!("/item/{i}")), None)
+            .await
+            .unwrap();
         assert_eq!(resp.text(), format!("item-{i}"));
         assert!(resp.attempts <= 21);
         assert_eq!(resp.waits.len() as u32, resp.attempts - 1);
@@ -69,7 +88,8 @@ async fn storm_of_429_and_500_every_call_returns_the_right_body() {
         retried += (resp.attempts > 1) as u32;
     }
     let st = server.faults().stats();
-    let injected = st.injected_429.load(Ordering::Relaxed) + st.injected_500.load(Ordering::Relaxed);
+    let injected =
+        st.injected_429.load(Ordering::Relaxed) + st.injected_500.load(Ordering::Relaxed);
     assert!(injected > 30, "the storm injected only {injected} faults");
     assert!(retried > 20);
     assert_eq!(st.served.load(Ordering::Relaxed), 200);
@@ -88,7 +108,9 @@ async fn retry_after_is_honoured_and_clamped() {
     match &err {
         Error::RetriesExhausted { attempts, last, .. } => {
             assert_eq!(*attempts, 4, "1 attempt + 3 retries");
-            assert!(matches!(**last, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(30)));
+            assert!(
+                matches!(**last, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(30))
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -107,9 +129,16 @@ async fn waits_respect_the_retry_after_clamp() {
     });
     let c = client(fast_retry(30));
     for i in 0..20 {
-        let resp = c.send(get_req(&server, &format!("/item/{i}")), None).await.unwrap();
+        let resp = c
+            .send(get_req(&server, &format!("/item/{i}")), None)
+            .await
+            .unwrap();
         for w in &resp.waits {
-            assert_eq!(*w, Duration::from_millis(50), "Retry-After 30 s clamped to 50 ms");
+            assert_eq!(
+                *w,
+                Duration::from_millis(50),
+                "Retry-After 30 s clamped to 50 ms"
+            );
         }
     }
 }
@@ -128,7 +157,10 @@ async fn a_400_is_not_retried() {
 async fn secrets_are_redacted_from_error_bodies() {
     let server = EmulatorServer::start(router()).await.unwrap();
     let c = client(fast_retry(0));
-    let err = c.send(get_req(&server, "/echo-secret"), None).await.unwrap_err();
+    let err = c
+        .send(get_req(&server, "/echo-secret"), None)
+        .await
+        .unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(!text.contains("sekret-value-123"), "{text}");
     assert!(text.contains("***"));
@@ -145,7 +177,10 @@ async fn dropped_connections_and_truncated_bodies_are_retried_for_idempotent_cal
     });
     let c = client(fast_retry(25));
     for i in 0..60 {
-        let resp = c.send(get_req(&server, &format!("/item/{i}")), None).await.unwrap();
+        let resp = c
+            .send(get_req(&server, &format!("/item/{i}")), None)
+            .await
+            .unwrap();
         assert_eq!(resp.text(), format!("item-{i}"));
     }
     let st = server.faults().stats();
@@ -173,11 +208,18 @@ async fn non_idempotent_post_is_not_retried_after_a_truncated_answer() {
         ..Default::default()
     });
     let c = client(fast_retry(5));
-    let req = RequestParts::new(Method::POST, Url::parse(&format!("{}/write", server.url())).unwrap());
+    let req = RequestParts::new(
+        Method::POST,
+        Url::parse(&format!("{}/write", server.url())).unwrap(),
+    );
     assert!(!req.idempotent);
     let err = c.send(req, None).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "the write happened once and was not repeated");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "the write happened once and was not repeated"
+    );
 }
 
 #[tokio::test]
