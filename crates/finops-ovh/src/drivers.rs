@@ -289,4 +289,29 @@ mod tests {
             ["Prod=1", "Gateway=0", "Loadbalancer=0", "VPS=1", "Other=0"]
         );
     }
+
+    proptest::proptest! {
+        /// Every instance of a system's tenants is counted exactly once (in a rule category
+        /// or `Other`).
+        #[test]
+        fn instances_are_counted_once(names in proptest::collection::vec("(sas|x)-(db|web)-[0-9]{2}", 0..30),
+                                      regions in proptest::collection::vec("(GRA|SBG)[0-9]", 30)) {
+            let inputs = DriverInputs {
+                instances: names
+                    .iter()
+                    .zip(&regions)
+                    .map(|(n, r)| InstanceRef { tenant: "p1".into(), name: n.clone(), region: r.clone() })
+                    .collect(),
+                ..Default::default()
+            };
+            let c = count_drivers(&cmdb(), &inputs, &DriverOptions::default());
+            let total: u64 = c[0]
+                .columns
+                .iter()
+                .filter(|(k, _)| k != GATEWAY && k != LOADBALANCER && k != VPS)
+                .map(|(_, n)| *n)
+                .sum();
+            proptest::prop_assert_eq!(total, names.len() as u64);
+        }
+    }
 }

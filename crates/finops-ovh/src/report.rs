@@ -775,4 +775,35 @@ mod tests {
         let bytes = w.render("x.csv", &["Région".to_string()], &[]).unwrap();
         assert_eq!(bytes, "Région\r\n".as_bytes());
     }
+
+    proptest::proptest! {
+        /// Any cells survive the CSV round trip (UTF-8), and cp1252 never panics: what it
+        /// cannot hold becomes `?`, everything else is kept.
+        #[test]
+        fn csv_round_trip(cells in proptest::collection::vec(".{0,12}", 1..6)) {
+            let header: Vec<String> = (0..cells.len()).map(|i| format!("c{i}")).collect();
+            let mut w = ReportWriter::new("/nonexistent", CsvEncoding::Utf8);
+            let bytes = w.render("p.csv", &header, std::slice::from_ref(&cells)).unwrap();
+            let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+            let back: Vec<String> = r.records().next().unwrap().unwrap().iter().map(str::to_string).collect();
+            proptest::prop_assert_eq!(&back, &cells);
+
+            let mut w = ReportWriter::new("/nonexistent", CsvEncoding::Cp1252);
+            let bytes = w.render("p.csv", &header, std::slice::from_ref(&cells)).unwrap();
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+            let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+            let back: Vec<String> = r.records().next().unwrap().unwrap().iter().map(str::to_string).collect();
+            for (b, c) in back.iter().zip(&cells) {
+                proptest::prop_assert_eq!(b.chars().count(), c.chars().count());
+            }
+        }
+
+        /// Decimals are printed exactly: the text parses back to the same value.
+        #[test]
+        fn decimals_exact(m in proptest::num::i64::ANY, scale in 0u32..18) {
+            let x = Decimal::new(m, scale);
+            proptest::prop_assert_eq!(dec(x).parse::<Decimal>().unwrap(), x);
+            proptest::prop_assert!(!dec(x).contains('e') && !dec(x).contains('E'));
+        }
+    }
 }
