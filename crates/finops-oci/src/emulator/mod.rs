@@ -200,8 +200,13 @@ impl TenancySpec {
         } else {
             r.daily_quantity
         };
-        // ±10 % in whole percents from a hash of (day, resource).
+        // ±10 % in whole percents from a hash of (tenancy, day, resource).
+        let salt = self
+            .tenancy
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         let h = (day.num_days_from_ce() as u64)
+            .wrapping_add(salt)
             .wrapping_mul(2_654_435_761)
             .wrapping_add(i as u64 * 40_503)
             % 21;
