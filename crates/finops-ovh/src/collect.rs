@@ -780,6 +780,8 @@ enum Task<'a> {
     Users(usize),
 }
 
+// Short-lived, one per task: boxing the big variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Fetched {
     Project(usize, ProjectData),
     Pcc(usize, DedicatedCloudData),
@@ -937,7 +939,7 @@ async fn run_task(
             let mut logins = logins.map_err(|e| errs.push(e)).ok().unwrap_or_default();
             logins.sort();
             let mut audit = audit.map_err(|e| errs.push(e)).ok().unwrap_or_default();
-            audit.sort_by(|x, y| x.created_at.cmp(&y.created_at));
+            audit.sort_by_key(|x| x.created_at);
             let users = finops_core::http::bounded(logins.clone(), conc, |l| async move {
                 run.call(
                     f,
@@ -1230,7 +1232,7 @@ impl Ctx<'_> {
         let mut r = finops_core::CostRecord::new(
             FOCUS_PROVIDER,
             billing_account,
-            self.currency.clone(),
+            self.currency,
             self.period,
             self.period,
             ChargeCategory::Usage,
@@ -1542,7 +1544,7 @@ pub fn to_focus(
             let mut ctx = Ctx {
                 account: a,
                 project: p,
-                currency: currency.clone(),
+                currency,
                 period: finops_core::Period::day(chrono::NaiveDate::MIN),
                 ratio: ratio(&p.project_id),
                 names,

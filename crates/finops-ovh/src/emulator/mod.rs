@@ -290,12 +290,13 @@ fn decode(seg: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -304,6 +305,8 @@ fn decode(seg: &str) -> String {
 }
 
 /// Authenticate; `Ok(account index)` or the error reply.
+// The error is the HTTP reply itself, returned once per request: no point boxing it.
+#[allow(clippy::result_large_err)]
 fn authenticate(
     st: &EmuState,
     method: &Method,
@@ -402,15 +405,15 @@ fn authenticate(
         ));
     }
     let acct = &st.data.accounts[idx];
-    if let Some(exp) = acct.credential.expiration {
-        if exp.with_timezone(&Utc) <= now {
-            return Err(legacy_error(
-                403,
-                "INVALID_CREDENTIAL",
-                "403 Forbidden",
-                "This credential is not valid",
-            ));
-        }
+    if let Some(exp) = acct.credential.expiration
+        && exp.with_timezone(&Utc) <= now
+    {
+        return Err(legacy_error(
+            403,
+            "INVALID_CREDENTIAL",
+            "403 Forbidden",
+            "This credential is not valid",
+        ));
     }
     Ok(idx)
 }
