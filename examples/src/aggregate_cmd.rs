@@ -26,8 +26,7 @@ pub struct AggregateArgs {
     #[arg(long = "by", value_delimiter = ',')]
     pub by: Vec<String>,
     /// Columns to sum (BilledCost, EffectiveCost, ListCost, ContractedCost, PricingQuantity,
-    /// ConsumedQuantity), comma-separated. Default: BilledCost (unless only --count/--min/--max
-    /// are given).
+    /// ConsumedQuantity), comma-separated. Default: BilledCost.
     #[arg(long = "sum", value_delimiter = ',')]
     pub sum: Vec<String>,
     /// Add a row count column (`count`).
@@ -82,7 +81,7 @@ pub fn query(args: &AggregateArgs) -> anyhow::Result<AggregateQuery> {
         q.dimensions.push((spec.trim().to_string(), d));
     }
     let mut sums = args.sum.clone();
-    if sums.is_empty() && !args.count && args.min.is_empty() && args.max.is_empty() {
+    if sums.is_empty() {
         sums.push("BilledCost".into());
     }
     for s in sums.iter().filter(|s| !s.trim().is_empty()) {
