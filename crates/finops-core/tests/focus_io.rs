@@ -908,3 +908,61 @@ fn cells_are_keyed_by_header_name_not_position() {
     );
     assert_eq!(read_all(&q), recs);
 }
+
+/// Throughput and peak memory on 300,000 full rows (ignored by default; a measurement, not
+/// an assertion). Run: `cargo test --release -p finops-core --test focus_io -- --ignored
+/// --nocapture streaming_throughput`.
+#[test]
+#[ignore]
+fn streaming_throughput() {
+    fn peak_kib() -> String {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM"))
+                    .map(|l| l.to_string())
+            })
+            .unwrap_or_default()
+    }
+    const N: u32 = 300_000;
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["t.csv", "t.csv.gz", "t.parquet"] {
+        let p = dir.path().join(name);
+        let ext = vec!["x_Note".to_string(), "oci_CompartmentId".to_string()];
+        let t0 = std::time::Instant::now();
+        let mut expected = Decimal::ZERO;
+        if name.ends_with("parquet") {
+            let mut w = FocusParquetWriter::create(&p, &ext).unwrap();
+            for i in 0..N {
+                let r = full_record(i);
+                expected += r.billed_cost;
+                w.write(&r).unwrap();
+            }
+            w.finish().unwrap();
+        } else {
+            let mut w = FocusCsvWriter::create(&p, &ext).unwrap();
+            for i in 0..N {
+                let r = full_record(i);
+                expected += r.billed_cost;
+                w.write(&r).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let write = t0.elapsed();
+        let t1 = std::time::Instant::now();
+        let mut sum = Decimal::ZERO;
+        let mut n = 0u32;
+        for r in read_file(&p).unwrap() {
+            sum += r.unwrap().billed_cost;
+            n += 1;
+        }
+        let read = t1.elapsed();
+        assert_eq!((n, sum), (N, expected));
+        println!(
+            "{name}: {} bytes, write {write:?}, read {read:?}, {}",
+            std::fs::metadata(&p).unwrap().len(),
+            peak_kib()
+        );
+    }
+}
