@@ -288,8 +288,14 @@ impl ArcGisBuilder {
         tracing::debug!(provider = PROVIDER, portal = %rest, credential = ?credential, "using ArcGIS credential");
         let signer = TokenSigner {
             credential,
-            // Renew 5 minutes before expiry (tokens last 60 minutes by default).
-            cache: TokenCache::new(chrono::Duration::minutes(5), clock.clone()),
+            // Renew 5 minutes before expiry (tokens last 60 minutes by default), or a fifth
+            // of the lifetime for short-lived tokens, so a token is not refetched every call.
+            cache: TokenCache::new(
+                chrono::Duration::minutes(5).min(chrono::Duration::seconds(
+                    i64::from(expiration_minutes) * 12,
+                )),
+                clock.clone(),
+            ),
             http: http.clone(),
             rest: rest.clone(),
             expiration_minutes,

@@ -2,7 +2,7 @@
 //! credentials (`oauth2/token`), or a token given as is; how a token is put on a request.
 //!
 //! Everything here is pure: request builders return [`RequestParts`], response parsers take
-//! the current time as a parameter. The [`TokenSigner`] glues them to the shared
+//! the current time as a parameter. A private token signer glues them to the shared
 //! [`TokenCache`] so every call carries a valid token.
 
 use crate::PROVIDER;

@@ -233,7 +233,8 @@ impl RawUser {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawUsersPage {
-    #[serde(default)]
+    /// `users` on `portals/self/users`; `results` on the search endpoints.
+    #[serde(default, alias = "results")]
     users: Vec<RawUser>,
     next_start: Option<Box<RawValue>>,
 }
@@ -319,6 +320,9 @@ mod tests {
         assert_eq!(u[0].assigned, Allocation::Unallocated);
         assert_eq!(u[0].available, Allocation::Unallocated);
         assert_eq!(u[0].available_ratio(), None);
+        let (u, _) =
+            parse_users_page(&fixture("arcgis_portals_self_users_search.json"), "GET /s").unwrap();
+        assert_eq!(u.len(), 2);
         let (u, next) =
             parse_users_page(&fixture("arcgis_portals_self_users_page2.json"), "POST /u").unwrap();
         assert_eq!(next, None);
