@@ -9,7 +9,8 @@
 //!
 //! Ratio factors (`TVA`, `Réduction Marché`, `Coût support OVH`) are multipliers (`1.2`,
 //! `0.85`, `1.1`). A cell may also be written with a French decimal comma (`1,2`) or as a
-//! percentage of the multiplier (`120 %` = `1.2`). Numbers stored by Excel as binary
+//! percentage of the multiplier (`120 %` = `1.2`). `TVA` and `Coût support OVH` are uplifts:
+//! a value below 1 is a rate (`20 %`, `0.2` → `1.2`; `0` → `1`, see [`uplift`]). Numbers stored by Excel as binary
 //! doubles are read through their shortest round-trip text (`1.2`, never
 //! `1.1999999999999999556`), then parsed exactly.
 
@@ -281,6 +282,16 @@ fn cell(row: &[String], i: usize) -> String {
     row.get(i).map(|s| s.trim().to_string()).unwrap_or_default()
 }
 
+/// A VAT or support factor is an uplift, never below 1: a value below 1 is read as a rate
+/// (`0.2` or `20 %` → `1.2`, `0` → `1`), as when the cell holds the VAT rate itself.
+pub fn uplift(factor: Decimal) -> Decimal {
+    if factor < Decimal::ONE {
+        Decimal::ONE + factor
+    } else {
+        factor
+    }
+}
+
 /// Parse a ratio factor: `1.2`, `1,2`, `120%`, `120 %`.
 pub fn parse_factor(text: &str) -> std::result::Result<Decimal, String> {
     let t = text.trim().replace(['\u{a0}', '\u{202f}', ' '], "");
@@ -426,9 +437,9 @@ impl Cmdb {
                 app_id: cell(row, cols[0]),
                 tenant_id: tenant_id.clone(),
                 environment: cell(row, cols[2]),
-                vat: factor(3)?,
+                vat: uplift(factor(3)?),
                 market_discount: factor(4)?,
-                support_uplift: factor(5)?,
+                support_uplift: uplift(factor(5)?),
             };
             if let Some((r, first)) = seen.get(&tenant_id) {
                 if *r != t.ratio() {
@@ -710,6 +721,16 @@ mod tests {
         assert!(parse_factor("abc").is_err());
         assert!(parse_factor("-1").is_err());
         assert!(parse_factor("1,000.5").is_err());
+    }
+
+    #[test]
+    fn uplifts() {
+        let f = |s: &str| uplift(parse_factor(s).unwrap()).normalize().to_string();
+        assert_eq!(f("20 %"), "1.2");
+        assert_eq!(f("0,2"), "1.2");
+        assert_eq!(f("0"), "1");
+        assert_eq!(f("1.2"), "1.2");
+        assert_eq!(f("1"), "1");
     }
 
     #[test]

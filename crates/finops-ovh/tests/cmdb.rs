@@ -65,7 +65,14 @@ fn sample() -> Vec<(&'static str, Vec<Vec<Cell>>)> {
                     T("0,85"),
                     T("110 %"),
                 ],
-                vec![T("APP1"), T("proj-b"), T("Recette"), N(1.2), N(1.0), N(1.0)],
+                vec![
+                    T("APP1"),
+                    T("proj-b"),
+                    T("Recette"),
+                    T("20 %"),
+                    N(1.0),
+                    N(0.0),
+                ],
                 vec![T("APP2"), T("pcc-1"), T("Prod"), N(1.2), N(0.9), N(1.05)],
             ],
         ),
@@ -186,6 +193,7 @@ fn ratio_is_vat_times_discount_times_support_exactly() {
     let c = Cmdb::load(&xlsx).unwrap();
     // 1.2 × 0,85 × 110 % = 1.122, exactly (no binary floating point on the way).
     assert_eq!(c.ratio("proj-a"), Some(d("1.122")));
+    // A VAT rate (`20 %`) and a zero support uplift are read as 1.2 and 1.
     assert_eq!(c.ratio("proj-b"), Some(d("1.2")));
     assert_eq!(c.ratio("pcc-1"), Some(d("1.134")));
     assert_eq!(c.ratio("unknown"), None);
