@@ -963,6 +963,72 @@ mod tests {
     }
 
     #[test]
+    fn standard_config_file_profile_and_session_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let key =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/client_c_encrypted_pkcs8.pem");
+        std::fs::copy(&key, dir.path().join("k.pem")).unwrap();
+        std::fs::write(dir.path().join("token"), "TOKEN123\n").unwrap();
+        let cfg = write(
+            dir.path(),
+            "config",
+            "[DEFAULT]\nuser=ocid1.user.oc1..u\ntenancy=ocid1.tenancy.oc1..t\nfingerprint=8a:d6:fa:b2:8f:a7:42:31:42:01:2f:d4:23:e9:41:0a\nkey_file=k.pem\npass_phrase=test-pass-phrase\nregion=us-ashburn-1\n\n[FRA]\nregion=fra\n\n[SESSION]\nsecurity_token_file=token\n",
+        );
+        let c = OciBuilder::new()
+            .with_config_file(&cfg)
+            .with_profile("FRA")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.usage_url().as_str(),
+            "https://usageapi.eu-frankfurt-1.oci.oraclecloud.com/20200107/usage"
+        );
+        let ini = IniFile::parse(&std::fs::read_to_string(&cfg).unwrap(), "config").unwrap();
+        let p = read_profile(&ini, "SESSION", &cfg).unwrap();
+        assert_eq!(credential_for(&p).unwrap().key_id(), "ST$TOKEN123");
+        let e = OciBuilder::new()
+            .with_config_file(&cfg)
+            .with_profile("NOPE")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("ProfileNotFound"), "{e}");
+        // Explicit values; the pass phrase is required for this key.
+        let e = OciBuilder::new()
+            .with_config(OciConfigKey::User, "ocid1.user.oc1..u")
+            .with_config(OciConfigKey::Tenancy, "ocid1.tenancy.oc1..t")
+            .with_config(
+                OciConfigKey::Fingerprint,
+                "8a:d6:fa:b2:8f:a7:42:31:42:01:2f:d4:23:e9:41:0a",
+            )
+            .with_config(OciConfigKey::KeyFile, key.display().to_string())
+            .with_config(OciConfigKey::Region, "iad")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("pass_phrase"), "{e}");
+        let ok = OciBuilder::new()
+            .with_config(OciConfigKey::User, "ocid1.user.oc1..u")
+            .with_config(OciConfigKey::Tenancy, "ocid1.tenancy.oc1..t")
+            .with_config(
+                OciConfigKey::Fingerprint,
+                "8a:d6:fa:b2:8f:a7:42:31:42:01:2f:d4:23:e9:41:0a",
+            )
+            .with_config(OciConfigKey::KeyFile, key.display().to_string())
+            .with_config(OciConfigKey::PassPhrase, "test-pass-phrase")
+            .with_config(OciConfigKey::Region, "iad")
+            .with_endpoint("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        assert_eq!(ok.usage_url().as_str(), "http://127.0.0.1:9/20200107/usage");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ini_parser_never_panics(text in "[ -~\n\t\r]{0,300}") {
+            let _ = IniFile::parse(&text, "fuzz");
+        }
+    }
+
+    #[test]
     fn config_keys_parse() {
         assert_eq!(
             "OCI_REGION".parse::<OciConfigKey>().unwrap(),

@@ -576,9 +576,10 @@ impl OciClient {
                 q.append_pair("page", p);
             }
         }
-        Ok(RequestParts::new(Method::POST, url)
+        RequestParts::new(Method::POST, url)
             .with_json(body)?
-            .idempotent(true))
+            .with_header("accept", "application/json")
+            .map(|p| p.idempotent(true))
     }
 
     /// One page of `RequestSummarizedUsages`.
@@ -737,6 +738,70 @@ mod tests {
         let e =
             parse_usage_body(br#"{"items":[{"computedAmount":"abc"}]}"#, "POST /x").unwrap_err();
         assert!(e.to_string().contains("items[0].computedAmount"), "{e}");
+    }
+
+    #[test]
+    fn endpoint_override_keeps_the_api_prefix_and_pages() {
+        let key = crate::OciPrivateKey::from_file(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/client_a_pkcs1.pem"),
+            None,
+        )
+        .unwrap();
+        let cred = crate::OciCredential::new("ocid1.tenancy.oc1..t", "ocid1.user.oc1..u", key);
+        let c = OciClient::new(
+            "x".into(),
+            "ocid1.tenancy.oc1..t".into(),
+            cred,
+            "http://127.0.0.1:8080/ignored/path?q=1",
+            None,
+            None,
+            UsageApiOptions::default().with_page_limit(100),
+        )
+        .unwrap();
+        let q = UsageRequest::new(
+            "ocid1.tenancy.oc1..t",
+            d(2026, 1, 1),
+            d(2026, 2, 1),
+            Granularity::Daily,
+        );
+        let parts = c.usage_request(&q, Some("abc+/= x")).unwrap();
+        assert_eq!(
+            parts.url.as_str(),
+            "http://127.0.0.1:8080/20200107/usage?limit=100&page=abc%2B%2F%3D+x"
+        );
+        assert!(parts.idempotent);
+        assert_eq!(parts.headers["content-type"], "application/json");
+        let body: serde_json::Value = serde_json::from_slice(&parts.body).unwrap();
+        assert_eq!(body["timeUsageStarted"], "2026-01-01T00:00:00Z");
+        assert_eq!(body["granularity"], "DAILY");
+        assert!(
+            OciClient::new(
+                "x".into(),
+                "t".into(),
+                c.signer.credential_clone(),
+                "ftp://h",
+                None,
+                None,
+                UsageApiOptions::default()
+            )
+            .is_err()
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn amounts_are_parsed_exactly_from_their_text(units in -1_000_000_000_000i64..1_000_000_000_000, scale in 0u32..12) {
+            let d = Decimal::new(units, scale);
+            let body = format!(r#"{{"items":[{{"computedAmount":{d},"attributedCost":"{d}"}}]}}"#);
+            let items = parse_usage_body(body.as_bytes(), "c").unwrap();
+            proptest::prop_assert_eq!(items[0].computed_amount, Some(d));
+            proptest::prop_assert_eq!(items[0].attributed_cost, Some(d));
+        }
+
+        #[test]
+        fn any_body_parses_or_errors_without_panicking(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = parse_usage_body(&body, "c");
+        }
     }
 
     fn resp(status: u16, body: &str) -> Response {

@@ -606,6 +606,11 @@ impl OciSigner {
     pub fn new(credential: OciCredential) -> Self {
         OciSigner { credential }
     }
+
+    /// A copy of the credential.
+    pub fn credential_clone(&self) -> OciCredential {
+        self.credential.clone()
+    }
 }
 
 #[async_trait]
