@@ -147,9 +147,11 @@ pub struct RunOutcome {
 }
 
 fn parse_day(flag: &str, v: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-        .with_context(|| format!("{flag} {v:?}: expected a date YYYY-MM-DD"))?;
-    Ok(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()))
+    if let Ok(d) = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()));
+    }
+    finops_core::focus::parse_time(v)
+        .map_err(|e| anyhow!("{flag} {v:?}: expected a date YYYY-MM-DD (or a UTC date-time): {e}"))
 }
 
 fn dec(flag: &str, v: &str) -> anyhow::Result<Decimal> {
