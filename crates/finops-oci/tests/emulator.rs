@@ -209,9 +209,13 @@ async fn fault_storms_change_nothing() {
         &run_opts(&emu),
     )
     .await;
+    // 30 % 429/500, plus dropped connections and truncated bodies (the POST is a read-only
+    // query marked idempotent, so those are retried too).
     emu.faults().set(FaultConfig {
         seed: 7,
         retry_after_secs: 0,
+        drop_rate: 0.05,
+        truncate_rate: 0.05,
         ..FaultConfig::storm(0.3)
     });
     let stormy = run_contract_report(
