@@ -41,10 +41,10 @@ impl CostQuery {
 
     /// Whether a record passes the query's filters.
     pub fn matches(&self, r: &CostRecord) -> bool {
-        if let Some(p) = &self.period {
-            if !p.overlaps(&r.charge_period) {
-                return false;
-            }
+        if let Some(p) = &self.period
+            && !p.overlaps(&r.charge_period)
+        {
+            return false;
         }
         if !self.sub_accounts.is_empty() {
             match &r.sub_account_id {

@@ -141,16 +141,15 @@ pub fn parse_retry_after(
         }
     }
     for (name, value) in headers {
-        if extra.iter().any(|p| header_matches(p, name.as_str())) {
-            if let Some(secs) = value
+        if extra.iter().any(|p| header_matches(p, name.as_str()))
+            && let Some(secs) = value
                 .to_str()
                 .ok()
                 .and_then(|s| s.trim().parse::<f64>().ok())
-            {
-                if secs.is_finite() && secs >= 0.0 {
-                    take(Duration::from_secs_f64(secs));
-                }
-            }
+            && secs.is_finite()
+            && secs >= 0.0
+        {
+            take(Duration::from_secs_f64(secs));
         }
     }
     best
