@@ -428,28 +428,32 @@ async fn list_account(run: &Run<'_>, a: &OvhAccount) -> Listing {
     let c = &a.client;
     let f = a.name.as_str();
     let mut errors = Vec::new();
-    let cred = run
-        .call(
-            f,
-            "GET /auth/currentCredential".into(),
-            c.current_credential(),
-        )
-        .await;
+    let cred = {
+        let _permit = run.sem.acquire().await;
+        c.current_credential().await
+    };
     let (token, dead) = match cred {
         Ok(cr) => (
             crate::client::token_health_of(&cr, run.opts.as_of, run.opts.token_warning_days),
             false,
         ),
         Err(e) => {
-            // 403 on /auth/* alone (not granted) is not fatal; an unknown or expired key is.
-            let dead = !e.message.contains("permission denied");
+            // An unknown, revoked or expired key (or a bad secret) stops this account: every
+            // other call would fail the same way. Anything else (not granted, 404, 5xx after
+            // retries) only means the token health is unknown; the other calls still run.
+            let dead = matches!(e, finops_core::Error::Unauthenticated { .. });
+            let message = e.to_string();
             let t = TokenHealth {
                 warning: Some(TokenWarning::Invalid {
-                    message: e.message.clone(),
+                    message: message.clone(),
                 }),
                 ..TokenHealth::default()
             };
-            errors.push(e);
+            errors.push(AccountError {
+                file: f.to_string(),
+                call: "GET /auth/currentCredential".into(),
+                message,
+            });
             (t, dead)
         }
     };
