@@ -23,7 +23,8 @@
 //!   `--as-of` (the hourly sampling of OVH-12; schedule it with `--as-of` set to the current
 //!   time).
 //! - `--utf8`: write UTF-8 instead of Windows-1252.
-//! - `--demo`: start the loopback emulator with its sample accounts and use the sample CMDB
+//! - `--demo`: start the loopback emulator with its sample accounts (their token files go to a
+//!   temporary directory removed afterwards) and use the sample CMDB
 //!   (`examples/data/ovh/CMDB.xlsx`); `--tokens` and `--cmdb` become optional.
 //!
 //! The exit status is 0 when the files were written, even when some accounts failed: those
@@ -243,6 +244,32 @@ pub fn fast_retry() -> RetryConfig {
     }
 }
 
+/// A scratch directory removed on drop (the demo's token files never land in the output).
+#[derive(Debug)]
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    /// A fresh directory under the system temporary directory.
+    pub fn new(label: &str) -> anyhow::Result<Self> {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("{label}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
+        Ok(ScratchDir(p))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Start the emulator, write its token files under `dir`, return it with the token directory.
 pub async fn start_demo_emulator(
     dir: &Path,
@@ -271,8 +298,11 @@ where
     let a = Args::try_parse_from(args)?;
     let as_of = parse_as_of(&a.as_of)?;
     let mut emulator = None;
+    let mut scratch_dir = None;
     let (tokens, cmdb, endpoint) = if a.demo {
-        let (emu, tokens) = start_demo_emulator(&a.out.join("demo"), as_of).await?;
+        let scratch = ScratchDir::new("finops-ovh-demo")?;
+        let (emu, tokens) = start_demo_emulator(scratch.path(), as_of).await?;
+        scratch_dir = Some(scratch);
         let cmdb = a.cmdb.clone().unwrap_or_else(sample_cmdb);
         emulator = Some(emu);
         (tokens, cmdb, a.endpoint.clone())
@@ -306,6 +336,7 @@ where
     }
     let outcome = run(&opts).await;
     drop(emulator);
+    drop(scratch_dir);
     let outcome = outcome?;
     for l in outcome.lines() {
         eprintln!("{l}");
@@ -319,13 +350,15 @@ where
 /// Run the ovh demo against its emulator, writing under `out`.
 pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
     let as_of = parse_as_of("2026-11-22")?;
-    let (emu, tokens) = start_demo_emulator(&out.join("demo"), as_of).await?;
+    let scratch = ScratchDir::new("finops-ovh-demo")?;
+    let (emu, tokens) = start_demo_emulator(scratch.path(), as_of).await?;
     let mut opts = RunOptions::new(tokens, sample_cmdb(), out, as_of);
     opts.sample_usage = true;
     opts.rate_limit = Some(1000.0);
     opts.retry = Some(fast_retry());
     let outcome = run(&opts).await;
     drop(emu);
+    drop(scratch);
     let outcome = outcome?;
     Ok(DemoSummary {
         provider: "ovh".into(),
