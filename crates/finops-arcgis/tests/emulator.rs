@@ -473,6 +473,7 @@ async fn fault_storm_loses_and_doubles_nothing() {
     let emu = ArcGisEmulator::start().await.unwrap();
     emu.faults().set(FaultConfig {
         truncate_rate: 0.05,
+        drop_rate: 0.05,
         ..FaultConfig::storm(0.3)
     });
     let ago = admin(&emu);
@@ -538,4 +539,38 @@ async fn enterprise_portal_url_and_double_slash_paths() {
         .unwrap_err();
     assert!(matches!(e, Error::Unauthenticated { .. }), "{e:?}");
     assert!(e.to_string().contains("499"), "{e}");
+}
+
+#[tokio::test]
+async fn allocation_under_a_fault_storm_never_adds_twice() {
+    let emu = ArcGisEmulator::start().await.unwrap();
+    // Truncated answers make the client resend assignUserCredits after the portal applied
+    // it: the absolute totals make the repeat harmless.
+    emu.faults().set(FaultConfig {
+        truncate_rate: 0.3,
+        ..FaultConfig::storm(0.2)
+    });
+    let ago = admin(&emu);
+    let rule: AllocationRule = "under=10%,add=200".parse().unwrap();
+    let (_, report) = allocation::run(&ago, &rule, None, true).await.unwrap();
+    let report = report.unwrap();
+    assert!(report.failures().is_empty(), "{:?}", report.failures());
+    emu.faults().clear();
+    for u in emu
+        .users()
+        .iter()
+        .filter(|u| u.username.ends_with('2') && u.username.starts_with("user"))
+    {
+        if u.username.len() == 8 && &u.username[7..] == "2" {
+            assert_eq!(u.assigned, Some(Decimal::new(1200, 0)), "{}", u.username);
+            assert_eq!(
+                u.available,
+                Some("299.5".parse().unwrap()),
+                "{}",
+                u.username
+            );
+        }
+    }
+    let (plan, _) = allocation::run(&ago, &rule, None, false).await.unwrap();
+    assert!(plan.changes.is_empty());
 }
