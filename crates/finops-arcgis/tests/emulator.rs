@@ -556,20 +556,21 @@ async fn allocation_under_a_fault_storm_never_adds_twice() {
     let report = report.unwrap();
     assert!(report.failures().is_empty(), "{:?}", report.failures());
     emu.faults().clear();
-    for u in emu
+    // Users userNNN2 had 99.5 of 1000 left: exactly +200 each, never +400.
+    let topped: Vec<_> = emu
         .users()
-        .iter()
-        .filter(|u| u.username.ends_with('2') && u.username.starts_with("user"))
-    {
-        if u.username.len() == 8 && &u.username[7..] == "2" {
-            assert_eq!(u.assigned, Some(Decimal::new(1200, 0)), "{}", u.username);
-            assert_eq!(
-                u.available,
-                Some("299.5".parse().unwrap()),
-                "{}",
-                u.username
-            );
-        }
+        .into_iter()
+        .filter(|u| u.username.starts_with("user") && u.username.ends_with('2'))
+        .collect();
+    assert_eq!(topped.len(), 26);
+    for u in topped {
+        assert_eq!(u.assigned, Some(Decimal::new(1200, 0)), "{}", u.username);
+        assert_eq!(
+            u.available,
+            Some("299.5".parse().unwrap()),
+            "{}",
+            u.username
+        );
     }
     let (plan, _) = allocation::run(&ago, &rule, None, false).await.unwrap();
     assert!(plan.changes.is_empty());
