@@ -1284,6 +1284,23 @@ mod tests {
         assert!(serde_json::from_str::<Price>(r#"{"currencyCode":"EUR","value":"abc"}"#).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decimals_round_trip_exactly(m in proptest::prelude::any::<i64>(), scale in 0u32..12) {
+            let d = Decimal::new(m, scale);
+            let p = Price { currency_code: "EUR".into(), text: None, value: d };
+            let text = serde_json::to_string(&p).unwrap();
+            let back: Price = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(back.value, d);
+        }
+
+        #[test]
+        fn number_parsing_never_panics(s in ".{0,40}") {
+            let _ = num::parse_raw(&s);
+            let _ = serde_json::from_str::<Quantity>(&format!("{{\"unit\":\"Hour\",\"value\":{s}}}"));
+        }
+    }
+
     #[test]
     fn vm_iso_and_nullable_metrics() {
         let vm: DedicatedCloudVm = serde_json::from_str(

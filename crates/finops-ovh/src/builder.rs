@@ -231,7 +231,18 @@ impl OvhBuilder {
                 .find(|(s, k, _)| s.eq_ignore_ascii_case(section) && k.eq_ignore_ascii_case(key))
                 .map(|(_, _, v)| v.clone())
         };
-        let endpoint = get("default", "endpoint").ok_or_else(|| {
+        // python-ovh reads `[default] endpoint`; a file holding a single section named after
+        // a known endpoint (`[ovh-eu]` only) is read as that endpoint too.
+        let sections: std::collections::BTreeSet<&str> = ini
+            .iter()
+            .map(|(s, _, _)| s.as_str())
+            .filter(|s| !s.eq_ignore_ascii_case("default"))
+            .collect();
+        let lone_endpoint = match sections.iter().collect::<Vec<_>>().as_slice() {
+            [only] if resolve_endpoint(only).is_ok() => Some(only.to_string()),
+            _ => None,
+        };
+        let endpoint = get("default", "endpoint").or(lone_endpoint).ok_or_else(|| {
             finops_core::Error::config_at(
                 label,
                 "[default] endpoint",
@@ -542,10 +553,19 @@ mod tests {
                 .unwrap_err()
                 .to_string();
         assert!(e.contains("f.ini:4"), "{e}");
-        let e = OvhBuilder::from_ini_str("[ovh-eu]\napplication_key=x\n", "g.ini")
+        let e = OvhBuilder::from_ini_str("[custom]\napplication_key=x\n", "g.ini")
             .unwrap_err()
             .to_string();
         assert!(e.contains("g.ini") && e.contains("endpoint"), "{e}");
+        // A lone `[ovh-eu]` section names its endpoint.
+        let c = OvhBuilder::from_ini_str(
+            "[ovh-eu]\napplication_key=a\napplication_secret=b\nconsumer_key=c\n",
+            "h.ini",
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.base_url().as_str(), "https://eu.api.ovh.com/1.0");
         let e = OvhBuilder::from_ini_str(
             "[default]\nendpoint=ovh-eu\n[ovh-eu]\napplication_key=x\n",
             "h.ini",
