@@ -22,6 +22,9 @@
 //! - `--sample-usage`: also store one Hosted Private Cloud CPU/RAM sample for the hour of
 //!   `--as-of` (the hourly sampling of OVH-12; schedule it with `--as-of` set to the current
 //!   time).
+//! - `--sample-only`: the light hourly run: only the Hosted Private Cloud VMs are read
+//!   (`collect_dedicated_cloud_vms`), one sample per VM is stored for the hour of `--as-of`,
+//!   and only `data_PBI_info_usage.csv` is rewritten; `--cmdb` is not needed.
 //! - `--utf8`: write UTF-8 instead of Windows-1252.
 //! - `--demo`: start the loopback emulator with its sample accounts (their token files go to a
 //!   temporary directory removed afterwards) and use the sample CMDB
@@ -38,10 +41,13 @@ use clap::Parser;
 use finops_core::http::{BackoffConfig, RetryConfig};
 use finops_ovh::accounts::{AccountOptions, load_dir};
 use finops_ovh::cmdb::Cmdb;
-use finops_ovh::collect::{CollectOptions, Collected, collect_all};
+use finops_ovh::collect::{CollectOptions, Collected, collect_all, collect_dedicated_cloud_vms};
 use finops_ovh::report::CsvEncoding;
 use finops_ovh::store::Store;
-use finops_ovh::weekly::{WeeklyOptions, WeeklySummary, sample_usage, write_weekly};
+use finops_ovh::weekly::{
+    WeeklyOptions, WeeklySummary, dedicated_cloud_readings, sample_usage, write_usage_file,
+    write_weekly,
+};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -74,6 +80,9 @@ pub struct Args {
     /// Store one Hosted Private Cloud CPU/RAM sample for the hour of `--as-of`.
     #[arg(long = "sample-usage")]
     pub sample_usage: bool,
+    /// Only sample Hosted Private Cloud usage (the light hourly run) and write the usage file.
+    #[arg(long = "sample-only")]
+    pub sample_only: bool,
     /// Write UTF-8 instead of Windows-1252.
     #[arg(long)]
     pub utf8: bool,
@@ -105,6 +114,8 @@ pub struct RunOptions {
     pub state: PathBuf,
     /// Sample Hosted Private Cloud usage first.
     pub sample_usage: bool,
+    /// Only sample Hosted Private Cloud usage and write `data_PBI_info_usage.csv`.
+    pub sample_only: bool,
     /// CSV encoding.
     pub encoding: CsvEncoding,
     /// Calls per second per credential (`None`: the adapter default).
@@ -132,6 +143,7 @@ impl RunOptions {
             as_of,
             endpoint: None,
             sample_usage: false,
+            sample_only: false,
             encoding: CsvEncoding::Cp1252,
             rate_limit: None,
             retry: None,
@@ -187,7 +199,6 @@ pub fn sample_cmdb() -> PathBuf {
 
 /// The weekly run: collect, sample, write the CSV set and `focus.parquet`.
 pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
-    let cmdb = Cmdb::load(&opts.cmdb).with_context(|| format!("CMDB {}", opts.cmdb.display()))?;
     let mut aopts = AccountOptions::new();
     if let Some(e) = &opts.endpoint {
         aopts = aopts.with_endpoint_override(e.clone());
@@ -201,6 +212,28 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let loaded = load_dir(&opts.tokens, &aopts)
         .with_context(|| format!("token directory {}", opts.tokens.display()))?;
     let copts = CollectOptions::new(opts.as_of).with_concurrency(opts.concurrency);
+    let wopts = WeeklyOptions::new(opts.as_of).with_encoding(opts.encoding);
+    if opts.sample_only {
+        // The light hourly call: only the Hosted Private Cloud VMs, then the usage file.
+        let (vms, errors) = collect_dedicated_cloud_vms(&loaded.accounts, &copts).await;
+        let store = Store::open(&opts.state)
+            .with_context(|| format!("state store {}", opts.state.display()))?;
+        let samples_stored = store.record_samples(&dedicated_cloud_readings(&vms), opts.as_of)?;
+        let path = write_usage_file(&store, &opts.out, &wopts)?;
+        let mut all_errors = loaded.errors;
+        all_errors.extend(errors);
+        all_errors.sort_by(|a, b| (&a.file, &a.call).cmp(&(&b.file, &b.call)));
+        return Ok(RunOutcome {
+            summary: WeeklySummary {
+                files: vec![path],
+                errors: all_errors,
+                ..WeeklySummary::default()
+            },
+            samples_stored,
+            focus_records: 0,
+        });
+    }
+    let cmdb = Cmdb::load(&opts.cmdb).with_context(|| format!("CMDB {}", opts.cmdb.display()))?;
     let mut collected: Collected = collect_all(&loaded.accounts, &copts).await;
     collected.errors.extend(loaded.errors);
     collected
@@ -214,7 +247,6 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     } else {
         0
     };
-    let wopts = WeeklyOptions::new(opts.as_of).with_encoding(opts.encoding);
     let mut summary = write_weekly(&collected, &cmdb, &store, &opts.out, &wopts)?;
 
     let ratios = cmdb.ratios();
@@ -311,10 +343,11 @@ where
             .tokens
             .clone()
             .context("--tokens DIR is required (or --demo)")?;
-        let cmdb = a
-            .cmdb
-            .clone()
-            .context("--cmdb FILE is required (or --demo)")?;
+        let cmdb = match (&a.cmdb, a.sample_only) {
+            (Some(c), _) => c.clone(),
+            (None, true) => PathBuf::new(),
+            (None, false) => anyhow::bail!("--cmdb FILE is required (or --demo, --sample-only)"),
+        };
         (tokens, cmdb, a.endpoint.clone())
     };
     let mut opts = RunOptions::new(tokens, cmdb, &a.out, as_of);
@@ -323,6 +356,7 @@ where
         opts.state = s.clone();
     }
     opts.sample_usage = a.sample_usage;
+    opts.sample_only = a.sample_only;
     opts.encoding = if a.utf8 {
         CsvEncoding::Utf8
     } else {

@@ -345,3 +345,57 @@ async fn focus_parquet_passes_the_focus_validator() {
         String::from_utf8_lossy(&res.stderr)
     );
 }
+
+/// The light hourly run: only the VMs, one sample per VM and hour, only the usage file.
+#[tokio::test]
+async fn sample_only_stores_one_sample_per_vm_and_hour() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let tokens = data_dir().join("tokens").display().to_string();
+    let base = |as_of: &str| -> Vec<String> {
+        [
+            "x",
+            "--sample-only",
+            "--tokens",
+            &tokens,
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            as_of,
+            "--endpoint",
+            &emu.url(),
+            "--rate-limit",
+            "1000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let first = main_with_args(base("2026-11-22T08:15:00Z")).await.unwrap();
+    assert_eq!(first.samples_stored, 3);
+    // Same hour again: nothing new.
+    let again = main_with_args(base("2026-11-22T08:45:00Z")).await.unwrap();
+    assert_eq!(again.samples_stored, 0);
+    let next = main_with_args(base("2026-11-22T09:15:00Z")).await.unwrap();
+    assert_eq!(next.samples_stored, 3);
+    // The revoked credential is reported, the others sampled.
+    assert!(
+        next.summary
+            .errors
+            .iter()
+            .any(|e| e.file == "Legacy_Archive")
+    );
+    let files = outputs(&out);
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["data_PBI_info_usage.csv"]
+    );
+    let usage = rows(&files["data_PBI_info_usage.csv"]);
+    assert_eq!(usage.len(), 3);
+    assert!(
+        usage
+            .iter()
+            .all(|r| r[9] == "2026-11-22" && r[5] == "16384")
+    );
+}

@@ -506,6 +506,19 @@ pub fn build_rows(collected: &Collected, cmdb: &Cmdb, opts: &DriverOptions) -> R
     rows
 }
 
+fn reading(service: &str, datacenter: i64, vm: &crate::api::DedicatedCloudVm) -> VmReading {
+    VmReading {
+        service: service.to_string(),
+        datacenter: datacenter.to_string(),
+        vm_id: vm.vm_id.to_string(),
+        vm_name: vm.name.clone().unwrap_or_else(|| vm.vm_id.to_string()),
+        cpu_used: vm.cpu_used,
+        cpu_max: vm.cpu_max,
+        memory_used: vm.memory_used,
+        memory_max: vm.memory_max,
+    }
+}
+
 /// Every Hosted Private Cloud VM reading of `collected` (OVH-12).
 pub fn vm_readings(collected: &Collected) -> Vec<VmReading> {
     let mut v = Vec::new();
@@ -513,21 +526,29 @@ pub fn vm_readings(collected: &Collected) -> Vec<VmReading> {
         for dc in &a.dedicated_clouds {
             for d in &dc.datacenters {
                 for vm in &d.vms {
-                    v.push(VmReading {
-                        service: dc.service_name.clone(),
-                        datacenter: d.datacenter_id.to_string(),
-                        vm_id: vm.vm_id.to_string(),
-                        vm_name: vm.name.clone().unwrap_or_else(|| vm.vm_id.to_string()),
-                        cpu_used: vm.cpu_used,
-                        cpu_max: vm.cpu_max,
-                        memory_used: vm.memory_used,
-                        memory_max: vm.memory_max,
-                    });
+                    v.push(reading(&dc.service_name, d.datacenter_id, vm));
                 }
             }
         }
     }
     v
+}
+
+/// The readings of [`crate::collect::collect_dedicated_cloud_vms`] (the light hourly call:
+/// `(account file, service, datacenter, VM)`).
+pub fn dedicated_cloud_readings(
+    vms: &[(String, String, i64, crate::api::DedicatedCloudVm)],
+) -> Vec<VmReading> {
+    vms.iter()
+        .map(|(_, service, dc, vm)| reading(service, *dc, vm))
+        .collect()
+}
+
+/// Write only `data_PBI_info_usage.csv` from the store (after an hourly sampling run).
+pub fn write_usage_file(store: &Store, out: &Path, opts: &WeeklyOptions) -> Result<PathBuf> {
+    let usage = store.daily_usage(opts.as_of)?;
+    let mut w = ReportWriter::new(out, opts.encoding).with_format(CellFormat { tz: opts.tz });
+    w.write(&usage.into_iter().map(UsageRow).collect::<Vec<_>>())
 }
 
 /// The hourly sampling call (OVH-12): store one sample per VM for the hour of `now`.
