@@ -27,7 +27,7 @@ enum Command {
         out: PathBuf,
     },
     /// Exact group-by over FOCUS CSV / CSV.gz / Parquet files.
-    Aggregate(finops_examples::aggregate_cmd::AggregateArgs),
+    Aggregate(Box<finops_examples::aggregate_cmd::AggregateArgs>),
 }
 
 fn main() -> std::process::ExitCode {
