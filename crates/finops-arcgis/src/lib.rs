@@ -189,20 +189,36 @@ impl ArcGis {
         Ok(UserCredits::Budgeted(self.user(username).await?))
     }
 
+    /// Fetch `period` window by window (at most [`usage::MAX_WINDOW_DAYS`] each). A window the
+    /// portal refuses as too long (a 400 whose message speaks of the time range) is split in
+    /// two halves on day boundaries and asked again, down to one day.
     async fn usage_windows(
         &self,
         period: &Period,
         groupby: &str,
     ) -> Result<Vec<(Period, Vec<usage::Series>)>> {
         let mut out = Vec::new();
-        for w in usage::split_period(period, usage::MAX_WINDOW_DAYS) {
+        let mut todo: std::collections::VecDeque<Period> =
+            usage::split_period(period, usage::MAX_WINDOW_DAYS).into();
+        while let Some(w) = todo.pop_front() {
             let req = self.client.usage_request(
                 w.start.timestamp_millis(),
                 w.end.timestamp_millis(),
                 groupby,
             )?;
-            let resp = self.client.send(req).await?;
-            out.push((w, usage::parse_usage(&resp.body, &resp.call)?));
+            match self.client.send(req).await {
+                Ok(resp) => out.push((w, usage::parse_usage(&resp.body, &resp.call)?)),
+                Err(e)
+                    if usage::is_window_too_long(&e)
+                        && w.duration() > chrono::Duration::days(1) =>
+                {
+                    let (a, b) = usage::halve(&w);
+                    tracing::info!(provider = PROVIDER, window = %w, "usage window refused as too long; splitting it");
+                    todo.push_front(b);
+                    todo.push_front(a);
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(out)
     }

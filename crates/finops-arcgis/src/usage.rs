@@ -81,6 +81,38 @@ pub fn split_period(period: &Period, max_days: i64) -> Vec<Period> {
     out
 }
 
+/// Whether the portal refused a usage window as too long: a 400 whose message speaks of the
+/// time range (the real limit and message are not documented; see `arcgis.md`).
+pub(crate) fn is_window_too_long(e: &Error) -> bool {
+    match e {
+        Error::Status {
+            status: 400, body, ..
+        } => {
+            let b = body.to_ascii_lowercase();
+            ["time", "range", "period", "large", "long", "window"]
+                .iter()
+                .any(|k| b.contains(k))
+        }
+        _ => false,
+    }
+}
+
+/// Split a window in two halves on a day boundary (the first half gets the extra day).
+pub(crate) fn halve(w: &Period) -> (Period, Period) {
+    let days = w.duration().num_days().max(1);
+    let mid = (w.start + chrono::Duration::days((days + 1) / 2)).min(w.end);
+    (
+        Period {
+            start: w.start,
+            end: mid,
+        },
+        Period {
+            start: mid,
+            end: w.end,
+        },
+    )
+}
+
 #[derive(Deserialize)]
 struct RawUsage {
     #[serde(default)]
@@ -450,6 +482,17 @@ mod tests {
             for x in &w {
                 prop_assert!(x.end - x.start <= chrono::Duration::days(max));
             }
+        }
+
+        #[test]
+        fn halves_cover_the_window(start in 0i64..2_000_000_000, days in 2i64..400) {
+            let s = Utc.timestamp_opt(start, 0).unwrap();
+            let w = Period { start: s, end: s + chrono::Duration::days(days) };
+            let (a, b) = halve(&w);
+            prop_assert_eq!(a.start, w.start);
+            prop_assert_eq!(a.end, b.start);
+            prop_assert_eq!(b.end, w.end);
+            prop_assert!(a.start < a.end && b.start < b.end);
         }
 
         #[test]

@@ -575,3 +575,15 @@ async fn allocation_under_a_fault_storm_never_adds_twice() {
     let (plan, _) = allocation::run(&ago, &rule, None, false).await.unwrap();
     assert!(plan.changes.is_empty());
 }
+
+#[tokio::test]
+async fn usage_windows_refused_as_too_long_are_split() {
+    let mut cfg = EmulatorConfig::default();
+    cfg.max_window_days = 7;
+    let emu = ArcGisEmulator::start_with(cfg).await.unwrap();
+    let ago = admin(&emu);
+    let report = ago.usage_by_operation(usage_period()).await.unwrap();
+    let all_rows: Decimal = emu.usage_rows().iter().map(|r| r.credits).sum();
+    assert_eq!(report.total, all_rows, "every day counted once");
+    assert!(emu.usage_requests() > 11, "{}", emu.usage_requests());
+}
