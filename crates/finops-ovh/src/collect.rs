@@ -1510,7 +1510,9 @@ fn usage_lines<'a>(u: &'a Usage) -> Vec<Line<'a>> {
 
 /// The collected costs as FOCUS 1.2 records (OVH-03..07, X-01): one record per instance /
 /// option / volume / bucket / snapshot / bandwidth / managed-service component of every
-/// usage period (history and current) of every Public Cloud project.
+/// usage period (history and current) of every Public Cloud project, plus one record per
+/// `/me/bill` detail of a service that is not a collected Public Cloud project (Hosted
+/// Private Cloud, VPS, …; `InvoiceId` = the bill, charge period = the detail's period).
 ///
 /// `ratio(tenant_id)` gives the OVH-13 tenant ratio (VAT × market discount × support uplift):
 /// when `Some`, every cost (Billed/Effective/List/Contracted) is the OVH price × ratio, exact
@@ -1567,6 +1569,136 @@ pub fn to_focus(
                 for l in usage_lines(u) {
                     out.push(ctx.record(l));
                 }
+            }
+        }
+    }
+    out.extend(bill_records(collected, ratio));
+    out
+}
+
+/// Bill lines of services that have no usage API here (Hosted Private Cloud, VPS, other
+/// subscriptions): one record per `/me/bill` detail whose `domain` is not a collected Public
+/// Cloud project (those are covered, line by line, by the usage records).
+fn bill_records(
+    collected: &Collected,
+    ratio: &dyn Fn(&str) -> Option<Decimal>,
+) -> Vec<finops_core::CostRecord> {
+    use finops_core::focus::{ChargeCategory, ChargeFrequency, ServiceCategory};
+    let projects: std::collections::BTreeSet<&str> = collected
+        .accounts
+        .iter()
+        .flat_map(|a| a.projects.iter().map(|p| p.project_id.as_str()))
+        .collect();
+    let products: std::collections::BTreeMap<&str, &ExpandedService> = collected
+        .accounts
+        .iter()
+        .flat_map(|a| a.services.iter())
+        .filter(|s| s.service.route.is_some())
+        .map(|s| (s.service.resource.name.as_str(), &s.service))
+        .collect();
+    let mut out = Vec::new();
+    for a in &collected.accounts {
+        let billing_account =
+            a.me.as_ref()
+                .map(|m| m.nichandle.clone())
+                .unwrap_or_else(|| a.file.clone());
+        for b in &a.bills {
+            for d in &b.details {
+                if projects.contains(d.domain.as_str()) {
+                    continue;
+                }
+                let Ok(currency) = finops_core::Currency::new(&d.total_price.currency_code) else {
+                    continue;
+                };
+                let date = |s: &Option<String>| {
+                    s.as_deref()
+                        .and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+                };
+                let start = date(&d.period_start).unwrap_or_else(|| b.bill.date.date_naive());
+                let end = date(&d.period_end)
+                    .and_then(|e| e.succ_opt())
+                    .filter(|e| *e > start)
+                    .unwrap_or_else(|| start.succ_opt().unwrap_or(start));
+                let utc = |n: chrono::NaiveDate| {
+                    n.and_hms_opt(0, 0, 0)
+                        .map(|t| chrono::TimeZone::from_utc_datetime(&Utc, &t))
+                };
+                let (Some(s0), Some(e0)) = (utc(start), utc(end)) else {
+                    continue;
+                };
+                let Ok(period) = finops_core::Period::new(s0, e0) else {
+                    continue;
+                };
+                let svc = products.get(d.domain.as_str());
+                let product = svc
+                    .and_then(|s| s.product_name())
+                    .unwrap_or("service")
+                    .to_string();
+                let lower = product.to_ascii_lowercase();
+                let (category, sub) = if lower.contains("vps")
+                    || lower.contains("pcc")
+                    || lower.contains("dedicated")
+                {
+                    (ServiceCategory::Compute, "Virtual Machines")
+                } else {
+                    (ServiceCategory::Other, "Other (Other)")
+                };
+                let r_ratio = ratio(&d.domain);
+                let unadjusted = d.total_price.value;
+                let cost = match r_ratio {
+                    Some(r) => {
+                        let v = unadjusted * r;
+                        if v.scale() > 18 { v.round_dp(18) } else { v }
+                    }
+                    None => unadjusted,
+                };
+                let mut r = finops_core::CostRecord::new(
+                    FOCUS_PROVIDER,
+                    billing_account.clone(),
+                    currency,
+                    period,
+                    period,
+                    ChargeCategory::Usage,
+                    format!("OVHcloud {product}"),
+                    category,
+                    cost,
+                );
+                r.charge_frequency = Some(ChargeFrequency::Recurring);
+                r.billing_account_name = Some(a.file.clone());
+                r.billing_account_type = Some("Billing Account".into());
+                r.sub_account_id = Some(d.domain.clone()).filter(|x| !x.is_empty());
+                r.sub_account_name = svc
+                    .and_then(|s| s.resource.display_name.clone())
+                    .or_else(|| r.sub_account_id.clone());
+                r.sub_account_type = Some("Service".into());
+                r.resource_id = r.sub_account_id.clone();
+                r.resource_name = r.sub_account_name.clone();
+                r.resource_type = r.resource_id.as_ref().map(|_| "Service".to_string());
+                r.service_subcategory = Some(sub.to_string());
+                r.sku_id = svc
+                    .and_then(|s| s.billing.plan.as_ref())
+                    .map(|p| p.code.clone())
+                    .or_else(|| Some(product.clone()));
+                r.sku_meter = Some("Subscription".into());
+                r.consumed_quantity = Some(d.quantity);
+                r.consumed_unit = Some("Units".into());
+                r.pricing_quantity = Some(d.quantity);
+                r.pricing_unit = Some("Units".into());
+                r.pricing_currency = Some(d.total_price.currency_code.clone());
+                r.pricing_currency_effective_cost = Some(cost);
+                r.invoice_id = Some(b.bill.bill_id.clone());
+                r.charge_description = Some(d.description.clone()).filter(|x| !x.is_empty());
+                r.extensions.set("x_AccountFile", Some(a.file.clone()));
+                r.extensions.set("x_BillingMode", None);
+                r.extensions.set(
+                    "x_CostUnadjusted",
+                    Some(finops_core::money::format_decimal(unadjusted)),
+                );
+                r.extensions.set(
+                    "x_TenantRatio",
+                    r_ratio.map(finops_core::money::format_decimal),
+                );
+                out.push(r);
             }
         }
     }

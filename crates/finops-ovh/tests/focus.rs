@@ -72,6 +72,21 @@ fn api_total(c: &Collected) -> Decimal {
             }
         }
     }
+    // Bill lines of services with no usage API (Hosted Private Cloud, VPS).
+    let projects: Vec<&str> = c
+        .accounts
+        .iter()
+        .flat_map(|a| a.projects.iter().map(|p| p.project_id.as_str()))
+        .collect();
+    for a in &c.accounts {
+        for b in &a.bills {
+            for d in &b.details {
+                if !projects.contains(&d.domain.as_str()) {
+                    t += d.total_price.value;
+                }
+            }
+        }
+    }
     t
 }
 
@@ -125,6 +140,19 @@ async fn focus_records_reconcile_and_carry_the_ratio() {
     assert_eq!(web.sub_account_name.as_deref(), Some("psc-prod"));
     assert_eq!(web.extensions.get("x_BillingMode"), Some("hourly"));
     assert_eq!(web.billing_account_id, "ps11111-ovh");
+    // The Hosted Private Cloud comes from the bills, once per bill.
+    let pcc: Vec<_> = records
+        .iter()
+        .filter(|r| r.sub_account_id.as_deref() == Some("pcc-192-0-2-10"))
+        .collect();
+    assert_eq!(pcc.len(), 2);
+    assert!(pcc.iter().all(|r| {
+        r.billed_cost == Decimal::new(125040, 2)
+            && r.service_name == "OVHcloud pcc"
+            && r.invoice_id
+                .as_deref()
+                .is_some_and(|i| i.starts_with("FR1"))
+    }));
 }
 
 #[tokio::test]

@@ -931,6 +931,31 @@ pub(crate) fn build(cfg: &OvhEmulatorConfig) -> Dataset {
                     unit_price: price(v),
                 });
             }
+            // Services without a usage API are billed as subscriptions.
+            let subs: Vec<(String, Decimal, &str)> = match a {
+                0 => vec![(pcc_name.to_string(), dec("1250.40"), "Hosted Private Cloud")],
+                1 => vec![("vps-1a2b3c4d.vps.ovh.net".to_string(), dec("6.99"), "VPS")],
+                _ => vec![("vps-5e6f7a8b.vps.ovh.net".to_string(), dec("13.99"), "VPS")],
+            };
+            for (domain, v, what) in subs {
+                let n = details.len() + 1;
+                details.push(BillDetail {
+                    bill_detail_id: format!("{bill_id}-{n}"),
+                    description: format!("{what} {domain} ({:02}/{})", d.month(), d.year()),
+                    domain,
+                    period_start: Some(d.format("%Y-%m-%d").to_string()),
+                    period_end: Some(
+                        add_months(d, 1)
+                            .pred_opt()
+                            .unwrap_or(d)
+                            .format("%Y-%m-%d")
+                            .to_string(),
+                    ),
+                    quantity: Decimal::ONE,
+                    total_price: price(v),
+                    unit_price: price(v),
+                });
+            }
             let total: Decimal = details.iter().map(|d| d.total_price.value).sum();
             let tax = (total * dec("0.20")).round_dp(2);
             bills.push((
