@@ -45,8 +45,8 @@ use finops_ovh::collect::{CollectOptions, Collected, collect_all, collect_dedica
 use finops_ovh::report::CsvEncoding;
 use finops_ovh::store::Store;
 use finops_ovh::weekly::{
-    WeeklyOptions, WeeklySummary, dedicated_cloud_readings, sample_usage, write_usage_file,
-    write_weekly,
+    WeeklyOptions, WeeklySummary, dedicated_cloud_readings, focus_records, sample_usage,
+    write_usage_file, write_weekly,
 };
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -249,9 +249,7 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     };
     let mut summary = write_weekly(&collected, &cmdb, &store, &opts.out, &wopts)?;
 
-    let ratios = cmdb.ratios();
-    let records =
-        finops_ovh::collect::to_focus(&collected, &|t: &str| ratios.get(t).copied(), opts.as_of);
+    let records = focus_records(&collected, &cmdb, opts.as_of);
     let parquet = opts.out.join("focus.parquet");
     finops_core::focus::parquet::write_parquet_file(&parquet, &records)?;
     summary.files.push(parquet);

@@ -626,6 +626,19 @@ pub fn record_users(collected: &Collected, store: &Store) -> Result<Vec<AccountU
     Ok(users)
 }
 
+/// The run's FOCUS 1.2 records: the API side's [`crate::collect::to_focus`] with the CMDB
+/// ratios (OVH-13: the ratio in every cost and in `x_TenantRatio`, the OVH price in
+/// `x_CostUnadjusted`; tenants missing from the CMDB unadjusted). The caller writes them
+/// (`finops_core::focus::parquet::write_parquet_file`, feature `parquet` of finops-core).
+pub fn focus_records(
+    collected: &Collected,
+    cmdb: &Cmdb,
+    as_of: DateTime<Utc>,
+) -> Vec<finops_core::CostRecord> {
+    let ratios = cmdb.ratios();
+    crate::collect::to_focus(collected, &|t: &str| ratios.get(t).copied(), as_of)
+}
+
 /// Write the whole CSV set into `out` (the FOCUS Parquet file is written by the caller).
 pub fn write_weekly(
     collected: &Collected,
