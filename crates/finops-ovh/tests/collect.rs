@@ -182,3 +182,46 @@ async fn fault_storm_gives_the_same_data() {
     };
     assert_eq!(strip(clean), strip(stormy));
 }
+
+#[tokio::test]
+async fn sampling_call_reads_every_vm_once() {
+    let emu = OvhEmulator::start(OvhEmulatorConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    emu.write_token_files(dir.path(), false).unwrap();
+    let loaded = load_dir(
+        dir.path(),
+        &AccountOptions::new()
+            .with_rate_limit(1000.0, 100)
+            .with_retry(retry()),
+    )
+    .unwrap();
+    let (vms, errors) = finops_ovh::collect::collect_dedicated_cloud_vms(
+        &loaded.accounts,
+        &CollectOptions::new(as_of()),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    // The PCC is seen by two accounts, read once through the first.
+    let ids: Vec<_> = vms
+        .iter()
+        .map(|(f, sn, dc, vm)| (f.as_str(), sn.as_str(), *dc, vm.vm_id))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("ProSanteConnect", "pcc-192-0-2-10", 1, 101),
+            ("ProSanteConnect", "pcc-192-0-2-10", 1, 102),
+            ("ProSanteConnect", "pcc-192-0-2-10", 1, 103),
+        ]
+    );
+    assert!(
+        vms.iter()
+            .all(|(_, _, _, v)| v.cpu_used.is_some() && v.memory_max.is_some())
+    );
+    assert_eq!(
+        vms[1].3.mounted_iso(),
+        Some("[datastore1] iso/debian-12.iso")
+    );
+}
