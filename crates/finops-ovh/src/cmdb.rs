@@ -590,7 +590,8 @@ impl Cmdb {
     }
 
     /// The application (information system) names and their tenants, in sheet order of
-    /// `2. Applications`; applications only named in `3. Appli-Tenant` come after, by id.
+    /// `2. Applications`; applications only named in `3. Appli-Tenant` come after, named by
+    /// their id. Applications sharing a name are merged.
     pub fn systems(&self) -> Vec<(String, Vec<String>)> {
         let mut out: Vec<(String, String, Vec<String>)> = self
             .applications
@@ -611,7 +612,21 @@ impl Cmdb {
                 )),
             }
         }
-        out.into_iter().map(|(_, n, v)| (n, v)).collect()
+        // Two application ids with one name are one system (one drivers file).
+        let mut merged: Vec<(String, Vec<String>)> = Vec::new();
+        for (_, name, tenants) in out {
+            match merged.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) => {
+                    for t in tenants {
+                        if !v.contains(&t) {
+                            v.push(t);
+                        }
+                    }
+                }
+                None => merged.push((name, tenants)),
+            }
+        }
+        merged
     }
 
     /// The category of the first mapping rule matching the instance.
@@ -721,6 +736,42 @@ mod tests {
         assert!(parse_factor("abc").is_err());
         assert!(parse_factor("-1").is_err());
         assert!(parse_factor("1,000.5").is_err());
+    }
+
+    #[test]
+    fn systems_merge_same_names() {
+        let app = |id: &str, name: &str| Application {
+            app_id: id.into(),
+            name: name.into(),
+            operator: String::new(),
+            description: String::new(),
+        };
+        let at = |app: &str, t: &str| AppTenant {
+            app_id: app.into(),
+            tenant_id: t.into(),
+            environment: String::new(),
+            vat: Decimal::ONE,
+            market_discount: Decimal::ONE,
+            support_uplift: Decimal::ONE,
+        };
+        let c = Cmdb {
+            applications: vec![app("A1", "SI"), app("A2", "SI"), app("A3", "Other")],
+            app_tenants: vec![
+                at("A1", "t1"),
+                at("A2", "t2"),
+                at("A2", "t1"),
+                at("A9", "t9"),
+            ],
+            ..Default::default()
+        };
+        let s = c.systems();
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            s[0],
+            ("SI".to_string(), vec!["t1".to_string(), "t2".to_string()])
+        );
+        assert_eq!(s[1], ("Other".to_string(), vec![]));
+        assert_eq!(s[2], ("A9".to_string(), vec!["t9".to_string()]));
     }
 
     #[test]
