@@ -33,7 +33,9 @@ use client::{ArcGisClient, NOTIFY_BATCH_MAX};
 use finops_core::clock::SharedClock;
 use finops_core::focus::Period;
 use finops_core::http::{Page, paginate};
-use finops_core::source::{Allocation, CreditBalance, CreditQuery, CreditSource, CreditUnit};
+use finops_core::source::{
+    Allocation, CostQuery, CostSource, CreditBalance, CreditQuery, CreditSource, CreditUnit,
+};
 use finops_core::{Decimal, Error, Result};
 use futures::stream::{self, BoxStream, StreamExt};
 
@@ -374,5 +376,53 @@ impl CreditSource for ArcGis {
             async move { keep.then_some(out) }
         });
         Ok(head.chain(users).boxed())
+    }
+}
+
+/// The credits consumed, priced, as a FOCUS 1.2 [`CostSource`] (one record per day and
+/// operation type, see [`usage::to_focus_records`]). The query must name a period: the usage
+/// endpoint has no "everything" form.
+#[derive(Debug, Clone)]
+pub struct ArcGisCostSource {
+    ago: ArcGis,
+    price: CreditPrice,
+}
+
+impl ArcGisCostSource {
+    /// Price the credits of `ago` at `price`.
+    pub fn new(ago: ArcGis, price: CreditPrice) -> Self {
+        ArcGisCostSource { ago, price }
+    }
+}
+
+impl std::fmt::Display for ArcGisCostSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.ago)
+    }
+}
+
+#[async_trait]
+impl CostSource for ArcGisCostSource {
+    async fn costs(
+        &self,
+        query: &CostQuery,
+    ) -> Result<BoxStream<'static, Result<finops_core::CostRecord>>> {
+        let period = query.period.ok_or_else(|| {
+            Error::InvalidArgument(
+                "ArcGIS usage needs a period (CostQuery::for_period): the usage endpoint has no \
+                 'everything' form"
+                    .into(),
+            )
+        })?;
+        let portal = self.ago.portal().await?;
+        let report = self.ago.usage_by_operation(period).await?;
+        let q = query.clone();
+        let recs: Vec<Result<finops_core::CostRecord>> =
+            usage::to_focus_records(&report, &portal, &self.price)
+                .into_iter()
+                .filter(|r| q.matches(r))
+                .map(Ok)
+                .collect();
+        Ok(stream::iter(recs).boxed())
     }
 }

@@ -587,3 +587,26 @@ async fn usage_windows_refused_as_too_long_are_split() {
     assert_eq!(report.total, all_rows, "every day counted once");
     assert!(emu.usage_requests() > 11, "{}", emu.usage_requests());
 }
+
+#[tokio::test]
+async fn cost_source_conforms_and_needs_a_period() {
+    use finops_arcgis::ArcGisCostSource;
+    use finops_core::CostSource;
+    let emu = ArcGisEmulator::start().await.unwrap();
+    let price = CreditPrice {
+        per_credit: "0.1".parse().unwrap(),
+        currency: Currency::new("USD").unwrap(),
+    };
+    let src = ArcGisCostSource::new(admin(&emu), price);
+    let d = |m, day| Utc.with_ymd_and_hms(2026, m, day, 0, 0, 0).unwrap();
+    let q = CostQuery::for_period(Period::new(d(10, 1), d(10, 15)).unwrap());
+    let recs = finops_core::testing::cost_source_conformance(&src, &q).await;
+    let expected: Decimal = emu
+        .expected_usage_by_operation(d(10, 1).timestamp_millis(), d(10, 15).timestamp_millis())
+        .values()
+        .copied()
+        .sum();
+    let billed: Decimal = recs.iter().map(|r| r.billed_cost).sum();
+    assert_eq!(billed, expected * Decimal::new(1, 1));
+    assert!(src.costs(&CostQuery::default()).await.is_err());
+}
