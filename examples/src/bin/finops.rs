@@ -82,10 +82,87 @@ fn run_demo(out: PathBuf) -> anyhow::Result<()> {
                 }
             }
         }
+        match combine_focus(&out) {
+            Ok(lines) => {
+                println!("\n== FOCUS 1.2, all providers ==");
+                for l in &lines {
+                    println!("  {l}");
+                }
+            }
+            Err(e) => {
+                println!("\n== FOCUS 1.2, all providers == FAILED: {e:#}");
+                failed.push("focus_all");
+            }
+        }
         if failed.is_empty() {
             Ok(())
         } else {
             anyhow::bail!("demo failed for: {}", failed.join(", "))
         }
     })
+}
+
+/// one FOCUS 1.2 dataset across providers. Reads every FOCUS Parquet file the provider demos
+/// wrote, writes them together as `focus_all.parquet`, checks it, and prints exact totals per
+/// provider and billing currency.
+fn combine_focus(out: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    use finops_core::Decimal;
+    use finops_core::focus::check::{CheckOptions, check_file};
+    use std::collections::BTreeMap;
+
+    let mut inputs = Vec::new();
+    for provider in ["ovh", "oci", "arcgis"] {
+        let dir = out.join(provider);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect();
+        files.sort();
+        inputs.extend(files);
+    }
+    let mut records = Vec::new();
+    for f in &inputs {
+        for r in finops_core::focus::read_file(f)? {
+            records.push(r?);
+        }
+    }
+    let path = out.join("focus_all.parquet");
+    finops_core::focus::parquet::write_parquet_file(&path, &records)?;
+    let report = check_file(&path, &CheckOptions::default())?;
+    let mut totals: BTreeMap<(String, String), (Decimal, u64)> = BTreeMap::new();
+    for r in &records {
+        let e = totals
+            .entry((r.provider_name.clone(), r.billing_currency.to_string()))
+            .or_insert((Decimal::ZERO, 0));
+        e.0 += r.billed_cost;
+        e.1 += 1;
+    }
+    let mut lines = vec![format!(
+        "{} records from {} files -> {} ({})",
+        records.len(),
+        inputs.len(),
+        path.display(),
+        if report.is_clean() {
+            "finops check: clean".to_string()
+        } else {
+            format!(
+                "finops check: {} errors, {} issues",
+                report.errors.len(),
+                report.issues.len()
+            )
+        }
+    )];
+    for ((provider, currency), (sum, n)) in totals {
+        lines.push(format!(
+            "{provider:<10} {currency}  BilledCost {}  ({n} rows)",
+            finops_core::money::format_decimal(sum)
+        ));
+    }
+    if !report.is_clean() {
+        anyhow::bail!("{}", lines.join("; "));
+    }
+    Ok(lines)
 }
