@@ -97,6 +97,20 @@ pub struct UsageRequest {
     pub filter: Option<serde_json::Value>,
 }
 
+/// The path of `POST /usage` under an endpoint whose path is `base`, the way the SDK's
+/// `BaseClient.endpoint` setter (`oci/base_client.py`) joins a `service_endpoint` and the base
+/// path: the `/20200107` prefix is appended unless the endpoint already ends with it (with or
+/// without a trailing `/`). `""`/`/` → `/20200107/usage`; `/proxy` →
+/// `/proxy/20200107/usage`; `/20200107/` → `/20200107/usage`.
+pub fn usage_path(base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if base.ends_with(API_PREFIX) {
+        format!("{base}/usage")
+    } else {
+        format!("{base}{API_PREFIX}/usage")
+    }
+}
+
 /// Format a UTC day as the midnight instant the API wants.
 pub fn midnight(day: NaiveDate) -> String {
     format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
@@ -388,6 +402,9 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
     let described = match (&code, &message) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (None, Some(m)) => m.clone(),
+        (Some(c), None) => c.clone(),
+        // Not an OCI error body (a proxy, a load balancer): say so rather than print nothing.
+        _ if text.trim().is_empty() => "(empty response body, not an OCI error)".to_string(),
         _ => truncate_body(&text, 2048),
     };
     let with_id = match &request_id {
@@ -503,8 +520,9 @@ impl std::fmt::Display for OciClient {
 }
 
 impl OciClient {
-    /// A client (use [`crate::OciBuilder`]). `endpoint` is `scheme://host[:port]`; any path
-    /// on it is replaced by the API prefix.
+    /// A client (use [`crate::OciBuilder`]). `endpoint` is `scheme://host[:port][/path]`; as
+    /// in the SDK's `service_endpoint`, the `/20200107` prefix is appended to its path unless
+    /// the path already ends with it (see [`usage_path`]).
     pub fn new(
         name: String,
         tenancy: String,
@@ -524,8 +542,9 @@ impl OciClient {
                 "{PROVIDER}: endpoint {endpoint:?} must be http(s)://host[:port]"
             )));
         }
-        url.set_path(&format!("{API_PREFIX}/usage"));
+        url.set_path(&usage_path(url.path()));
         url.set_query(None);
+        url.set_fragment(None);
         let mut b = HttpClient::builder(PROVIDER).with_error_parser(Arc::new(parse_error));
         if let Some(c) = clock {
             b = b.with_clock(c);
@@ -605,10 +624,33 @@ impl OciClient {
     ) -> BoxStream<'static, Result<UsageItem>> {
         let this = self.clone();
         let body = Arc::new(body);
+        // Tokens already followed: a server that hands back a token twice would otherwise be
+        // paged forever (and its items counted twice).
+        let seen: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
         finops_core::http::paginate(move |token: Option<String>| {
             let this = this.clone();
             let body = body.clone();
-            async move { this.usage_page(&body, token.as_deref()).await }
+            let seen = seen.clone();
+            async move {
+                let page = this.usage_page(&body, token.as_deref()).await?;
+                if let Some(next) = &page.next {
+                    let fresh = seen
+                        .lock()
+                        .map(|mut s| s.insert(next.clone()))
+                        .unwrap_or(false);
+                    if !fresh {
+                        return Err(Error::InvalidResponse {
+                            provider: PROVIDER,
+                            call: format!("POST {API_PREFIX}/usage"),
+                            message: format!(
+                                "opc-next-page {next:?} was already followed for this query; \
+                                 stopping instead of paging in a loop"
+                            ),
+                        });
+                    }
+                }
+                Ok(page)
+            }
         })
     }
 
@@ -683,6 +725,17 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_paths_are_joined_like_the_sdk() {
+        // oci/base_client.py `endpoint` setter: append the base path unless already there.
+        assert_eq!(usage_path(""), "/20200107/usage");
+        assert_eq!(usage_path("/"), "/20200107/usage");
+        assert_eq!(usage_path("/20200107"), "/20200107/usage");
+        assert_eq!(usage_path("/20200107/"), "/20200107/usage");
+        assert_eq!(usage_path("/proxy/oci"), "/proxy/oci/20200107/usage");
+        assert_eq!(usage_path("/proxy/20200107"), "/proxy/20200107/usage");
+    }
+
+    #[test]
     fn misaligned_dates_are_refused_before_sending() {
         assert!(aligned_day(day_start(d(2026, 1, 1))).is_ok());
         let e = aligned_day(day_start(d(2026, 1, 1)) + chrono::Duration::seconds(1)).unwrap_err();
@@ -752,7 +805,7 @@ mod tests {
             "x".into(),
             "ocid1.tenancy.oc1..t".into(),
             cred,
-            "http://127.0.0.1:8080/ignored/path?q=1",
+            "http://127.0.0.1:8080/?q=1",
             None,
             None,
             UsageApiOptions::default().with_page_limit(100),
@@ -770,6 +823,21 @@ mod tests {
             "http://127.0.0.1:8080/20200107/usage?limit=100&page=abc%2B%2F%3D+x"
         );
         assert!(parts.idempotent);
+        // A path on the endpoint is kept, the API prefix appended (SDK `service_endpoint`).
+        let proxied = OciClient::new(
+            "x".into(),
+            "ocid1.tenancy.oc1..t".into(),
+            c.signer.credential_clone(),
+            "http://127.0.0.1:8080/oci-proxy/",
+            None,
+            None,
+            UsageApiOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            proxied.usage_url().as_str(),
+            "http://127.0.0.1:8080/oci-proxy/20200107/usage"
+        );
         assert_eq!(parts.headers["content-type"], "application/json");
         let body: serde_json::Value = serde_json::from_slice(&parts.body).unwrap();
         assert_eq!(body["timeUsageStarted"], "2026-01-01T00:00:00Z");
@@ -850,5 +918,10 @@ mod tests {
         let e = parse_error(PROVIDER, &resp(503, "oops")).unwrap();
         assert!(e.is_retryable());
         assert!(parse_error(PROVIDER, &resp(200, "{}")).is_none());
+        // An empty body (a proxy's 404) still says something.
+        let e = parse_error(PROVIDER, &resp(404, "")).unwrap();
+        assert!(e.to_string().contains("empty response body"), "{e}");
+        let e = parse_error(PROVIDER, &resp(400, r#"{"code":"InvalidParameter"}"#)).unwrap();
+        assert!(e.to_string().contains("InvalidParameter"), "{e}");
     }
 }

@@ -445,3 +445,47 @@ async fn focus_validator_accepts_oci_records() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A server that hands back the same `opc-next-page` token forever: the client stops with an
+/// error naming the call instead of paging in a loop (and counting items twice).
+#[tokio::test]
+async fn a_repeated_page_token_is_an_error_not_an_endless_loop() {
+    use finops_core::emulator::{EmulatorServer, axum};
+    let app = axum::Router::new().route(
+        "/proxy/20200107/usage",
+        axum::routing::post(|| async {
+            (
+                [
+                    ("content-type", "application/json"),
+                    ("opc-next-page", "same-token"),
+                    ("opc-request-id", "REQ-LOOP"),
+                ],
+                r#"{"groupBy":[],"items":[{"computedAmount":1.5,"timeUsageStarted":"2026-01-01T00:00:00.000Z","timeUsageEnded":"2026-01-02T00:00:00.000Z","currency":"BRL"}]}"#,
+            )
+        }),
+    );
+    let server = EmulatorServer::start(app).await.unwrap();
+    // The endpoint's path is kept (SDK `service_endpoint` semantics).
+    let client = OciBuilder::new()
+        .with_client_file(data("clients/config_ClienteA"))
+        .with_endpoint(format!("{}/proxy", server.url()))
+        .with_retry(fast_retry())
+        .build()
+        .unwrap();
+    let q = UsageRequest::new(
+        client.tenancy(),
+        d(2026, 1, 1),
+        d(2026, 1, 2),
+        Granularity::Daily,
+    );
+    let got: Vec<_> =
+        futures::StreamExt::collect::<Vec<_>>(client.request_summarized_usages(q)).await;
+    // The first page, then the page that hands the followed token back is refused.
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].is_ok());
+    let e = got[1].as_ref().unwrap_err().to_string();
+    assert!(
+        e.contains("already followed") && e.contains("/usage"),
+        "{e}"
+    );
+}
