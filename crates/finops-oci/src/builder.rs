@@ -29,6 +29,8 @@ pub struct IniFile {
 impl IniFile {
     /// Parse INI text. Keys before any section header go to `DEFAULT`.
     pub fn parse(text: &str, file: &str) -> Result<Self> {
+        // A UTF-8 byte-order mark (Windows Notepad) is not part of the first line.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut sections: BTreeMap<String, BTreeMap<String, (String, usize)>> = BTreeMap::new();
         let mut current = "DEFAULT".to_string();
         let mut last_key: Option<String> = None;
@@ -816,6 +818,12 @@ mod tests {
             "example-pass-phrase"
         );
         assert!(ini.profile("NOPE").is_none());
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_break_the_first_section() {
+        let ini = IniFile::parse("\u{feff}[DEFAULT]\r\nuser=u\r\n", "bom").unwrap();
+        assert_eq!(ini.profile("DEFAULT").unwrap()["user"].0, "u");
     }
 
     #[test]
