@@ -79,7 +79,8 @@ pub struct Args {
     /// Environment variable holding the OAuth2 client secret.
     #[arg(long, requires = "client_id")]
     pub client_secret_env: Option<String>,
-    /// Referer bound to the generateToken token.
+    /// Referer bound to the generateToken token, sent as the Referer header of every call
+    /// (a --token-env token generated for a referer needs that same referer).
     #[arg(long, default_value = "http")]
     pub referer: String,
     /// First day of the usage period (YYYY-MM-DD, UTC).

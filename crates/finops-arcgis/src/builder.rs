@@ -23,7 +23,8 @@ pub enum ArcGisConfigKey {
     Username,
     /// `ARCGIS_PASSWORD`: password for `generateToken`.
     Password,
-    /// `ARCGIS_REFERER`: referer bound to the token (default `http`, the Python lib's).
+    /// `ARCGIS_REFERER`: referer bound to a `generateToken` token and sent as the `Referer`
+    /// header of every call (default `http`, the Python lib's).
     Referer,
     /// `ARCGIS_CLIENT_ID`: OAuth2 app client id.
     ClientId,
@@ -177,7 +178,8 @@ impl ArcGisBuilder {
         self
     }
 
-    /// Referer sent to `generateToken` (default `http`).
+    /// Referer sent to `generateToken` and as the `Referer` header of every call (default
+    /// `http`). A token made elsewhere for a referer needs that same referer here.
     pub fn with_referer(mut self, referer: impl Into<String>) -> Self {
         self.referer = Some(referer.into());
         self
@@ -263,6 +265,16 @@ impl ArcGisBuilder {
             .ok_or(ArcGisError::MissingPortal)?;
         let rest = rest_root(&portal)?;
         let credential = self.credential()?;
+        let referer = self.referer.clone().unwrap_or_else(|| "http".into());
+        if referer.is_empty() || finops_core::http::HeaderValue::from_str(&referer).is_err() {
+            return Err(ArcGisError::InvalidConfigValue {
+                key: "ARCGIS_REFERER",
+                reason: format!(
+                    "{referer:?} cannot be sent as a Referer header (empty or not visible ASCII)"
+                ),
+            }
+            .into());
+        }
         let expiration_minutes = match &self.token_expiration {
             None => 60,
             Some(v) => v
@@ -299,6 +311,7 @@ impl ArcGisBuilder {
             http: http.clone(),
             rest: rest.clone(),
             expiration_minutes,
+            referer,
         };
         let label = rest.host_str().unwrap_or("portal").to_string();
         Ok(ArcGis {
@@ -402,6 +415,13 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("ARCGIS_TOKEN_EXPIRATION"));
+        let e = ArcGisBuilder::new()
+            .with_portal("https://www.arcgis.com")
+            .with_token("t")
+            .with_referer("two\nlines")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("ARCGIS_REFERER"), "{e}");
     }
 
     #[test]

@@ -82,7 +82,9 @@ impl ArcGisCredential {
 }
 
 /// `POST <rest>/generateToken` (form): `username, password, referer, client=referer,
-/// expiration (minutes), f=json`, as the ArcGIS API for Python sends it.
+/// expiration (minutes), f=json`, as the ArcGIS API for Python sends it, with the same
+/// `Referer` header every later call carries (the token is bound to that referer: the
+/// Python lib keeps it as a session header, arcgis-rest-js sets it on every Node request).
 pub fn generate_token_request(
     rest: &Url,
     username: &str,
@@ -92,7 +94,7 @@ pub fn generate_token_request(
 ) -> Result<RequestParts> {
     let url = join(rest, &["generateToken"])?;
     let exp = expiration_minutes.to_string();
-    Ok(RequestParts::new(Method::POST, url)
+    RequestParts::new(Method::POST, url)
         .with_form(&[
             ("username", username),
             ("password", password.expose()),
@@ -101,7 +103,8 @@ pub fn generate_token_request(
             ("expiration", &exp),
             ("f", "json"),
         ])
-        .idempotent(true))
+        .idempotent(true)
+        .with_header("referer", referer)
 }
 
 /// `POST <rest>/oauth2/token` (form): `grant_type=client_credentials, client_id,
@@ -236,6 +239,22 @@ pub fn apply_token(req: &mut RequestParts, token: &Secret) -> Result<()> {
     Ok(())
 }
 
+/// Put the `Referer` header on a request. A `generateToken` token is issued for
+/// `client=referer` and the portal accepts it only from requests carrying that same referer
+/// (ArcGIS API for Python `EsriGenTokenAuth.__call__` sets `referer` on every request;
+/// arcgis-rest-js sets one on every Node request "to ensure that generated tokens have the
+/// same referer"). Other tokens ignore it, so every call carries it.
+pub fn apply_referer(req: &mut RequestParts, referer: &str) -> Result<()> {
+    let hv = finops_core::http::HeaderValue::from_str(referer).map_err(|_| {
+        Error::InvalidArgument(format!(
+            "referer {referer:?} holds characters not allowed in a header"
+        ))
+    })?;
+    req.headers
+        .insert(finops_core::http::HeaderName::from_static("referer"), hv);
+    Ok(())
+}
+
 /// `rest` joined with path segments (each segment percent-encoded).
 pub(crate) fn join(rest: &Url, segments: &[&str]) -> Result<Url> {
     let mut url = rest.clone();
@@ -258,6 +277,8 @@ pub(crate) struct TokenSigner {
     pub(crate) http: HttpClient,
     pub(crate) rest: Url,
     pub(crate) expiration_minutes: u32,
+    /// Sent as the `Referer` header of every call (see [`apply_referer`]).
+    pub(crate) referer: String,
 }
 
 impl std::fmt::Debug for TokenSigner {
@@ -324,7 +345,8 @@ impl TokenSigner {
 impl Signer for TokenSigner {
     async fn sign(&self, req: &mut RequestParts, _now: DateTime<Utc>) -> Result<()> {
         let token = self.token().await?;
-        apply_token(req, &token)
+        apply_token(req, &token)?;
+        apply_referer(req, &self.referer)
     }
 }
 
@@ -351,6 +373,19 @@ mod tests {
         );
         // The password is in the body only, never in Debug output of the request label.
         assert!(!r.call_label().contains("p%40ss"));
+        // The token is bound to this referer: the login carries it as a header too.
+        assert_eq!(r.headers.get("referer").unwrap(), "http");
+    }
+
+    #[test]
+    fn referer_header_is_set_and_checked() {
+        let mut r = RequestParts::new(Method::GET, rest());
+        apply_referer(&mut r, "https://myapp.example.org").unwrap();
+        assert_eq!(
+            r.headers.get("referer").unwrap(),
+            "https://myapp.example.org"
+        );
+        assert!(apply_referer(&mut r, "bad\nreferer").is_err());
     }
 
     #[test]

@@ -253,6 +253,57 @@ async fn bad_logins_are_clear_and_leak_nothing() {
 }
 
 #[tokio::test]
+async fn generate_token_tokens_are_bound_to_their_referer() {
+    let emu = ArcGisEmulator::start().await.unwrap();
+    // A login with a custom referer works: the client sends it on every call.
+    let ago = ArcGisBuilder::new()
+        .with_portal(emu.url())
+        .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
+        .with_referer("https://finops.example.org")
+        .with_retry(fast_retry())
+        .build()
+        .unwrap();
+    assert_eq!(ago.all_users().await.unwrap().len(), 260);
+    assert_eq!(emu.rejected_tokens(), 0);
+    // A token generated for referer A is refused (498) from referer B, accepted from A.
+    let rest = finops_arcgis::builder::rest_root(&emu.url()).unwrap();
+    let http = finops_core::http::HttpClient::builder("test")
+        .build()
+        .unwrap();
+    let req = finops_arcgis::credential::generate_token_request(
+        &rest,
+        emulator::ADMIN_USER,
+        &finops_core::Secret::new(emulator::ADMIN_PASSWORD),
+        "https://a.example.org",
+        60,
+    )
+    .unwrap();
+    let resp = http.send(req, None).await.unwrap();
+    let tok = finops_arcgis::credential::parse_generate_token(&resp.body, Utc::now(), 60)
+        .unwrap()
+        .token;
+    let with_referer = |r: &str| {
+        ArcGisBuilder::new()
+            .with_portal(emu.url())
+            .with_token(tok.clone())
+            .with_referer(r)
+            .with_retry(fast_retry())
+            .build()
+            .unwrap()
+    };
+    let e = with_referer("https://b.example.org")
+        .portal()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Unauthenticated { .. }), "{e:?}");
+    assert!(e.to_string().contains("498"), "{e}");
+    with_referer("https://a.example.org")
+        .portal()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn dry_run_sends_no_write_request() {
     let emu = ArcGisEmulator::start_with(EmulatorConfig::default().with_budgeting(false))
         .await
@@ -528,6 +579,9 @@ async fn enterprise_portal_url_and_double_slash_paths() {
             "X-Esri-Authorization",
             &format!("Bearer {}", tok.token.expose()),
         )
+        .unwrap()
+        // The Python lib's session header: the token is bound to referer "http".
+        .with_header("referer", "http")
         .unwrap();
     let resp = http.send(req, None).await.unwrap();
     assert!(resp.text().contains(emulator::ORG_ID));

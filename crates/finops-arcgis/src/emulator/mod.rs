@@ -7,7 +7,9 @@
 //! [`finops_core::emulator`].
 //!
 //! Every API call checks its token (the `X-Esri-Authorization` or `Authorization` bearer
-//! header, or a `token` parameter) and errors come back the way ArcGIS sends them: HTTP 200
+//! header, or a `token` parameter), and a `generateToken` token made with `client=referer`
+//! only from requests whose `Referer` header is that referer; errors come back the way
+//! ArcGIS sends them: HTTP 200
 //! with `{"error":{"code","message","details"}}` (shapes of `shared/reference/fixtures`).
 //! Repeated slashes in paths are collapsed (the ArcGIS API for Python sends
 //! `sharing/rest//portals/...`).
@@ -147,6 +149,9 @@ struct Token {
     username: Option<String>,
     expires_ms: i64,
     calls: u32,
+    /// `generateToken` with `client=referer`: only requests carrying this `Referer` header
+    /// may use the token (anything else is "Invalid token.", as on ArcGIS Online).
+    referer: Option<String>,
 }
 
 #[derive(Debug)]
@@ -560,9 +565,14 @@ impl Shared {
         let now = self.clock.now().timestamp_millis();
         let mut g = self.lock();
         let budget = g.token_call_budget;
+        let sent_referer = headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let verdict = match g.tokens.get_mut(&tok) {
             None => None,
             Some(t) if t.expires_ms <= now => None,
+            Some(t) if t.referer.is_some() && t.referer != sent_referer => None,
             Some(t) if budget.is_some_and(|b| t.calls >= b) => None,
             Some(t) => {
                 t.calls += 1;
@@ -587,7 +597,12 @@ impl Shared {
         }
     }
 
-    fn issue(&self, username: Option<String>, minutes: i64) -> (String, i64) {
+    fn issue(
+        &self,
+        username: Option<String>,
+        minutes: i64,
+        referer: Option<String>,
+    ) -> (String, i64) {
         let now = self.clock.now().timestamp_millis();
         let mut g = self.lock();
         g.token_counter += 1;
@@ -603,6 +618,7 @@ impl Shared {
                 username,
                 expires_ms,
                 calls: 0,
+                referer,
             },
         );
         (tok, expires_ms)
@@ -691,7 +707,21 @@ fn generate_token(st: &Shared, p: &HashMap<String, String>) -> Response {
         .filter(|m| *m > 0)
         .unwrap_or(60)
         .min(20_160);
-    let (tok, exp) = st.issue(Some(u.clone()), minutes);
+    // `client=referer` (what the SDKs send) binds the token to the `referer` parameter.
+    let referer = match p.get("client").map(String::as_str) {
+        Some("referer") => match p.get("referer").filter(|r| !r.is_empty()) {
+            Some(r) => Some(r.clone()),
+            None => {
+                return error_body(
+                    400,
+                    "Unable to generate token.",
+                    &["'referer' must be specified."],
+                );
+            }
+        },
+        _ => None,
+    };
+    let (tok, exp) = st.issue(Some(u.clone()), minutes, referer);
     json_response(serde_json::json!({"token": tok, "expires": exp, "ssl": false}).to_string())
 }
 
@@ -712,7 +742,7 @@ fn oauth2_token(st: &Shared, p: &HashMap<String, String>) -> Response {
         .filter(|m| *m > 0)
         .unwrap_or(120)
         .min(20_160);
-    let (tok, _) = st.issue(None, minutes);
+    let (tok, _) = st.issue(None, minutes, None);
     json_response(serde_json::json!({"access_token": tok, "expires_in": minutes * 60}).to_string())
 }
 
