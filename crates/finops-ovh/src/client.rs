@@ -40,9 +40,14 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
         .clone()
         .unwrap_or_else(|| truncate_body(&text, 500));
     let request_id = resp.header("X-Ovh-Queryid").map(str::to_string);
-    if let Ok(oauth) = serde_json::from_slice::<OAuth2Error>(&resp.body) {
+    // The OAuth2 error shape (RFC 6749 §5.2) only comes with 400 / 401: a proxy's 429 or 503
+    // with an `{"error": ..}` body is still a retryable status, not a refused credential.
+    if matches!(resp.status, 400 | 401)
+        && let Ok(oauth) = serde_json::from_slice::<OAuth2Error>(&resp.body)
+    {
         return Some(
             OvhError::OAuth2 {
+                call,
                 error: oauth.error,
                 description: oauth.error_description.unwrap_or_default(),
             }
@@ -556,6 +561,32 @@ mod tests {
         .unwrap();
         assert!(matches!(e, Error::Unauthenticated { .. }), "{e:?}");
         assert!(parse_error(PROVIDER, &resp(200, "[]")).is_none());
+    }
+
+    #[test]
+    fn oauth2_shape_only_on_400_401() {
+        // A gateway's 503 / 429 with an `{"error": ..}` body stays retryable.
+        for status in [429, 500, 502, 503] {
+            let e = parse_error(
+                PROVIDER,
+                &resp(status, r#"{"error":"Service Unavailable"}"#),
+            )
+            .unwrap();
+            assert!(e.is_retryable(), "{status}: {e:?}");
+        }
+        // A refused bearer token names the call that was refused.
+        let e = parse_error(
+            PROVIDER,
+            &resp(
+                401,
+                r#"{"error":"invalid_token","error_description":"expired"}"#,
+            ),
+        )
+        .unwrap();
+        assert!(
+            matches!(&e, Error::Unauthenticated { call, .. } if call == "GET /me"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -28,9 +28,13 @@ pub(crate) enum OvhError {
     /// `GET /auth/time` did not return an integer.
     #[error("GET /auth/time returned a non-integer body: {body}")]
     InvalidTime { body: String },
-    /// The OAuth2 token endpoint refused the client.
-    #[error("OAuth2 token request failed: {error}: {description}")]
-    OAuth2 { error: String, description: String },
+    /// An OAuth2 error reply (`{"error": "invalid_client", ..}`, 400 / 401).
+    #[error("{call}: OAuth2 error {error}: {description}")]
+    OAuth2 {
+        call: String,
+        error: String,
+        description: String,
+    },
     /// An OAuth2 call on an application-key credential.
     #[error("not an OAuth2 credential")]
     NotOAuth2,
@@ -76,10 +80,14 @@ impl From<OvhError> for finops_core::Error {
                 call,
                 message: format!("{code}: {message}"),
             },
-            OvhError::OAuth2 { .. } => finops_core::Error::Unauthenticated {
+            OvhError::OAuth2 {
+                call,
+                error,
+                description,
+            } => finops_core::Error::Unauthenticated {
                 provider: PROVIDER,
-                call: "POST oauth2/token".into(),
-                message,
+                call,
+                message: format!("OAuth2 error {error}: {description}"),
             },
             OvhError::Config { file, key, message } => match file {
                 Some(f) => finops_core::Error::Config {
