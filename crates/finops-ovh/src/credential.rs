@@ -213,8 +213,11 @@ impl OvhSigner {
         {
             req = req.with_header(HEADER_APPLICATION, application_key)?;
         }
-        let local = self.http.clock().now().timestamp();
         let resp = self.http.send(req, None).await?;
+        // Local time when the reply arrived, like python-ovh (`server_time - int(time.time())`
+        // after the call) and go-ovh (`getLocalTime().Sub(ovhTime)` after `getTime()`): a
+        // slow or retried `/auth/time` must not skew every later timestamp.
+        let local = self.http.clock().now().timestamp();
         let text = resp.text();
         let server: i64 = text.trim().parse().map_err(|_| OvhError::InvalidTime {
             body: finops_core::error::truncate_body(&text, 100),
@@ -240,15 +243,19 @@ impl OvhSigner {
         };
         self.token
             .get_or_insert_with(|| async {
-                let req = RequestParts::new(Method::POST, token_url.clone())
-                    .with_form(&[
-                        ("grant_type", "client_credentials"),
-                        ("client_id", client_id),
-                        ("client_secret", client_secret.expose()),
-                        ("scope", "all"),
-                    ])
-                    .idempotent(true);
-                let resp = self.http.send(req, None).await?;
+                // Both SDKs authenticate the client with HTTP Basic (python-ovh through
+                // requests-oauthlib `fetch_token`, go-ovh through `clientcredentials` whose
+                // auto-detected style tries the header first); like go-ovh, a server that
+                // refuses it is asked again with the credentials in the form body.
+                let basic = oauth2_token_request(token_url, client_id, client_secret, true)?;
+                let resp = match self.http.send(basic, None).await {
+                    Err(finops_core::Error::Unauthenticated { .. }) => {
+                        let params =
+                            oauth2_token_request(token_url, client_id, client_secret, false)?;
+                        self.http.send(params, None).await?
+                    }
+                    other => other?,
+                };
                 let tok: OAuth2Token = resp.json(PROVIDER)?;
                 let now = self.http.clock().now();
                 Ok(TemporaryToken {
@@ -290,6 +297,36 @@ impl Signer for OvhSigner {
             }
         }
         Ok(())
+    }
+}
+
+/// The OAuth2 client-credentials token request (pure): `grant_type=client_credentials&scope=all`
+/// with the client authenticated by HTTP Basic (`basic`, RFC 6749 §2.3.1: id and secret
+/// form-urlencoded, then base64) or by `client_id` / `client_secret` form fields.
+pub fn oauth2_token_request(
+    token_url: &Url,
+    client_id: &str,
+    client_secret: &Secret,
+    basic: bool,
+) -> finops_core::Result<RequestParts> {
+    let req = RequestParts::new(Method::POST, token_url.clone()).idempotent(true);
+    if basic {
+        use base64::Engine as _;
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = format!("{}:{}", enc(client_id), enc(client_secret.expose()));
+        let value = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        );
+        req.with_form(&[("grant_type", "client_credentials"), ("scope", "all")])
+            .with_header("Authorization", &value)
+    } else {
+        Ok(req.with_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret.expose()),
+            ("scope", "all"),
+        ]))
     }
 }
 
@@ -371,6 +408,25 @@ mod tests {
                 .unwrap()
                 .as_str(),
             "https://eu.api.ovh.com/1.0/x?from=2024-01-01T00%3A00%3A00%2B01%3A00"
+        );
+    }
+
+    #[test]
+    fn oauth2_request_uses_http_basic() {
+        let url = Url::parse("https://www.ovh.com/auth/oauth2/token").unwrap();
+        let secret = Secret::new("s3cr:t");
+        let r = oauth2_token_request(&url, "EU.id", &secret, true).unwrap();
+        // base64("EU.id:s3cr%3At")
+        assert_eq!(
+            r.headers.get("authorization").unwrap().to_str().unwrap(),
+            "Basic RVUuaWQ6czNjciUzQXQ="
+        );
+        assert_eq!(&r.body[..], b"grant_type=client_credentials&scope=all");
+        let r = oauth2_token_request(&url, "EU.id", &secret, false).unwrap();
+        assert!(r.headers.get("authorization").is_none());
+        assert_eq!(
+            &r.body[..],
+            b"grant_type=client_credentials&client_id=EU.id&client_secret=s3cr%3At&scope=all"
         );
     }
 

@@ -169,3 +169,101 @@ async fn ini_file_and_endpoint_override() {
         "{dbg}"
     );
 }
+
+/// A token server following the SDKs strictly: client authentication by HTTP Basic only
+/// (`basic_only`) or by form fields only; `GET /1.0/me` with the bearer token.
+async fn strict_oauth_server(basic_only: bool) -> finops_core::emulator::EmulatorServer {
+    use finops_core::emulator::axum;
+    use finops_core::emulator::axum::http::HeaderMap;
+    let token = move |headers: HeaderMap, body: String| async move {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let ok = if basic_only {
+            // base64("cid:csecret"), no credentials in the body.
+            auth == "Basic Y2lkOmNzZWNyZXQ=" && !body.contains("client_secret")
+        } else {
+            auth.is_empty() && body.contains("client_id=cid&client_secret=csecret")
+        };
+        let ok = ok && body.contains("grant_type=client_credentials") && body.contains("scope=all");
+        if ok {
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(
+                    serde_json::json!({"access_token":"tok","token_type":"Bearer","expires_in":3600,"scope":"all"}),
+                ),
+            )
+        } else {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"error":"invalid_client","error_description":"no"})),
+            )
+        }
+    };
+    let me = |headers: HeaderMap| async move {
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer tok") {
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(serde_json::json!({"nichandle":"xx1-ovh","email":"a@b.c"})),
+            )
+        } else {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"class":"Client::Unauthorized","message":"no"})),
+            )
+        }
+    };
+    let router = axum::Router::new()
+        .route("/auth/oauth2/token", axum::routing::post(token))
+        .route("/1.0/me", axum::routing::get(me));
+    finops_core::emulator::EmulatorServer::start(router)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn oauth2_uses_http_basic_like_the_sdks_and_falls_back_to_form_fields() {
+    for basic_only in [true, false] {
+        let server = strict_oauth_server(basic_only).await;
+        let c = OvhBuilder::new()
+            .with_endpoint(format!("{}/1.0", server.url()))
+            .with_oauth2("cid", "csecret")
+            .with_rate_limit(1000.0, 100)
+            .build()
+            .unwrap();
+        assert_eq!(c.me().await.unwrap().nichandle, "xx1-ovh", "{basic_only}");
+    }
+}
+
+#[tokio::test]
+async fn time_delta_is_taken_when_the_reply_arrives() {
+    use finops_core::clock::Clock;
+    use finops_core::emulator::axum;
+    let t0: chrono::DateTime<chrono::Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+    let clock = Arc::new(FixedClock::new(t0));
+    let c2 = clock.clone();
+    // The reply takes two minutes (slow server, retries); client and server clocks agree.
+    let router = axum::Router::new().route(
+        "/1.0/auth/time",
+        axum::routing::get(move || {
+            let c = c2.clone();
+            async move {
+                c.advance(chrono::Duration::seconds(120));
+                axum::Json(c.now().timestamp())
+            }
+        }),
+    );
+    let server = finops_core::emulator::EmulatorServer::start(router)
+        .await
+        .unwrap();
+    let c = OvhBuilder::new()
+        .with_endpoint(format!("{}/1.0", server.url()))
+        .with_application_key("AK")
+        .with_application_secret("AS")
+        .with_consumer_key("CK")
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
+    assert_eq!(c.signer().time_delta().await.unwrap(), 0);
+}

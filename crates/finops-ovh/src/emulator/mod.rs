@@ -418,12 +418,46 @@ fn authenticate(
     Ok(idx)
 }
 
-fn oauth_token(st: &EmuState, body: &[u8]) -> Response {
+/// The client credentials of a token request: HTTP Basic (what python-ovh and go-ovh send,
+/// RFC 6749 §2.3.1: form-urlencoded id and secret) or `client_id` / `client_secret` fields.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let v = header(headers, "authorization")?;
+    let (scheme, b64) = v.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let dec = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Some((dec(id), dec(secret)))
+}
+
+fn oauth_token(st: &EmuState, headers: &HeaderMap, body: &[u8]) -> Response {
     let text = String::from_utf8_lossy(body);
     let parsed = finops_core::http::Url::parse(&format!("http://x/?{text}"));
-    let pairs: HashMap<String, String> = parsed
+    let mut pairs: HashMap<String, String> = parsed
         .map(|u| u.query_pairs().into_owned().collect())
         .unwrap_or_default();
+    if let Some((id, secret)) = basic_credentials(headers) {
+        // RFC 6749 §2.3: one client authentication method per request.
+        if pairs.contains_key("client_secret") {
+            return json_response(
+                400,
+                &serde_json::json!({"error":"invalid_request","error_description":"client authenticated twice"}),
+            );
+        }
+        pairs.insert("client_id".into(), id);
+        pairs.insert("client_secret".into(), secret);
+    }
     let get = |k: &str| pairs.get(k).map(String::as_str).unwrap_or("");
     if get("grant_type") != "client_credentials" {
         return json_response(
@@ -476,7 +510,7 @@ async fn handle(
     // Unauthenticated calls.
     match (method.as_str(), s.as_slice()) {
         ("GET", ["auth", "time"]) => return json_response(200, &st.clock.now().timestamp()),
-        ("POST", ["auth", "oauth2", "token"]) => return oauth_token(&st, &body),
+        ("POST", ["auth", "oauth2", "token"]) => return oauth_token(&st, &headers, &body),
         ("POST", ["auth", "credential"]) => {
             let known = header(&headers, HEADER_APPLICATION)
                 .map(|ak| st.data.accounts.iter().any(|a| a.application_key == ak))
