@@ -78,8 +78,34 @@ fn body_error(body: &[u8]) -> Option<(Option<i64>, String)> {
             other => (None, other.to_string()),
         });
     }
+    // A failed job/status check: `{"status":"failed"|"failure","statusMessage":..}` (the
+    // statusMessage may itself be a JSON `{"code","message"}`), as arcgis-rest-js
+    // `checkForErrors` treats it.
+    if let Some(status @ ("failed" | "failure")) = obj.get("status").and_then(|s| s.as_str()) {
+        let raw = obj
+            .get("statusMessage")
+            .or_else(|| obj.get("message"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("");
+        let inner: Option<serde_json::Value> = serde_json::from_str(raw).ok();
+        let code = inner
+            .as_ref()
+            .and_then(|i| i.get("code"))
+            .and_then(json_code);
+        let msg = inner
+            .as_ref()
+            .and_then(|i| i.get("message"))
+            .and_then(|m| m.as_str())
+            .unwrap_or(raw);
+        let msg = if msg.is_empty() {
+            format!("status {status}")
+        } else {
+            format!("status {status}: {msg}")
+        };
+        return Some((code, msg));
+    }
     let code = obj.get("code").and_then(json_code)?;
-    let msg = obj.get("message").and_then(|m| m.as_str())?;
+    let msg = obj.get("message").and_then(|m| m.as_str()).unwrap_or("");
     (code >= 400).then(|| (Some(code), msg.to_string()))
 }
 
@@ -380,6 +406,22 @@ mod tests {
             parse_error(PROVIDER, &r),
             Some(Error::RateLimited { .. })
         ));
+        // A failed status check (arcgis-rest-js checkForErrors), message as JSON or text.
+        let r = resp(
+            200,
+            "GET /x",
+            r#"{"status":"failed","statusMessage":"{\"code\":500,\"message\":\"job died\"}"}"#,
+        );
+        let e = parse_error(PROVIDER, &r).unwrap();
+        assert!(e.to_string().contains("job died"), "{e}");
+        let r = resp(
+            200,
+            "GET /x",
+            r#"{"status":"failure","statusMessage":"no"}"#,
+        );
+        let e = parse_error(PROVIDER, &r).unwrap();
+        assert!(!e.is_retryable() && e.to_string().contains("no"), "{e}");
+        assert!(parse_error(PROVIDER, &resp(200, "GET /x", r#"{"status":"completed"}"#)).is_none());
     }
 
     #[test]

@@ -109,7 +109,7 @@ impl ArcGis {
     pub async fn require_admin(&self) -> Result<Portal> {
         let p = self.portal().await?;
         match &p.user {
-            Some(u) if p.is_admin() => {
+            Some(u) if p.may_administer() => {
                 tracing::debug!(provider = PROVIDER, user = %u.username, "administrator login");
                 Ok(p)
             }
@@ -123,7 +123,7 @@ impl ArcGis {
                     u.role.as_deref().unwrap_or("?")
                 ),
             }),
-            // Custom roles or no user info: let the portal decide on each call.
+            // No role or no user info: let the portal decide on each call.
             _ => Ok(p),
         }
     }

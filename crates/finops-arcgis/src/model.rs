@@ -40,8 +40,13 @@ pub struct Portal {
 pub struct PortalSelfUser {
     /// User name.
     pub username: String,
-    /// Role (`org_admin`, `org_publisher`, `org_user`, ...).
+    /// Role (`org_admin`, `org_publisher`, `org_user`, ...). A custom role keeps its base
+    /// role here and its own id in `role_id`.
     pub role: Option<String>,
+    /// Role id (a custom role's id, or the built-in role name).
+    pub role_id: Option<String>,
+    /// Privileges of the login (`portal:admin:viewUsers`, ...), when the portal lists them.
+    pub privileges: Vec<String>,
 }
 
 impl Portal {
@@ -52,6 +57,17 @@ impl Portal {
             .as_ref()
             .and_then(|u| u.role.as_deref())
             .is_some_and(|r| r == "org_admin")
+    }
+
+    /// Whether the login may hold administrator privileges: the built-in `org_admin` role,
+    /// or a (custom) role listing at least one `portal:admin:*` privilege. The portal's own
+    /// 403 on each call stays the authority for the exact privileges.
+    pub fn may_administer(&self) -> bool {
+        self.is_admin()
+            || self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.privileges.iter().any(|p| p.starts_with("portal:admin:")))
     }
 }
 
@@ -129,26 +145,40 @@ pub(crate) fn raw_allocation(
     }
 }
 
+/// `null` read as the type's default (portals write `"contacts": null`, `"disabled": null`
+/// for fields a client may treat as empty/false).
+fn null_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawPortal {
     id: Option<String>,
     name: Option<String>,
     url_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     is_portal: bool,
     available_credits: Option<Box<RawValue>>,
     credit_assignments: Option<String>,
     default_user_credit_assignment: Option<Box<RawValue>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     contacts: Vec<String>,
     user: Option<RawSelfUser>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RawSelfUser {
     username: Option<String>,
     role: Option<String>,
+    role_id: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    privileges: Vec<String>,
 }
 
 /// Parse a `portals/self` body.
@@ -184,6 +214,8 @@ pub(crate) fn parse_portal(body: &[u8], call: &str) -> Result<Portal> {
             u.username.map(|username| PortalSelfUser {
                 username,
                 role: u.role,
+                role_id: u.role_id,
+                privileges: u.privileges,
             })
         }),
     })
@@ -196,7 +228,7 @@ pub(crate) struct RawUser {
     full_name: Option<String>,
     email: Option<String>,
     role: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     disabled: bool,
     assigned_credits: Option<Box<RawValue>>,
     available_credits: Option<Box<RawValue>>,
@@ -234,7 +266,7 @@ impl RawUser {
 #[serde(rename_all = "camelCase")]
 struct RawUsersPage {
     /// `users` on `portals/self/users`; `results` on the search endpoints.
-    #[serde(default, alias = "results")]
+    #[serde(default, alias = "results", deserialize_with = "null_default")]
     users: Vec<RawUser>,
     next_start: Option<Box<RawValue>>,
 }
@@ -336,6 +368,26 @@ mod tests {
             Allocation::Amount("479.50998".parse().unwrap())
         );
         assert_eq!(one.consumed(), Some("20.49002".parse().unwrap()));
+    }
+
+    #[test]
+    fn nulls_in_optional_lists_and_flags_are_empty() {
+        let p = parse_portal(
+            br#"{"id":"o1","isPortal":null,"contacts":null,"user":{"username":"c","role":"org_user","roleId":"abcDEF0123456789","privileges":["portal:admin:viewUsers","portal:user:createItem"]}}"#,
+            "GET /p",
+        )
+        .unwrap();
+        assert!(p.contacts.is_empty() && !p.is_portal);
+        assert!(!p.is_admin() && p.may_administer());
+        let (u, next) = parse_users_page(
+            br#"{"users":[{"username":"a","disabled":null,"assignedCredits":null}],"nextStart":-1}"#,
+            "POST /u",
+        )
+        .unwrap();
+        assert!(!u[0].disabled && next.is_none());
+        assert_eq!(u[0].assigned, Allocation::Unallocated);
+        let (u, _) = parse_users_page(br#"{"users":null,"nextStart":-1}"#, "POST /u").unwrap();
+        assert!(u.is_empty());
     }
 
     #[test]
