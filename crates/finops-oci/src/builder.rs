@@ -461,7 +461,13 @@ pub fn load_client_file(path: &Path, profile: Option<&str>) -> Result<ClientConf
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let label = path.display().to_string();
     let ini = IniFile::parse(&text, &label)?;
-    let profile = profile.unwrap_or("DEFAULT");
+    // A client file holds one client: with no `[DEFAULT]` section and a single profile
+    // (`[CLIENTE_A]` copied from a multi-profile ~/.oci/config), that profile is the client.
+    let single = match ini.profiles().as_slice() {
+        [only] if ini.profile("DEFAULT").is_none() => Some((*only).to_string()),
+        _ => None,
+    };
+    let profile = profile.or(single.as_deref()).unwrap_or("DEFAULT");
     let default_name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -918,6 +924,18 @@ mod tests {
         assert_eq!(c.name, "en");
         assert_eq!(c.contract.currency, Some(Currency::new("EUR").unwrap()));
 
+        // One named profile and no [DEFAULT]: that profile is the client.
+        let named = write(
+            dir.path(),
+            "config_named",
+            &format!(
+                "{}credito=10\ninicio_contrato=2026-01-01\nfim_contrato=2026-12-31\n",
+                base.replace("[DEFAULT]", "[CLIENTE_X]")
+            ),
+        );
+        let c = load_client_file(&named, None).unwrap();
+        assert_eq!(c.contract.credit, Decimal::from(10));
+
         let bad_date = write(
             dir.path(),
             "config_bad",
@@ -964,8 +982,8 @@ mod tests {
         );
 
         let entries = load_config_dir(dir.path()).unwrap();
-        assert_eq!(entries.len(), 6);
-        assert!(entries.iter().filter(|e| e.client.is_ok()).count() == 3);
+        assert_eq!(entries.len(), 7);
+        assert!(entries.iter().filter(|e| e.client.is_ok()).count() == 4);
         let empty = tempfile::tempdir().unwrap();
         assert!(load_config_dir(empty.path()).is_err());
     }
