@@ -69,8 +69,8 @@ pub struct Args {
     /// Start the loopback emulator with the bundled sample clients and report against it.
     #[arg(long)]
     pub demo: bool,
-    /// Items per Usage API page (`limit`).
-    #[arg(long, value_name = "N")]
+    /// Items per Usage API page (`limit`, at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub page_limit: Option<u32>,
 }
 
@@ -241,10 +241,27 @@ pub async fn run_cli(
             }
         }
         Err(e) => {
-            let _ = writeln!(stderr, "oci_contract_report: error: {e:#}");
+            let _ = writeln!(stderr, "oci_contract_report: error: {}", error_text(&e));
             1
         }
     }
+}
+
+/// An error and its causes on one line, skipping a cause whose text the message already
+/// carries (`finops_core::Error::Io` prints its source, which is also its `source()`).
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// Entry point of the example program.

@@ -153,6 +153,12 @@ async fn table_and_csv_formats_and_usage_errors() {
         cli(&["--config-dir", "/nonexistent/dir", "--as-of", "2026-11-22"]).await;
     assert_eq!(code, 1);
     assert!(stderr.contains("/nonexistent/dir"), "{stderr}");
+    // The OS error is said once, not twice.
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+    // `limit` must be at least 1: refused before anything is sent.
+    let (code, _, stderr) = cli(&["--demo", "--page-limit", "0"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--page-limit"), "{stderr}");
     let (code, _, _) = cli(&["--help"]).await;
     assert_eq!(code, 0);
 }
