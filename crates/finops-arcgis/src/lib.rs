@@ -280,8 +280,10 @@ impl ArcGis {
     }
 
     /// Send a notification to `users` through `createNotification`, in batches of
-    /// [`client::NOTIFY_BATCH_MAX`]; returns the number of calls made. A failed batch stops
-    /// the sending and is returned with the number of batches already sent in the message.
+    /// [`client::NOTIFY_BATCH_MAX`]; returns the number of calls made. Like arcgis-rest-js
+    /// `createOrgNotification`, a failed batch does not stop the others: every batch is sent,
+    /// then an error names each failed batch (its first user and the reason) and how many
+    /// were delivered.
     pub async fn create_notification(
         &self,
         channel: NotificationChannel,
@@ -290,6 +292,7 @@ impl ArcGis {
         users: &[String],
     ) -> Result<usize> {
         let mut sent = 0;
+        let mut failed: Vec<(String, Error)> = Vec::new();
         for batch in users.chunks(NOTIFY_BATCH_MAX) {
             let req = self.client.create_notification_request(
                 channel.as_str(),
@@ -297,24 +300,39 @@ impl ArcGis {
                 message,
                 batch,
             )?;
-            let resp = match self.client.send(req).await {
-                Ok(r) => r,
-                Err(e) if sent > 0 => {
-                    return Err(Error::Generic {
-                        provider: PROVIDER,
-                        message: format!(
-                            "createNotification: {sent} batch(es) sent, then batch starting at {} failed: {e}",
-                            batch.first().map(String::as_str).unwrap_or("?")
-                        ),
-                        retryable: e.is_retryable(),
-                    });
-                }
-                Err(e) => return Err(e),
+            let first = batch.first().cloned().unwrap_or_default();
+            let outcome = match self.client.send(req).await {
+                Ok(resp) => model::parse_success(&resp.body, &resp.call).map(|_| ()),
+                Err(e) => Err(e),
             };
-            model::parse_success(&resp.body, &resp.call)?;
-            sent += 1;
+            match outcome {
+                Ok(()) => sent += 1,
+                Err(e) => {
+                    tracing::warn!(provider = PROVIDER, first_user = %first, error = %e, "createNotification batch failed");
+                    failed.push((first, e));
+                }
+            }
         }
-        Ok(sent)
+        match failed.len() {
+            0 => Ok(sent),
+            1 if sent == 0 => Err(failed.remove(0).1),
+            _ => {
+                let retryable = failed.iter().all(|(_, e)| e.is_retryable());
+                let detail = failed
+                    .iter()
+                    .map(|(u, e)| format!("batch starting at {u}: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Err(Error::Generic {
+                    provider: PROVIDER,
+                    message: format!(
+                        "createNotification: {sent} batch(es) sent, {} failed: {detail}",
+                        failed.len()
+                    ),
+                    retryable,
+                })
+            }
+        }
     }
 }
 

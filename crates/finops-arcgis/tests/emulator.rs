@@ -463,6 +463,20 @@ async fn notifications_are_batched_and_never_repeated() {
         .unwrap();
     assert_eq!(out.new_alerts, 1);
     assert!(emu.notifications()[4].message.contains("user0004"));
+    // A refused batch does not stop the later ones (arcgis-rest-js sends every batch); the
+    // error names the failed batch.
+    emu.refuse_notifications_for(&["user0030"]);
+    let e = ago
+        .create_notification(NotificationChannel::Builtin, "s", "m", &many)
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("2 batch(es) sent, 1 failed"), "{text}");
+    assert!(
+        text.contains("batch starting at user0025") && text.contains("User not found"),
+        "{text}"
+    );
+    assert_eq!(emu.notifications().len(), 7);
 }
 
 #[tokio::test]

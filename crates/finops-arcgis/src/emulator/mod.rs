@@ -166,6 +166,7 @@ struct Inner {
     token_call_budget: Option<u32>,
     max_window_days: i64,
     refuse: Vec<String>,
+    refuse_notify: Vec<String>,
     assign_calls: Vec<Vec<(String, Decimal)>>,
     update_calls: Vec<Vec<(String, String)>>,
     notifications: Vec<NotificationCall>,
@@ -314,6 +315,7 @@ impl ArcGisEmulator {
                 token_call_budget: None,
                 max_window_days: cfg.max_window_days,
                 refuse: Vec::new(),
+                refuse_notify: Vec::new(),
                 assign_calls: Vec::new(),
                 update_calls: Vec::new(),
                 notifications: Vec::new(),
@@ -363,6 +365,12 @@ impl ArcGisEmulator {
     /// Users the portal will list in `notAssignedUsers`.
     pub fn refuse_assignments_for(&self, users: &[&str]) {
         self.lock().refuse = users.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// `createNotification` batches naming one of `users` are refused (error 400,
+    /// "User not found", nothing recorded).
+    pub fn refuse_notifications_for(&self, users: &[&str]) {
+        self.lock().refuse_notify = users.iter().map(|s| s.to_string()).collect();
     }
 
     /// Set a user's credits (`None`: -1).
@@ -1071,7 +1079,11 @@ fn notify(st: &Shared, p: &HashMap<String, String>) -> Response {
             &[],
         );
     }
-    st.lock().notifications.push(NotificationCall {
+    let mut g = st.lock();
+    if let Some(bad) = users.iter().find(|u| g.refuse_notify.contains(u)) {
+        return error_body(400, "User not found.", &[bad]);
+    }
+    g.notifications.push(NotificationCall {
         channel,
         subject: subject.clone(),
         message: message.clone(),
