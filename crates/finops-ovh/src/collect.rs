@@ -441,7 +441,11 @@ async fn list_account(run: &Run<'_>, a: &OvhAccount) -> Listing {
             // An unknown, revoked or expired key (or a bad secret) stops this account: every
             // other call would fail the same way. Anything else (not granted, 404, 5xx after
             // retries) only means the token health is unknown; the other calls still run.
-            let dead = matches!(e, finops_core::Error::Unauthenticated { .. });
+            //
+            // An API that cannot be reached at all (connection refused or timed out after
+            // every retry) stops the account too: the other calls would each wait out the
+            // same retries, and the user sees one clear error naming the call.
+            let dead = matches!(e, finops_core::Error::Unauthenticated { .. }) || unreachable(&e);
             let message = e.to_string();
             let t = TokenHealth {
                 warning: Some(TokenWarning::Invalid {
@@ -517,6 +521,15 @@ async fn list_account(run: &Run<'_>, a: &OvhAccount) -> Listing {
         vps,
         services,
         errors,
+    }
+}
+
+/// A transport failure (no HTTP reply at all), possibly after retries.
+fn unreachable(e: &finops_core::Error) -> bool {
+    match e {
+        finops_core::Error::Transport { .. } => true,
+        finops_core::Error::RetriesExhausted { last, .. } => unreachable(last),
+        _ => false,
     }
 }
 

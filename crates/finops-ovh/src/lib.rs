@@ -8,9 +8,9 @@ pub mod builder;
 pub mod client;
 pub mod collect;
 pub mod credential;
-mod error;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+mod error;
 
 // Local side (CMDB, state store, Power BI CSV set, cost drivers, the weekly run).
 pub mod cmdb;

@@ -225,3 +225,51 @@ async fn sampling_call_reads_every_vm_once() {
         Some("[datastore1] iso/debian-12.iso")
     );
 }
+
+#[tokio::test]
+async fn unreachable_api_stops_that_account_after_one_call() {
+    let emu = OvhEmulator::start(OvhEmulatorConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    emu.write_token_files(dir.path(), false).unwrap();
+    // A port nobody listens on: connection refused on every attempt.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let a = &emu.accounts()[0];
+    std::fs::write(
+        dir.path().join("Zz_Unreachable.ini"),
+        OvhEmulator::token_file_text(a, &format!("http://127.0.0.1:{dead_port}/1.0")),
+    )
+    .unwrap();
+    let loaded = load_dir(
+        dir.path(),
+        &AccountOptions::new()
+            .with_rate_limit(1000.0, 100)
+            .with_retry(RetryConfig {
+                max_retries: 3,
+                ..retry()
+            }),
+    )
+    .unwrap();
+    let c = collect_all(&loaded.accounts, &CollectOptions::new(as_of())).await;
+    let bad: Vec<_> = c
+        .errors
+        .iter()
+        .filter(|e| e.file == "Zz_Unreachable")
+        .collect();
+    // One error naming the call and the cause, not one per call of the account.
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].call, "GET /auth/currentCredential");
+    assert!(bad[0].message.contains("/auth/time"), "{}", bad[0].message);
+    // The other accounts went on.
+    assert!(
+        c.errors.iter().all(|e| e.file == "Zz_Unreachable"),
+        "{:?}",
+        c.errors
+    );
+    assert!(c.accounts.iter().any(|a| !a.projects.is_empty()));
+}
