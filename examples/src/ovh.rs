@@ -32,7 +32,9 @@
 //!
 //! The exit status is 0 when the files were written, even when some accounts failed: those
 //! are printed on stderr (file, call, reason) with the expiring tokens and the tenants missing
-//! from the CMDB.
+//! from the CMDB. When no account could be read at all (every credential file bad or refused,
+//! or the API unreachable), no file is written (last week's files stay as they were), each
+//! failure is printed and the exit status is 1.
 
 use crate::DemoSummary;
 use anyhow::Context;
@@ -240,6 +242,17 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         .errors
         .sort_by(|a, b| (&a.file, &a.call).cmp(&(&b.file, &b.call)));
 
+    if !collected.accounts.iter().any(answered) {
+        // Nothing was read (every file bad, every key refused, or the API unreachable):
+        // rewriting the Power BI files empty would replace last week's data with nothing.
+        let reasons: Vec<String> = collected.errors.iter().map(|e| e.to_string()).collect();
+        anyhow::bail!(
+            "no OVH account could be read from {}; no file written:\n  {}",
+            opts.tokens.display(),
+            reasons.join("\n  ")
+        );
+    }
+
     let store = Store::open(&opts.state)
         .with_context(|| format!("state store {}", opts.state.display()))?;
     let samples_stored = if opts.sample_usage {
@@ -258,6 +271,16 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         samples_stored,
         focus_records: records.len(),
     })
+}
+
+/// Whether the API answered for this account at all (credential, `/me` or any tenant).
+fn answered(a: &finops_ovh::collect::AccountData) -> bool {
+    a.token.status.is_some()
+        || a.me.is_some()
+        || !a.projects.is_empty()
+        || !a.dedicated_clouds.is_empty()
+        || !a.vps.is_empty()
+        || !a.services.is_empty()
 }
 
 /// Small retry waits for tests and the demo (the fault injector answers at once).

@@ -399,3 +399,32 @@ async fn sample_only_stores_one_sample_per_vm_and_hour() {
             .all(|r| r[9] == "2026-11-22" && r[5] == "16384")
     );
 }
+
+#[tokio::test]
+async fn unreachable_api_writes_nothing_and_fails() {
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = tempfile::tempdir().unwrap();
+    // Last week's file must survive a run that could read nothing.
+    let previous = out.path().join("data_PBI_info_billing.csv");
+    std::fs::write(&previous, b"last week").unwrap();
+    let mut opts = RunOptions::new(
+        data_dir().join("tokens"),
+        sample_cmdb(),
+        out.path(),
+        as_of(),
+    );
+    opts.endpoint = Some(format!("http://127.0.0.1:{dead_port}/1.0"));
+    opts.retry = Some(fast_retry());
+    let e = format!("{:#}", run(&opts).await.unwrap_err());
+    assert!(e.contains("no OVH account could be read"), "{e}");
+    assert!(
+        e.contains("GET /auth/currentCredential") && e.contains("/auth/time"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&previous).unwrap(), b"last week");
+    assert!(!out.path().join("focus.parquet").exists());
+}
