@@ -70,6 +70,16 @@ pub mod num {
     }
 }
 
+/// A list that may be absent or `null` (empty either way): python-ovh and go-ovh decode a
+/// `null` array without complaint, so an odd-but-valid `"details": null` is no error here.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// An OVH datetime (`2024-03-01T00:00:00+01:00`).
 pub type OvhDateTime = DateTime<FixedOffset>;
 
@@ -111,7 +121,7 @@ pub struct ApiCredential {
     #[serde(default, rename = "allowedIPs")]
     pub allowed_ips: Option<Vec<String>>,
     /// Access rules.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub rules: Vec<AccessRule>,
 }
 
@@ -450,7 +460,7 @@ pub struct HourlyInstance {
     #[serde(default)]
     pub quantity: Option<Quantity>,
     /// Per instance.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub details: Vec<HourlyInstanceDetail>,
 }
 
@@ -543,7 +553,7 @@ pub struct HourlyVolume {
     #[serde(default)]
     pub quantity: Option<Quantity>,
     /// Per volume.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub details: Vec<HourlyVolumeDetail>,
 }
 
@@ -552,22 +562,22 @@ pub struct HourlyVolume {
 #[serde(rename_all = "camelCase")]
 pub struct HourlyUsage {
     /// Instances billed by the hour.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub instance: Vec<HourlyInstance>,
     /// Instance options (billed by the hour).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub instance_option: Vec<HourlyInstance>,
     /// Instance bandwidth.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub instance_bandwidth: Vec<HourlyInstanceBandwidth>,
     /// Snapshots.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub snapshot: Vec<HourlySnapshot>,
     /// Object storage.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub storage: Vec<HourlyStorage>,
     /// Block volumes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub volume: Vec<HourlyVolume>,
 }
 
@@ -597,7 +607,7 @@ pub struct MonthlyInstance {
     #[serde(with = "num")]
     pub total_price: Decimal,
     /// Per instance.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub details: Vec<MonthlyInstanceDetail>,
 }
 
@@ -622,7 +632,7 @@ pub struct MonthlyCertification {
     #[serde(with = "num")]
     pub total_price: Decimal,
     /// Details.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub details: Vec<MonthlyCertificationDetail>,
 }
 
@@ -631,10 +641,10 @@ pub struct MonthlyCertification {
 #[serde(rename_all = "camelCase")]
 pub struct MonthlyUsage {
     /// Instances billed monthly.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub instance: Vec<MonthlyInstance>,
     /// Options billed monthly.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub instance_option: Vec<MonthlyInstance>,
     /// Certifications (HDS, …).
     #[serde(default)]
@@ -661,7 +671,7 @@ pub struct RegionalizedResource {
     /// Region.
     pub region: String,
     /// Components.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub components: Vec<Component>,
 }
 
@@ -676,7 +686,7 @@ pub struct ResourcesUsage {
     #[serde(with = "num")]
     pub total_price: Decimal,
     /// Per region.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub resources: Vec<RegionalizedResource>,
 }
 
@@ -751,7 +761,7 @@ pub struct Instance {
     /// Creation.
     pub created: OvhDateTime,
     /// Addresses.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub ip_addresses: Vec<IpAddress>,
     /// Monthly billing (non-null: monthly).
     #[serde(default)]
@@ -837,7 +847,7 @@ pub struct InstanceDetail {
     #[serde(default)]
     pub plan_code: Option<String>,
     /// Addresses.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub ip_addresses: Vec<IpAddress>,
     /// Monthly billing.
     #[serde(default)]
@@ -1073,7 +1083,7 @@ pub struct ServiceRoute {
     #[serde(default)]
     pub url: Option<String>,
     /// Variables.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub vars: Vec<KeyValue>,
 }
 
@@ -1142,7 +1152,7 @@ pub struct ServiceContact {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceCustomer {
     /// Contacts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub contacts: Vec<ServiceContact>,
 }
 
@@ -1309,5 +1319,23 @@ mod tests {
         .unwrap();
         assert_eq!(vm.cpu_max, None);
         assert_eq!(vm.mounted_iso(), Some("[ds] debian.iso"));
+    }
+
+    #[test]
+    fn null_lists_are_empty() {
+        let u: Usage = serde_json::from_str(
+            r#"{"lastUpdate":"2026-11-21T10:00:00+01:00","period":{"from":"2026-11-01T00:00:00+01:00","to":"2026-11-21T10:00:00+01:00"},
+                "hourlyUsage":{"instance":[{"reference":"b2-7","region":"GRA11","totalPrice":1.5,"details":null}],"snapshot":null,"storage":null,"volume":null},
+                "monthlyUsage":{"instance":null,"instanceOption":null,"certification":null},"resourcesUsage":null}"#,
+        )
+        .unwrap();
+        let h = u.hourly_usage.unwrap();
+        assert!(h.instance[0].details.is_empty() && h.snapshot.is_empty());
+        assert!(u.monthly_usage.unwrap().instance.is_empty());
+        let i: Instance = serde_json::from_str(
+            r#"{"id":"i","name":"n","flavorId":"f","region":"GRA11","status":"ACTIVE","created":"2026-01-01T00:00:00Z","ipAddresses":null,"monthlyBilling":null}"#,
+        )
+        .unwrap();
+        assert!(i.ip_addresses.is_empty());
     }
 }
