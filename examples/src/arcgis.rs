@@ -58,7 +58,11 @@ pub enum Format {
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "arcgis_credits",
-    about = "ArcGIS Online credits: balances, usage by operation, alerts and allocation"
+    about = "ArcGIS Online credits: balances, usage by operation, alerts and allocation",
+    after_help = "Secrets are read only from the environment variables named by --token-env, \
+--password-env and --client-secret-env.\n\nExit status: 0 when every step succeeded; 1 when a step \
+failed (each failure is printed on stderr, the other steps still run) or an argument, \
+configuration or the connection is invalid; 2 when the command line cannot be parsed."
 )]
 pub struct Args {
     /// Portal URL: https://www.arcgis.com, https://<org>.maps.arcgis.com or https://host/portal.
@@ -232,6 +236,10 @@ pub async fn run(
         .map(|v| dec("--max-total", v))
         .transpose()?;
     let channel: NotificationChannel = args.channel.parse()?;
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
+    }
     let price = match &args.price_per_credit {
         Some(p) => Some(CreditPrice {
             per_credit: dec("--price-per-credit", p)?,

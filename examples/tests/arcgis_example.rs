@@ -243,6 +243,33 @@ async fn non_admin_and_missing_secret_are_clear_errors() {
     assert!(
         Args::try_parse_from(["arcgis_credits", "--portal", "x", "--from", "2026-01-01"]).is_err()
     );
+    // An --out that cannot be a directory is refused before any call (nothing half-done).
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let out_arg = file.path().join("sub").display().to_string();
+    let bad = admin_args(&emu, &["--out", &out_arg]);
+    let before = emu.token_requests();
+    let e = run(&bad, &env, &mut out, &mut err).await.unwrap_err();
+    assert!(format!("{e:#}").contains("--out"), "{e:#}");
+    assert_eq!(emu.token_requests(), before);
+    // A portal address without a scheme says what is expected.
+    let mut bad = admin_args(&emu, &[]);
+    bad.portal = Some("myorg.maps.arcgis.com".into());
+    let e = run(&bad, &env, &mut out, &mut err).await.unwrap_err();
+    assert!(
+        format!("{e:#}").contains("https://<org>.maps.arcgis.com"),
+        "{e:#}"
+    );
+}
+
+#[test]
+fn help_documents_the_exit_status() {
+    use clap::CommandFactory;
+    let help = Args::command().render_long_help().to_string();
+    assert!(help.contains("Exit status: 0"), "{help}");
+    assert!(
+        help.contains("2 when the command line cannot be parsed"),
+        "{help}"
+    );
 }
 
 #[tokio::test]

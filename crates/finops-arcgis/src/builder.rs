@@ -332,7 +332,12 @@ pub fn rest_root(portal: &str) -> Result<Url> {
         url: portal.to_string(),
         reason,
     };
-    let mut url = Url::parse(portal.trim()).map_err(|e| invalid(e.to_string()))?;
+    let mut url = Url::parse(portal.trim()).map_err(|e| {
+        invalid(format!(
+            "{e} (expected an address such as https://www.arcgis.com, \
+             https://<org>.maps.arcgis.com or https://host/portal)"
+        ))
+    })?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -348,12 +353,20 @@ pub fn rest_root(portal: &str) -> Result<Url> {
     }
     url.set_query(None);
     url.set_fragment(None);
-    let trimmed = url.path().trim_end_matches('/').to_string();
-    let path = if trimmed.ends_with("/sharing/rest") {
-        trimmed
-    } else {
-        format!("{trimmed}/sharing/rest")
-    };
+    // Keep the web adaptor (`/portal`) and drop what follows it: a REST path
+    // (`/sharing/rest/portals/self`, `/sharing`) or the portal's web pages (`/home/...`,
+    // the address a browser shows), like the ArcGIS API for Python's `_parse_arcgis_url`.
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    let base_len = segments
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("sharing") || s.eq_ignore_ascii_case("home"))
+        .unwrap_or(segments.len());
+    let mut path = String::new();
+    for s in &segments[..base_len] {
+        path.push('/');
+        path.push_str(s);
+    }
+    path.push_str("/sharing/rest");
     url.set_path(&path);
     Ok(url)
 }
@@ -386,6 +399,29 @@ mod tests {
                 .as_str(),
             "https://gis.example.org/portal/sharing/rest"
         );
+        // Addresses copied from a browser or from a REST call.
+        for (given, want) in [
+            (
+                "https://myorg.maps.arcgis.com/home/organization.html?tab=overview",
+                "https://myorg.maps.arcgis.com/sharing/rest",
+            ),
+            (
+                "https://gis.example.org/portal/home/",
+                "https://gis.example.org/portal/sharing/rest",
+            ),
+            (
+                "https://gis.example.org/portal/sharing/rest/portals/self?f=json",
+                "https://gis.example.org/portal/sharing/rest",
+            ),
+            (
+                "https://gis.example.org/portal/sharing",
+                "https://gis.example.org/portal/sharing/rest",
+            ),
+        ] {
+            assert_eq!(rest_root(given).unwrap().as_str(), want, "{given}");
+        }
+        let e = rest_root("www.arcgis.com").unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
         assert!(rest_root("ftp://x").is_err());
         assert!(rest_root("not a url").is_err());
     }
