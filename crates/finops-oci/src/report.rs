@@ -332,6 +332,12 @@ pub struct ClientData {
 }
 
 /// Fetch the detailed daily costs of `[start, end)` (chunked by month, all pages).
+///
+/// OCI leaves `currency` blank (`" "` or null) on some items when the query groups by
+/// dimensions (oracle/oci-python-sdk issues #380, #771), while other items of the same tenancy
+/// carry it. A tenancy is billed in one currency, so the currency the API names on any item
+/// applies to the blank ones; `fallback_currency` is used only when no item names one (and
+/// [`ClientData::currency`] then stays `None`). Two different named currencies are an error.
 pub async fn fetch_client_data(
     client: &OciClient,
     start: NaiveDate,
@@ -343,34 +349,45 @@ pub async fn fetch_client_data(
         return Ok(data);
     }
     let query = client.daily_cost_query(start, end);
-    let mut items = client.summarized_usages_range(&query, start, end);
-    while let Some(item) = items.next().await {
+    let mut stream = client.summarized_usages_range(&query, start, end);
+    let mut items = Vec::new();
+    while let Some(item) = stream.next().await {
         let item = item?;
         if item.is_forecast {
             continue;
         }
-        let day = item_day(&item).ok_or_else(|| Error::InvalidResponse {
+        if let Some(code) = item
+            .currency
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            let named = Currency::new(code).map_err(|e| Error::InvalidResponse {
+                provider: PROVIDER,
+                call: "POST /20200107/usage".into(),
+                message: format!("currency {code:?}: {e}"),
+            })?;
+            match data.currency {
+                None => data.currency = Some(named),
+                Some(c) if c != named => {
+                    return Err(Error::CurrencyMismatch(format!(
+                        "{}: the Usage API reports both {c} and {named}",
+                        client.name()
+                    )));
+                }
+                _ => {}
+            }
+        }
+        items.push(item);
+    }
+    let currency = data.currency.unwrap_or(fallback_currency);
+    for item in &items {
+        let day = item_day(item).ok_or_else(|| Error::InvalidResponse {
             provider: PROVIDER,
             call: "POST /20200107/usage".into(),
             message: "an item has no timeUsageStarted".into(),
         })?;
-        let record = to_cost_record_named(
-            &item,
-            client.tenancy(),
-            Some(client.name()),
-            fallback_currency,
-        )?;
-        match data.currency {
-            None => data.currency = Some(record.billing_currency),
-            Some(c) if c != record.billing_currency => {
-                return Err(Error::CurrencyMismatch(format!(
-                    "{}: the Usage API reports both {c} and {}",
-                    client.name(),
-                    record.billing_currency
-                )));
-            }
-            _ => {}
-        }
+        let record = to_cost_record_named(item, client.tenancy(), Some(client.name()), currency)?;
         *data.series.entry(day).or_default() += record.billed_cost;
         data.records.push(record);
     }
@@ -461,7 +478,16 @@ async fn run_one(
         }
         (Some(contract), _) => contract,
         (None, Some(api)) => api,
-        (None, None) => Currency::USD,
+        (None, None) if data.records.is_empty() => Currency::USD,
+        // Usage whose currency nobody names: labelling it USD could be wrong, so ask.
+        (None, None) => {
+            return Err(Error::config_at(
+                cfg.file.display().to_string(),
+                "moeda",
+                "the Usage API left the currency blank on every item; set moeda (or currency) \
+                 to the tenancy's billing currency, e.g. moeda=BRL",
+            ));
+        }
     };
     let report = compute_client_report(
         &cfg.name,

@@ -489,3 +489,79 @@ async fn a_repeated_page_token_is_an_error_not_an_endless_loop() {
         "{e}"
     );
 }
+
+/// A server answering `items` (JSON array text) to every `POST /20200107/usage`.
+async fn fixed_server(items: &'static str) -> finops_core::emulator::EmulatorServer {
+    use finops_core::emulator::{EmulatorServer, axum};
+    let app = axum::Router::new().route(
+        "/20200107/usage",
+        axum::routing::post(move || async move {
+            (
+                [("content-type", "application/json")],
+                format!(r#"{{"groupBy":["service","resourceId"],"items":{items}}}"#),
+            )
+        }),
+    );
+    EmulatorServer::start(app).await.unwrap()
+}
+
+/// Real OCI leaves `currency` blank (`" "`, null) on some grouped items (oci-python-sdk
+/// #380, #771): the tenancy's named currency applies to them, instead of USD records that
+/// then clash with the named one.
+#[tokio::test]
+async fn blank_currencies_take_the_tenancy_currency() {
+    let server = fixed_server(
+        r#"[{"service":"Compute","resourceId":"ocid1.instance.oc1..a","computedAmount":1.25,"currency":" ","timeUsageStarted":"2026-03-02T00:00:00.000Z","timeUsageEnded":"2026-03-03T00:00:00.000Z","tags":[{"namespace":null,"key":null,"value":null}]},
+            {"service":"Block Storage","resourceId":"ocid1.bootvolume.oc1..b","computedAmount":0.75,"currency":"BRL","timeUsageStarted":"2026-03-02T00:00:00.000Z","timeUsageEnded":"2026-03-03T00:00:00.000Z"},
+            {"service":"Object Storage","computedAmount":null,"currency":null,"timeUsageStarted":"2026-03-02T00:00:00.000Z","timeUsageEnded":"2026-03-03T00:00:00.000Z"}]"#,
+    )
+    .await;
+    let client = OciBuilder::new()
+        .with_client_file(data("clients/config_ClienteA"))
+        .with_endpoint(server.url())
+        .with_retry(fast_retry())
+        .build()
+        .unwrap();
+    let data = fetch_client_data(&client, d(2026, 3, 2), d(2026, 3, 3), Currency::USD)
+        .await
+        .unwrap();
+    let brl = Currency::new("BRL").unwrap();
+    assert_eq!(data.currency, Some(brl));
+    assert_eq!(data.records.len(), 3);
+    assert!(data.records.iter().all(|r| r.billing_currency == brl));
+    assert_eq!(data.series[&d(2026, 3, 2)], Decimal::new(200, 2));
+}
+
+/// Every currency blank and none in the config: the client fails and says which key to set,
+/// rather than reporting the usage as USD.
+#[tokio::test]
+async fn an_unnamed_currency_is_a_per_client_error_naming_moeda() {
+    let server = fixed_server(
+        r#"[{"service":"Compute","computedAmount":3.5,"currency":" ","timeUsageStarted":"2026-03-02T00:00:00Z","timeUsageEnded":"2026-03-03T00:00:00Z"}]"#,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("clients/config_ClienteA"))
+        .unwrap()
+        .replace(
+            "key_file=../client_a_pkcs1.pem",
+            &format!("key_file={}", data("client_a_pkcs1.pem").display()),
+        );
+    std::fs::write(dir.path().join("config_NoCurrency"), text).unwrap();
+    let entries = load_config_dir(dir.path()).unwrap();
+    let run = run_contract_report(
+        entries,
+        &ReportOptions::new(d(2026, 3, 3)),
+        &RunOptions::default()
+            .with_endpoint(server.url())
+            .with_retry(fast_retry()),
+    )
+    .await;
+    assert!(run.report.clients.is_empty());
+    let f = &run.report.failures[0];
+    assert!(
+        f.error.contains("moeda") && f.error.contains("config_NoCurrency"),
+        "{}",
+        f.error
+    );
+}
