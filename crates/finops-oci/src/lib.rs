@@ -62,24 +62,44 @@ impl CostSource for OciClient {
         let tenancy = self.tenancy().to_string();
         let name = self.name().to_string();
         let q = query.clone();
-        let s = self
-            .summarized_usages_range(&body, start, end)
-            .filter_map(move |item| {
-                let out = match item {
-                    Err(e) => Some(Err(e)),
-                    Ok(it) if it.is_forecast => None,
-                    Ok(it) => match mapping::to_cost_record_named(
-                        &it,
-                        &tenancy,
-                        Some(&name),
-                        Currency::USD,
-                    ) {
-                        Ok(r) if q.matches(&r) => Some(Ok(r)),
-                        Ok(_) => None,
+        let items = self.summarized_usages_range(&body, start, end);
+        // In batches of up to 4096 items, so that items whose currency OCI leaves blank
+        // (grouped queries, oci-python-sdk #380/#771) take the currency another item of the
+        // tenancy names (in the batch or before it) instead of being labelled USD. USD only
+        // when no item names one.
+        let mut known: Option<Currency> = None;
+        let s = items
+            .chunks(4096)
+            .flat_map(move |batch| {
+                let named = batch.iter().filter_map(|r| r.as_ref().ok()).find_map(|it| {
+                    it.currency
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .and_then(|c| Currency::new(c).ok())
+                });
+                known = known.or(named);
+                let fallback = known.unwrap_or(Currency::USD);
+                let out: Vec<Result<CostRecord>> = batch
+                    .into_iter()
+                    .filter_map(|item| match item {
                         Err(e) => Some(Err(e)),
-                    },
-                };
-                futures::future::ready(out)
+                        Ok(it) if it.is_forecast => None,
+                        Ok(it) => {
+                            match mapping::to_cost_record_named(
+                                &it,
+                                &tenancy,
+                                Some(&name),
+                                fallback,
+                            ) {
+                                Ok(r) if q.matches(&r) => Some(Ok(r)),
+                                Ok(_) => None,
+                                Err(e) => Some(Err(e)),
+                            }
+                        }
+                    })
+                    .collect();
+                futures::stream::iter(out)
             })
             .boxed();
         Ok(s)

@@ -565,3 +565,32 @@ async fn an_unnamed_currency_is_a_per_client_error_naming_moeda() {
         f.error
     );
 }
+
+/// The cost source gives blank-currency items the tenancy's named currency too.
+#[tokio::test]
+async fn cost_source_records_of_blank_currency_items_are_not_usd() {
+    let server = fixed_server(
+        r#"[{"service":"Compute","computedAmount":1.25,"currency":" ","timeUsageStarted":"2026-03-02T00:00:00.000Z","timeUsageEnded":"2026-03-03T00:00:00.000Z"},
+            {"service":"Block Storage","computedAmount":0.75,"currency":"BRL","timeUsageStarted":"2026-03-02T00:00:00.000Z","timeUsageEnded":"2026-03-03T00:00:00.000Z"}]"#,
+    )
+    .await;
+    let client = OciBuilder::new()
+        .with_client_file(data("clients/config_ClienteA"))
+        .with_endpoint(server.url())
+        .with_retry(fast_retry())
+        .build()
+        .unwrap();
+    let period = Period::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let recs: Vec<_> = futures::StreamExt::collect::<Vec<_>>(
+        client.costs(&CostQuery::for_period(period)).await.unwrap(),
+    )
+    .await;
+    assert_eq!(recs.len(), 2);
+    for r in recs {
+        assert_eq!(r.unwrap().billing_currency, Currency::new("BRL").unwrap());
+    }
+}
