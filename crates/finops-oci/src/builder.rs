@@ -337,6 +337,11 @@ fn parse_credit(v: &str) -> std::result::Result<Decimal, String> {
     if d < Decimal::ZERO {
         return Err(format!("{v:?} is negative"));
     }
+    if d >= Decimal::from(1_000_000_000_000_000_i64) {
+        return Err(format!(
+            "{v:?} is not a plausible credit (at most 999999999999999.99)"
+        ));
+    }
     Ok(d)
 }
 
@@ -879,6 +884,7 @@ mod tests {
         assert_eq!(parse_credit("1500,50").unwrap(), Decimal::new(150050, 2));
         assert!(parse_credit("1.500,00").is_err());
         assert!(parse_credit("-1").is_err());
+        assert!(parse_credit("99999999999999999999999999").is_err());
         assert_eq!(
             parse_contract_date("15/06/2026").unwrap(),
             NaiveDate::from_ymd_opt(2026, 6, 15).unwrap()

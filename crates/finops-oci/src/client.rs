@@ -305,6 +305,12 @@ fn raw_decimal(raw: &Option<Box<RawValue>>) -> std::result::Result<Option<Decima
         .map(Some)
 }
 
+/// Largest |amount| accepted on one usage item (10^15): far above any real bill, far below
+/// where sums × day counts would overflow a `Decimal`.
+pub fn max_item_amount() -> Decimal {
+    Decimal::from(1_000_000_000_000_000_i64)
+}
+
 /// Parse a Usage API reply body into items (errors name the call, item and field).
 pub fn parse_usage_body(body: &[u8], call: &str) -> Result<Vec<UsageItem>> {
     let invalid = |message: String| Error::InvalidResponse {
@@ -325,6 +331,17 @@ pub fn parse_usage_body(body: &[u8], call: &str) -> Result<Vec<UsageItem>> {
             let num = |field: &str, raw: &Option<Box<RawValue>>| {
                 raw_decimal(raw).map_err(|e| invalid(format!("items[{i}].{field}: {e}")))
             };
+            // Money is summed and multiplied by day counts downstream: an amount no tenancy
+            // could owe is a broken reply, refused here rather than overflowing later.
+            let money = |field: &str, raw: &Option<Box<RawValue>>| {
+                let v = num(field, raw)?;
+                match v {
+                    Some(d) if d.abs() >= max_item_amount() => Err(invalid(format!(
+                        "items[{i}].{field}: {d} is outside the plausible range (|amount| < 10^15)"
+                    ))),
+                    _ => Ok(v),
+                }
+            };
             let time = |field: &str, v: &Option<String>| -> Result<Option<DateTime<Utc>>> {
                 v.as_deref()
                     .map(|t| {
@@ -334,12 +351,12 @@ pub fn parse_usage_body(body: &[u8], call: &str) -> Result<Vec<UsageItem>> {
                     .transpose()
             };
             Ok(UsageItem {
-                computed_amount: num("computedAmount", &w.computed_amount)?,
+                computed_amount: money("computedAmount", &w.computed_amount)?,
                 computed_quantity: num("computedQuantity", &w.computed_quantity)?,
                 unit_price: num("unitPrice", &w.unit_price)?,
                 list_rate: num("listRate", &w.list_rate)?,
                 discount: num("discount", &w.discount)?,
-                attributed_cost: num("attributedCost", &w.attributed_cost)?,
+                attributed_cost: money("attributedCost", &w.attributed_cost)?,
                 attributed_usage: num("attributedUsage", &w.attributed_usage)?,
                 time_usage_started: time("timeUsageStarted", &w.time_usage_started)?,
                 time_usage_ended: time("timeUsageEnded", &w.time_usage_ended)?,
@@ -788,6 +805,9 @@ mod tests {
         );
         assert_eq!(items[0].attributed_cost, Some(Decimal::new(12345, 3)));
         assert_eq!(items[0].computed_quantity, Some(Decimal::new(1, 3)));
+        // An absurd amount is refused (it would overflow the forecast arithmetic).
+        let e = parse_usage_body(br#"{"items":[{"computedAmount":1e27}]}"#, "POST /x").unwrap_err();
+        assert!(e.to_string().contains("plausible"), "{e}");
         let e =
             parse_usage_body(br#"{"items":[{"computedAmount":"abc"}]}"#, "POST /x").unwrap_err();
         assert!(e.to_string().contains("items[0].computedAmount"), "{e}");

@@ -161,7 +161,11 @@ pub fn to_cost_record_named(
         if let Some(rate) = item.list_rate {
             r.list_unit_price = Some(rate);
             r.pricing_currency_list_unit_price = Some(rate);
-            r.list_cost = rate * q;
+            r.list_cost = rate.checked_mul(q).ok_or_else(|| {
+                invalid(format!(
+                    "listRate {rate} × computedQuantity {q} does not fit a decimal"
+                ))
+            })?;
         }
         if let Some(price) = item.unit_price {
             r.contracted_unit_price = Some(price);
@@ -267,6 +271,22 @@ mod tests {
         let mut bad = item.clone();
         bad.time_usage_started = None;
         assert!(to_cost_record(&bad, "t", Currency::USD).is_err());
+    }
+
+    #[test]
+    fn a_list_cost_that_overflows_is_an_error_not_a_panic() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let big = Decimal::from(10_000_000_000_000_000_i64);
+        let item = UsageItem {
+            computed_amount: Some(Decimal::ONE),
+            computed_quantity: Some(big),
+            list_rate: Some(big),
+            time_usage_started: Some(day_start(d)),
+            time_usage_ended: Some(day_start(d.succ_opt().unwrap())),
+            ..Default::default()
+        };
+        let e = to_cost_record(&item, "ocid1.tenancy.oc1..t", Currency::USD).unwrap_err();
+        assert!(e.to_string().contains("listRate"), "{e}");
     }
 
     #[test]
