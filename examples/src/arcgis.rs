@@ -160,7 +160,17 @@ fn parse_day(flag: &str, v: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
 }
 
 fn dec(flag: &str, v: &str) -> anyhow::Result<Decimal> {
-    parse_decimal(v).map_err(|e| anyhow!("{flag}: {e}"))
+    let d = parse_decimal(v).map_err(|e| anyhow!("{flag}: {e}"))?;
+    // Far above any real amount, far below where exact sums and products could overflow.
+    let max = if flag == "--price-per-credit" {
+        Decimal::from(1_000_000u32)
+    } else {
+        Decimal::from(1_000_000_000_000_000u64)
+    };
+    if d.is_sign_negative() || d > max {
+        bail!("{flag} {v}: expected a number between 0 and {max}");
+    }
+    Ok(d)
 }
 
 fn env_secret(flag: &str, var: &str, env: &Env) -> anyhow::Result<String> {

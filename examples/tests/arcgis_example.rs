@@ -261,6 +261,29 @@ async fn non_admin_and_missing_secret_are_clear_errors() {
     );
 }
 
+#[tokio::test]
+async fn out_of_range_numbers_are_refused_before_any_call() {
+    let emu = ArcGisEmulator::start().await.unwrap();
+    let env = env_of(&[("AGO_PW", emulator::ADMIN_PASSWORD)]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    for (flag, v) in [
+        ("--price-per-credit", "79228162514264337593543950335"),
+        ("--price-per-credit", "-0.1"),
+        ("--max-total", "1e30"),
+        ("--org-min-credits", "-5"),
+    ] {
+        let arg = format!("{flag}={v}");
+        let mut extra = vec![arg.as_str()];
+        if flag == "--max-total" {
+            extra.extend(["--allocate", "under=10%,add=200"]);
+        }
+        let args = admin_args(&emu, &extra);
+        let e = run(&args, &env, &mut out, &mut err).await.unwrap_err();
+        assert!(e.to_string().contains(flag), "{flag} {v}: {e}");
+    }
+    assert_eq!(emu.token_requests(), 0);
+}
+
 #[test]
 fn help_documents_the_exit_status() {
     use clap::CommandFactory;

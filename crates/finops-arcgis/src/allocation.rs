@@ -58,9 +58,9 @@ impl std::fmt::Display for AllocationRule {
 fn positive(key: &str, v: &str) -> Result<Decimal> {
     let d = finops_core::money::parse_decimal(v)
         .map_err(|e| Error::InvalidArgument(format!("--allocate: {key}={v}: {e}")))?;
-    if d <= Decimal::ZERO {
+    if d <= Decimal::ZERO || d > crate::model::max_magnitude() {
         return Err(Error::InvalidArgument(format!(
-            "--allocate: {key}={v}: must be a positive number of credits"
+            "--allocate: {key}={v}: must be a positive number of credits (at most 10^18)"
         )));
     }
     Ok(d)
@@ -519,6 +519,7 @@ mod tests {
             "foo=1",
             "under=10%,add=1,topup=2",
             "under",
+            "under=10%,add=79228162514264337593543950335",
         ] {
             let e = bad.parse::<AllocationRule>().unwrap_err().to_string();
             assert!(e.contains("--allocate"), "{bad}: {e}");

@@ -122,7 +122,21 @@ pub(crate) fn raw_decimal(raw: &RawValue, call: &str, field: &str) -> Result<Dec
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or(text);
-    parse_decimal(text).map_err(|e| bad(call, field, e))
+    let d = parse_decimal(text).map_err(|e| bad(call, field, e))?;
+    if d.abs() > max_magnitude() {
+        return Err(bad(
+            call,
+            field,
+            format!("{text} is out of range (more than 10^18 in magnitude)"),
+        ));
+    }
+    Ok(d)
+}
+
+/// Largest magnitude read from a reply (10^18): far above any credit amount, count or epoch
+/// millisecond, and far enough below `Decimal::MAX` that sums and products cannot overflow.
+pub(crate) fn max_magnitude() -> Decimal {
+    Decimal::from(1_000_000_000_000_000_000u64)
 }
 
 /// `-1` (or missing/null) means "no allocation".
@@ -388,6 +402,19 @@ mod tests {
         assert_eq!(u[0].assigned, Allocation::Unallocated);
         let (u, _) = parse_users_page(br#"{"users":null,"nextStart":-1}"#, "POST /u").unwrap();
         assert!(u.is_empty());
+    }
+
+    #[test]
+    fn huge_numbers_are_refused_not_overflowed() {
+        let e = parse_users_page(
+            br#"{"users":[{"username":"big","assignedCredits":79228162514264337593543950335,"availableCredits":1}],"nextStart":-1}"#,
+            "POST /u",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("out of range") && e.to_string().contains("big"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -188,9 +188,35 @@ pub(crate) fn parse_usage(body: &[u8], call: &str) -> Result<Vec<Series>> {
         .collect()
 }
 
+/// Non-zero credit points that no window asked for (outside the whole period): they are not
+/// counted, and a warning says so rather than dropping them silently.
+fn warn_outside(windows: &[(Period, Vec<Series>)]) {
+    let (mut n, mut credits) = (0usize, Decimal::ZERO);
+    for (_, series) in windows {
+        for s in series {
+            for (t, c) in &s.credits {
+                if !c.is_zero() && !windows.iter().any(|(w, _)| w.contains(*t)) {
+                    n += 1;
+                    credits += *c;
+                }
+            }
+        }
+    }
+    if n > 0 {
+        tracing::warn!(
+            provider = crate::PROVIDER,
+            points = n,
+            credits = %credits,
+            "usage points outside the period asked for were not counted"
+        );
+    }
+}
+
 /// Daily points per operation from the series of several windows. A point counts only
-/// inside the window that asked for it, so windows never count a day twice.
+/// inside the window that asked for it, so windows never count a day twice; points outside
+/// the whole period are reported by a warning.
 pub(crate) fn points_from(windows: &[(Period, Vec<Series>)]) -> Vec<UsagePoint> {
+    warn_outside(windows);
     type Key = (DateTime<Utc>, String, String);
     let mut acc: BTreeMap<Key, (Decimal, Option<Decimal>)> = BTreeMap::new();
     for (window, series) in windows {
@@ -258,6 +284,7 @@ pub fn by_operation(points: &[UsagePoint]) -> Vec<OperationUsage> {
 /// Per-user totals from `groupby=username,userorgid` windows, sorted by credits
 /// descending, ties by user name.
 pub(crate) fn users_from(windows: &[(Period, Vec<Series>)]) -> Vec<UserUsage> {
+    warn_outside(windows);
     let mut acc: BTreeMap<String, Decimal> = BTreeMap::new();
     for (window, series) in windows {
         for s in series {
