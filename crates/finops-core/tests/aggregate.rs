@@ -298,15 +298,50 @@ fn filters_periods_time_zones_and_measures() {
 fn quoted_newlines_and_crlf() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("ServiceName,BilledCost,BillingCurrency\r\n");
-    for i in 0..20_000 {
+    // Big enough (> 4 MiB) for the file to be split between workers: cuts land inside
+    // quoted fields, which must be detected and redone.
+    for i in 0..200_000 {
         text.push_str(&format!("\"Multi\r\nline, {}\",0.5,USD\r\n", i % 2));
     }
     let p = write(dir.path(), "q.csv", &text);
-    for threads in [1, 2] {
+    for threads in [1, 2, 3] {
         let t = aggregate_files(&[&p], &q(&["ServiceName"]).with_threads(threads)).unwrap();
         assert_eq!(t.rows.len(), 2);
-        assert_eq!(cell(&t, &["Multi\r\nline, 0", "USD"], 0), Some(dec("5000")));
+        assert_eq!(
+            cell(&t, &["Multi\r\nline, 0", "USD"], 0),
+            Some(dec("50000"))
+        );
     }
+}
+
+#[test]
+fn large_file_split_between_workers_gives_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{HEADER}\n");
+    let mut expected = Decimal::ZERO;
+    for i in 0..60_000u64 {
+        let cost = Decimal::new((i as i64 * 7919) % 2_000_003 - 1_000_000, (i % 11) as u32);
+        expected += cost;
+        let tags = if i % 3 == 0 {
+            r#"{"app":"a, \"b\""}"#
+        } else {
+            ""
+        };
+        let start = format!("2024-01-{:02}T{:02}:00:00Z", i % 28 + 1, i % 24);
+        text.push_str(&csv_row(&cost.to_string(), "USD", &start, "VM", tags));
+    }
+    let p = write(dir.path(), "big.csv", &text);
+    assert!(std::fs::metadata(&p).unwrap().len() > 4 << 20);
+    let query = q(&["tag:app", "day"]).measure(Measure::Count);
+    let one = aggregate_files(&[&p], &query.clone().with_threads(1)).unwrap();
+    for threads in [2, 3, 4] {
+        assert_eq!(
+            aggregate_files(&[&p], &query.clone().with_threads(threads)).unwrap(),
+            one
+        );
+    }
+    let total = aggregate_files(&[&p], &q(&[]).with_threads(2)).unwrap();
+    assert_eq!(total.rows[0].values[0], Some(expected.normalize()));
 }
 
 fn record(cost: &str, cur: Currency, svc: &str, tags: Option<&str>) -> CostRecord {

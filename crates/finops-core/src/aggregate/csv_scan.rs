@@ -58,7 +58,10 @@ fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, n: usize, path: &Path) -> Result<us
 }
 
 fn count_quotes(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| c == b'"').count()
+    // Byte-sized partial counts vectorise well.
+    b.chunks(255)
+        .map(|c| c.iter().fold(0u8, |a, &x| a + u8::from(x == b'"')) as usize)
+        .sum()
 }
 
 /// End (index after the `\n`) of the last complete record of `buf`, which starts on a
@@ -182,7 +185,8 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// Scan records of `buf` (starts on a record boundary, ends with `\n`). Separators are found
+/// Scan the complete records of `buf` (which starts on a record boundary); returns the end
+/// of the last complete record (the rest is an unfinished record). Separators are found
 /// 64 bytes at a time as bit masks; a prefix XOR of the quote mask tells which are inside
 /// quoted fields, so quoted commas and newlines are data.
 fn scan_chunk(
@@ -192,7 +196,7 @@ fn scan_chunk(
     nfields: usize,
     nnums: usize,
     ev: &mut Evaluator<'_>,
-) -> std::result::Result<(), ChunkError> {
+) -> std::result::Result<usize, ChunkError> {
     let mut fvals: Vec<Option<&[u8]>> = vec![None; nfields];
     let mut nums: Vec<Option<Num>> = vec![None; nnums];
     let mut col = 0usize;
@@ -285,7 +289,7 @@ fn scan_chunk(
         }
         pos += 64;
     }
-    Ok(())
+    Ok(rec_start)
 }
 
 /// 1-based physical line of a byte offset (only computed when reporting an error).
@@ -354,13 +358,194 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
         0
     };
     let lay = layout(path, &buf[bom..header_end], plan)?;
-    let mut base = header_end as u64;
+    let base = header_end as u64;
     buf.drain(..header_end);
+    let threads = threads.max(1);
 
+    // Plain files: workers read their own byte ranges (no reader thread, no copy hand-off).
+    // Range starts are guessed at line starts; each worker but the last must end exactly on
+    // the next one's start outside quotes, which proves the guesses were record boundaries.
+    // Otherwise (quoted newlines at a cut, a bad row) the file is redone by the pipeline.
+    if threads > 1 && super::InputFormat::from_path(path) == super::InputFormat::Csv {
+        if let Some(parts) = scan_ranges(path, plan, &lay, base, threads)? {
+            return Ok(parts);
+        }
+    }
+    scan_stream(
+        path,
+        &mut *reader,
+        buf,
+        eof,
+        base,
+        plan,
+        &lay,
+        threads,
+        false,
+    )
+    .map(|o| o.unwrap_or_default())
+}
+
+/// A byte range of a file as a reader (positioned reads, shareable between threads).
+struct RangeReader<'a> {
+    file: &'a std::fs::File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = (self.end - self.pos).min(out.len() as u64) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        let got = self.file.read_at(&mut out[..n], self.pos)?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+/// Below this many data bytes a file is not split.
+const SPLIT_MIN: u64 = 4 << 20;
+
+fn scan_ranges(
+    path: &Path,
+    plan: &Plan,
+    lay: &Layout,
+    base: u64,
+    threads: usize,
+) -> Result<Option<Vec<Part>>> {
+    let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let size = file.metadata().map_err(|e| io_err(path, e))?.len();
+    if size.saturating_sub(base) < SPLIT_MIN {
+        return Ok(None);
+    }
+    // Line starts after each raw cut.
+    let mut starts = vec![base];
+    let step = (size - base) / threads as u64;
+    for i in 1..threads as u64 {
+        let cut = base + i * step;
+        let mut r = RangeReader {
+            file: &file,
+            pos: cut - 1,
+            end: size,
+        };
+        let mut window = Vec::new();
+        let mut at = None;
+        while at.is_none() {
+            let got = fill(&mut r, &mut window, 1 << 16, path)?;
+            at = memchr::memchr(b'\n', &window);
+            if got == 0 {
+                break;
+            }
+        }
+        match at {
+            Some(nl) => starts.push(cut + nl as u64),
+            None => return Ok(None),
+        }
+    }
+    starts.push(size);
+    if starts.windows(2).any(|w| w[0] >= w[1]) {
+        return Ok(None);
+    }
+    let n = starts.len() - 1;
+    tracing::debug!(file = %path.display(), workers = n, "split scan");
+    let results: Vec<Result<Option<Vec<Part>>>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..n)
+            .map(|i| {
+                let (a, b) = (starts[i], starts[i + 1]);
+                let file = &file;
+                s.spawn(move || {
+                    let mut r = RangeReader {
+                        file,
+                        pos: a,
+                        end: b,
+                    };
+                    scan_stream(path, &mut r, Vec::new(), false, a, plan, lay, 1, i + 1 < n)
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::InvalidArgument(format!(
+                        "{}: an aggregation worker panicked",
+                        path.display()
+                    )))
+                })
+            })
+            .collect()
+    });
+    let mut parts = Vec::new();
+    for r in results {
+        match r {
+            Ok(Some(p)) => parts.extend(p),
+            // Misaligned or a bad row: let the sequential pipeline decide.
+            Ok(None) | Err(_) => {
+                tracing::debug!(file = %path.display(), "split scan not aligned or failed; rescanning with the pipeline");
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(parts))
+}
+
+/// Aggregate records from `reader` (`buf` holds already-read bytes, starting on a record
+/// boundary at byte `base` of the input). With `strict_end`, the input must end on a record
+/// boundary outside quotes, else `Ok(None)` (the caller's range guess was wrong).
+#[allow(clippy::too_many_arguments)]
+fn scan_stream(
+    path: &Path,
+    reader: &mut dyn Read,
+    mut buf: Vec<u8>,
+    mut eof: bool,
+    mut base: u64,
+    plan: &Plan,
+    lay: &Layout,
+    threads: usize,
+    strict_end: bool,
+) -> Result<Option<Vec<Part>>> {
+    let lay = lay;
+    let mut misaligned = false;
     let nfields = plan.fields.len();
     let nnums = plan.nums.len();
     let time_enc = vec![TimeEnc::Text; nfields];
-    let threads = threads.max(1);
+
+    if threads == 1 {
+        // One thread: scan in place; the scanner itself finds where the last complete record
+        // ends, so no separate pass over the bytes is needed.
+        let mut ev = Evaluator::new(plan, true, time_enc);
+        loop {
+            if !eof {
+                let want = CHUNK.saturating_sub(buf.len()).max(CHUNK / 4);
+                eof = fill(&mut *reader, &mut buf, want, path)? == 0;
+            }
+            if buf.is_empty() {
+                break;
+            }
+            if eof && !strict_end && buf.last() != Some(&b'\n') {
+                buf.push(b'\n');
+            }
+            let consumed = scan_chunk(&buf, base, lay, nfields, nnums, &mut ev)
+                .map_err(|e| chunk_error(path, e))?;
+            buf.drain(..consumed);
+            base += consumed as u64;
+            if eof && !buf.is_empty() {
+                if strict_end {
+                    return Ok(None);
+                }
+                return Err(Error::Parse {
+                    location: Location {
+                        file: path.display().to_string(),
+                        line: line_at(path, base),
+                        column: None,
+                    },
+                    message: "unterminated quoted field at end of file".into(),
+                });
+            }
+        }
+        return Ok(Some(vec![ev.finish()]));
+    }
 
     // Produce chunks ending on record boundaries; `emit` consumes them.
     let mut produce =
@@ -374,6 +559,12 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
                     return Ok(());
                 }
                 let cut = if eof {
+                    if strict_end
+                        && (!count_quotes(&buf).is_multiple_of(2) || buf.last() != Some(&b'\n'))
+                    {
+                        misaligned = true;
+                        return Ok(());
+                    }
                     if !count_quotes(&buf).is_multiple_of(2) {
                         return Err(Error::Parse {
                             location: Location {
@@ -407,38 +598,6 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
                 base += len;
             }
         };
-
-    if threads == 1 {
-        let mut ev = Evaluator::new(plan, true, time_enc);
-        let mut failure: Option<ChunkError> = None;
-        let mut spare: Option<Vec<u8>> = None;
-        let res = {
-            let spare_cell = std::cell::RefCell::new(&mut spare);
-            let mut emit = |c: Chunk| -> bool {
-                let r = scan_chunk(&c.buf, c.base, &lay, nfields, nnums, &mut ev);
-                **spare_cell.borrow_mut() = Some(c.buf);
-                match r {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(e);
-                        false
-                    }
-                }
-            };
-            let mut pool = || {
-                spare_cell
-                    .borrow_mut()
-                    .take()
-                    .unwrap_or_else(|| Vec::with_capacity(CHUNK + CHUNK / 4))
-            };
-            produce(&mut emit, &mut pool)
-        };
-        if let Some(e) = failure {
-            return Err(chunk_error(path, e));
-        }
-        res?;
-        return Ok(vec![ev.finish()]);
-    }
 
     let failed = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<Chunk>(threads * 2);
@@ -511,6 +670,7 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
         res?;
         Ok(parts)
     })
+    .map(|parts: Vec<Part>| (!misaligned).then_some(parts))
 }
 
 #[cfg(test)]

@@ -186,18 +186,29 @@ impl Plan {
 pub(crate) struct Interner {
     map: FastMap<Box<[u8]>, u32>,
     values: Vec<Box<[u8]>>,
+    /// The previous value looked up (sorted or clustered columns repeat a lot).
+    last: Option<u32>,
 }
 
 impl Interner {
     #[inline]
     pub(crate) fn intern(&mut self, b: &[u8]) -> u32 {
-        if let Some(&id) = self.map.get(b) {
-            return id;
+        if let Some(l) = self.last
+            && *self.values[l as usize] == *b
+        {
+            return l;
         }
-        let id = self.values.len() as u32;
-        let v: Box<[u8]> = Box::from(b);
-        self.values.push(v.clone());
-        self.map.insert(v, id);
+        let id = match self.map.get(b) {
+            Some(&id) => id,
+            None => {
+                let id = self.values.len() as u32;
+                let v: Box<[u8]> = Box::from(b);
+                self.values.push(v.clone());
+                self.map.insert(v, id);
+                id
+            }
+        };
+        self.last = Some(id);
         id
     }
 
@@ -213,6 +224,7 @@ impl Interner {
     fn clear(&mut self) {
         self.map.clear();
         self.values.clear();
+        self.last = None;
     }
 }
 

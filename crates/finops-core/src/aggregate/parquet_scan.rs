@@ -140,6 +140,8 @@ enum TextCol<'a> {
     S64(&'a arrow_array::LargeStringArray),
     View(&'a arrow_array::StringViewArray),
     Owned(Vec<Option<Vec<u8>>>),
+    /// Timestamps as little-endian microseconds.
+    Micros(Vec<Option<[u8; 8]>>),
 }
 
 impl TextCol<'_> {
@@ -150,6 +152,7 @@ impl TextCol<'_> {
             TextCol::S64(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
             TextCol::View(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
             TextCol::Owned(v) => v[i].as_deref(),
+            TextCol::Micros(v) => v[i].as_ref().map(|a| a.as_slice()),
         }
         .filter(|b| !b.is_empty())
     }
@@ -209,6 +212,12 @@ fn text_col<'a>(path: &Path, name: &str, a: &'a ArrayRef, enc: TimeEnc) -> Resul
         ));
     }
     match a.data_type() {
+        DataType::Timestamp(unit, _) if enc == TimeEnc::MicrosLe => Ok(TextCol::Micros(
+            micros(a, unit)
+                .into_iter()
+                .map(|v| v.map(i64::to_le_bytes))
+                .collect(),
+        )),
         DataType::Timestamp(unit, _) => {
             let us = micros(a, unit);
             Ok(TextCol::Owned(
