@@ -102,9 +102,13 @@ pub struct UsageRequest {
 /// path: the `/20200107` prefix is appended unless the endpoint already ends with it (with or
 /// without a trailing `/`). `""`/`/` → `/20200107/usage`; `/proxy` →
 /// `/proxy/20200107/usage`; `/20200107/` → `/20200107/usage`.
+///
+/// The full operation URL (`…/20200107/usage`) is taken as it is.
 pub fn usage_path(base: &str) -> String {
     let base = base.trim_end_matches('/');
-    if base.ends_with(API_PREFIX) {
+    if base.ends_with(&format!("{API_PREFIX}/usage")) {
+        base.to_string()
+    } else if base.ends_with(API_PREFIX) {
         format!("{base}/usage")
     } else {
         format!("{base}{API_PREFIX}/usage")
@@ -750,6 +754,8 @@ mod tests {
         assert_eq!(usage_path("/20200107/"), "/20200107/usage");
         assert_eq!(usage_path("/proxy/oci"), "/proxy/oci/20200107/usage");
         assert_eq!(usage_path("/proxy/20200107"), "/proxy/20200107/usage");
+        assert_eq!(usage_path("/20200107/usage"), "/20200107/usage");
+        assert_eq!(usage_path("/p/20200107/usage/"), "/p/20200107/usage");
     }
 
     #[test]
