@@ -203,9 +203,19 @@ pub fn parse_oauth2_token(body: &[u8], now: DateTime<Utc>) -> Result<TemporaryTo
         Some(raw) => integer(&raw, CALL, "expires_in")?,
         None => return Err(bad(CALL, "expires_in", "missing")),
     };
+    let expiry = chrono::Duration::try_seconds(secs)
+        .filter(|d| *d > chrono::Duration::zero())
+        .and_then(|d| now.checked_add_signed(d))
+        .ok_or_else(|| {
+            bad(
+                CALL,
+                "expires_in",
+                format!("{secs} is not a usable lifetime"),
+            )
+        })?;
     Ok(TemporaryToken {
         token: Secret::new(token),
-        expiry: Some(now + chrono::Duration::seconds(secs)),
+        expiry: Some(expiry),
     })
 }
 
@@ -416,6 +426,14 @@ mod tests {
         .unwrap();
         assert_eq!(t.expiry.unwrap(), now + chrono::Duration::seconds(7200));
         assert!(parse_oauth2_token(br#"{"expires_in":7200}"#, now).is_err());
+        // Odd lifetimes are errors naming the field, never a panic.
+        for odd in ["9223372036854775807", "-5", "0", "1e30"] {
+            let body = format!(r#"{{"access_token":"t","expires_in":{odd}}}"#);
+            let e = parse_oauth2_token(body.as_bytes(), now).unwrap_err();
+            assert!(e.to_string().contains("expires_in"), "{odd}: {e}");
+        }
+        let e = parse_generate_token(br#"{"token":"t","expires":1e30}"#, now, 60).unwrap_err();
+        assert!(e.to_string().contains("expires"), "{e}");
         assert!(parse_generate_token(b"not json", now, 60).is_err());
     }
 
