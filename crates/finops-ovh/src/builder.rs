@@ -450,7 +450,7 @@ impl OvhBuilder {
                 r.trim()
                     .parse::<f64>()
                     .ok()
-                    .filter(|x| *x > 0.0)
+                    .filter(|x| x.is_finite() && *x > 0.0)
                     .ok_or_else(|| {
                         self.err(
                             OvhConfigKey::RateLimit,
@@ -458,7 +458,16 @@ impl OvhBuilder {
                         )
                     })?,
             ),
-            None => self.rate_per_sec,
+            None => match self.rate_per_sec {
+                // 0, a negative rate or NaN would make every call wait forever.
+                Some(r) if !(r.is_finite() && r > 0.0) => {
+                    return Err(self.err(
+                        OvhConfigKey::RateLimit,
+                        format!("{r} is not a positive number of calls per second"),
+                    ));
+                }
+                other => other,
+            },
         };
         let limiter = self.limiter.clone().unwrap_or_else(|| {
             Arc::new(RateLimiter::new(
@@ -602,6 +611,35 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/1.0");
+    }
+
+    #[test]
+    fn rate_limit_must_be_positive() {
+        for r in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let e = OvhBuilder::from_ini_str(INI, "x")
+                .unwrap()
+                .with_rate_limit(r, 10)
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("rate_limit"), "{r}: {e}");
+        }
+        for r in ["0", "-2", "NaN", "inf", "fast"] {
+            let e = OvhBuilder::from_ini_str(INI, "x")
+                .unwrap()
+                .with_config(OvhConfigKey::RateLimit, r)
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("rate_limit"), "{r}: {e}");
+        }
+        assert!(
+            OvhBuilder::from_ini_str(INI, "x")
+                .unwrap()
+                .with_rate_limit(0.5, 1)
+                .build()
+                .is_ok()
+        );
     }
 
     #[test]
