@@ -92,7 +92,7 @@ pub struct Args {
     #[arg(long)]
     pub demo: bool,
     /// Calls per second per credential (default: the adapter's polite default).
-    #[arg(long = "rate-limit")]
+    #[arg(long = "rate-limit", value_parser = positive_rate)]
     pub rate_limit: Option<f64>,
     /// Calls in flight at once across accounts (default 8).
     #[arg(long, default_value_t = 8)]
@@ -180,6 +180,16 @@ impl RunOutcome {
             ));
         }
         v
+    }
+}
+
+/// `--rate-limit`: a positive, finite number of calls per second (0 or NaN would wait forever).
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a positive number of calls per second"
+        )),
     }
 }
 

@@ -304,6 +304,26 @@ async fn demo_flag_runs_against_the_embedded_emulator() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("--tokens"), "{e}");
+    // A rate of 0 (or negative, NaN) would make every call wait forever: a usage error.
+    for r in ["0", "-1", "NaN"] {
+        let e = main_with_args([
+            "x",
+            "--out",
+            "o",
+            "--as-of",
+            "2026-11-22",
+            "--demo",
+            &format!("--rate-limit={r}"),
+        ])
+        .await
+        .unwrap_err();
+        let clap_error = e.downcast::<clap::Error>().unwrap();
+        assert_eq!(clap_error.exit_code(), 2, "{r}");
+        assert!(
+            clap_error.to_string().contains("--rate-limit"),
+            "{clap_error}"
+        );
+    }
 }
 
 /// The official FOCUS validator on the example's `focus.parquet`, when Python >= 3.12 exists.
