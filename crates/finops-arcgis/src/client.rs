@@ -356,6 +356,20 @@ impl ArcGisClient {
                 self.signer.cache.invalidate().await;
                 self.http.send(req, Some(&*self.signer)).await
             }
+            // A fixed token cannot be renewed: say what to do about it.
+            Err(Error::Unauthenticated {
+                provider,
+                call,
+                message,
+            }) if !self.signer.credential.is_renewable() => Err(Error::Unauthenticated {
+                provider,
+                call,
+                message: format!(
+                    "{message} (the given token is invalid, expired or was issued for another \
+                     referer; a fixed token cannot be renewed: give a fresh one, the referer it \
+                     was generated for, or a username/password)"
+                ),
+            }),
             other => other,
         }
     }

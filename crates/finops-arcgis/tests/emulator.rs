@@ -249,6 +249,7 @@ async fn bad_logins_are_clear_and_leak_nothing() {
         .unwrap();
     let e = fixed.portal().await.unwrap_err();
     assert!(e.to_string().contains("498"), "{e}");
+    assert!(e.to_string().contains("cannot be renewed"), "{e}");
     assert!(!e.to_string().contains("not-a-real-token-000"));
 }
 
