@@ -520,9 +520,10 @@ fn parse_ini(text: &str, label: &str) -> finops_core::Result<Vec<(String, String
             section = Some(name.trim().to_string());
             continue;
         }
+        // configparser splits at the first `=` or `:`, whichever comes first.
         let (k, v) = line
-            .split_once('=')
-            .or_else(|| line.split_once(':'))
+            .find(['=', ':'])
+            .map(|i| (&line[..i], &line[i + 1..]))
             .ok_or_else(|| bad("expected `key=value`".into()))?;
         let s = section
             .clone()
@@ -611,6 +612,28 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/1.0");
+    }
+
+    #[test]
+    fn ini_delimiter_is_the_first_of_equals_or_colon() {
+        let b = OvhBuilder::from_ini_str(
+            "[default]\nendpoint: ovh-eu\n[ovh-eu]\napplication_key: AK\napplication_secret: a=b\nconsumer_key = c:d\n",
+            "x",
+        )
+        .unwrap();
+        let c = b.build().unwrap();
+        match c.signer().credential() {
+            OvhCredential::ApplicationKey {
+                application_key,
+                application_secret,
+                consumer_key,
+            } => {
+                assert_eq!(application_key, "AK");
+                assert_eq!(application_secret.expose(), "a=b");
+                assert_eq!(consumer_key.expose(), "c:d");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
