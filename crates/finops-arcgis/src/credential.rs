@@ -163,11 +163,7 @@ pub fn parse_generate_token(
 ) -> Result<TemporaryToken<Secret>> {
     const CALL: &str = "POST /sharing/rest/generateToken";
     let r: GenerateTokenReply =
-        serde_json::from_slice(body).map_err(|e| Error::InvalidResponse {
-            provider: PROVIDER,
-            call: CALL.into(),
-            message: format!("invalid JSON body: {e}"),
-        })?;
+        serde_json::from_slice(body).map_err(|e| crate::model::body_error(CALL, body, &e))?;
     let token = r
         .token
         .filter(|t| !t.is_empty())
@@ -190,11 +186,8 @@ pub fn parse_generate_token(
 /// Parse an `oauth2/token` reply `{"access_token","expires_in":<seconds>}`.
 pub fn parse_oauth2_token(body: &[u8], now: DateTime<Utc>) -> Result<TemporaryToken<Secret>> {
     const CALL: &str = "POST /sharing/rest/oauth2/token";
-    let r: OAuth2Reply = serde_json::from_slice(body).map_err(|e| Error::InvalidResponse {
-        provider: PROVIDER,
-        call: CALL.into(),
-        message: format!("invalid JSON body: {e}"),
-    })?;
+    let r: OAuth2Reply =
+        serde_json::from_slice(body).map_err(|e| crate::model::body_error(CALL, body, &e))?;
     let token = r
         .access_token
         .filter(|t| !t.is_empty())

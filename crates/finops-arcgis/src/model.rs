@@ -115,6 +115,29 @@ fn bad(call: &str, field: &str, reason: impl Into<String>) -> Error {
     .into()
 }
 
+/// A reply that cannot be read: when it is not JSON at all (an HTML login or proxy page),
+/// say so with its first characters and ask whether the URL is a portal's.
+pub(crate) fn body_error(call: &str, body: &[u8], e: &serde_json::Error) -> Error {
+    let text = String::from_utf8_lossy(body);
+    let start = text.trim_start();
+    if e.is_syntax() && !start.starts_with('{') && !start.starts_with('[') {
+        let head: String = start
+            .chars()
+            .take(80)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        return bad(
+            call,
+            "<body>",
+            format!(
+                "the answer is not JSON (it begins with {head:?}); is the portal URL the \
+                 address of an ArcGIS portal?"
+            ),
+        );
+    }
+    bad(call, "<body>", e.to_string())
+}
+
 /// A JSON number (or numeric string) read exactly from its text.
 pub(crate) fn raw_decimal(raw: &RawValue, call: &str, field: &str) -> Result<Decimal> {
     let text = raw.get();
@@ -197,8 +220,7 @@ struct RawSelfUser {
 
 /// Parse a `portals/self` body.
 pub(crate) fn parse_portal(body: &[u8], call: &str) -> Result<Portal> {
-    let r: RawPortal =
-        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    let r: RawPortal = serde_json::from_slice(body).map_err(|e| body_error(call, body, &e))?;
     let id =
         r.id.filter(|s| !s.is_empty())
             .ok_or_else(|| bad(call, "id", "missing"))?;
@@ -288,8 +310,7 @@ struct RawUsersPage {
 /// One page of `portals/self/users`: the users and the next `start` (`None` at the end,
 /// when `nextStart` is -1 or missing).
 pub(crate) fn parse_users_page(body: &[u8], call: &str) -> Result<(Vec<PortalUser>, Option<u64>)> {
-    let r: RawUsersPage =
-        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    let r: RawUsersPage = serde_json::from_slice(body).map_err(|e| body_error(call, body, &e))?;
     let next = match r.next_start.as_deref() {
         None => None,
         Some(raw) => {
@@ -312,15 +333,14 @@ pub(crate) fn parse_users_page(body: &[u8], call: &str) -> Result<(Vec<PortalUse
 
 /// Parse `community/users/<name>`.
 pub(crate) fn parse_user(body: &[u8], call: &str) -> Result<PortalUser> {
-    let r: RawUser =
-        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+    let r: RawUser = serde_json::from_slice(body).map_err(|e| body_error(call, body, &e))?;
     r.into_user(call, 0)
 }
 
 /// Parse a `{"success":..}` reply; `false` is an error.
 pub(crate) fn parse_success(body: &[u8], call: &str) -> Result<serde_json::Value> {
     let v: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| body_error(call, body, &e))?;
     if v.get("success").and_then(|s| s.as_bool()) == Some(true) {
         Ok(v)
     } else {
@@ -402,6 +422,15 @@ mod tests {
         assert_eq!(u[0].assigned, Allocation::Unallocated);
         let (u, _) = parse_users_page(br#"{"users":null,"nextStart":-1}"#, "POST /u").unwrap();
         assert!(u.is_empty());
+    }
+
+    #[test]
+    fn html_answers_are_named_as_such() {
+        let e = parse_portal(b"<html><body>Sign in</body></html>", "GET /p").unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("not JSON") && s.contains("Sign in"), "{s}");
+        let e = parse_portal(br#"{"id": 5}"#, "GET /p").unwrap_err();
+        assert!(!e.to_string().contains("not JSON"), "{e}");
     }
 
     #[test]

@@ -172,7 +172,7 @@ fn bad(call: &str, field: &str, reason: impl Into<String>) -> Error {
 /// Parse a usage reply; every value (times included) is read exactly from its text.
 pub(crate) fn parse_usage(body: &[u8], call: &str) -> Result<Vec<Series>> {
     let r: RawUsage =
-        serde_json::from_slice(body).map_err(|e| bad(call, "<body>", e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| crate::model::body_error(call, body, &e))?;
     r.data
         .into_iter()
         .enumerate()
