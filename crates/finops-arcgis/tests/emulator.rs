@@ -679,3 +679,24 @@ async fn cost_source_conforms_and_needs_a_period() {
     assert_eq!(billed, expected * Decimal::new(1, 1));
     assert!(src.costs(&CostQuery::default()).await.is_err());
 }
+
+#[tokio::test]
+async fn unreachable_portal_fails_with_the_call_named() {
+    // A loopback port nobody listens on: connections are refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ago = ArcGisBuilder::new()
+        .with_portal(format!("http://127.0.0.1:{port}"))
+        .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
+        .with_retry(fast_retry())
+        .build()
+        .unwrap();
+    let e = ago.require_admin().await.unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("POST /sharing/rest/generateToken"), "{text}");
+    assert!(text.contains("gave up after"), "{text}");
+    assert!(!text.contains(emulator::ADMIN_PASSWORD));
+}
