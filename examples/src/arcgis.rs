@@ -123,8 +123,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Price of one credit, for the FOCUS file (written only when given, with --out).
-    #[arg(long)]
+    /// Price of one credit: writes the FOCUS 1.2 file (Parquet + CSV) into --out.
+    #[arg(long, requires = "out")]
     pub price_per_credit: Option<String>,
     /// Currency of --price-per-credit (ISO 4217).
     #[arg(long, default_value = "USD")]

@@ -273,7 +273,9 @@ async fn out_of_range_numbers_are_refused_before_any_call() {
         ("--org-min-credits", "-5"),
     ] {
         let arg = format!("{flag}={v}");
-        let mut extra = vec![arg.as_str()];
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().display().to_string();
+        let mut extra = vec![arg.as_str(), "--out", out_dir.as_str()];
         if flag == "--max-total" {
             extra.extend(["--allocate", "under=10%,add=200"]);
         }
@@ -282,6 +284,13 @@ async fn out_of_range_numbers_are_refused_before_any_call() {
         assert!(e.to_string().contains(flag), "{flag} {v}: {e}");
     }
     assert_eq!(emu.token_requests(), 0);
+}
+
+#[test]
+fn a_price_without_an_output_directory_is_a_usage_error() {
+    let e = Args::try_parse_from(["arcgis_credits", "--demo", "--price-per-credit", "0.1"])
+        .unwrap_err();
+    assert!(e.to_string().contains("--out"), "{e}");
 }
 
 #[test]
