@@ -136,7 +136,7 @@ pub struct Args {
     #[arg(long)]
     pub user: Option<String>,
     /// Run against the bundled emulator (no network, no credentials).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["portal", "token_env", "username", "client_id"])]
     pub demo: bool,
 }
 

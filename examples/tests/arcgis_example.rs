@@ -291,6 +291,16 @@ fn a_price_without_an_output_directory_is_a_usage_error() {
     let e = Args::try_parse_from(["arcgis_credits", "--demo", "--price-per-credit", "0.1"])
         .unwrap_err();
     assert!(e.to_string().contains("--out"), "{e}");
+    // --demo never silently ignores a real portal.
+    assert!(
+        Args::try_parse_from([
+            "arcgis_credits",
+            "--demo",
+            "--portal",
+            "https://www.arcgis.com"
+        ])
+        .is_err()
+    );
 }
 
 #[test]
