@@ -594,3 +594,65 @@ async fn cost_source_records_of_blank_currency_items_are_not_usd() {
         assert_eq!(r.unwrap().billing_currency, Currency::new("BRL").unwrap());
     }
 }
+
+/// OCI accepts `x-date` signed in place of `date` (signingrequests.htm); so does the emulator.
+#[tokio::test]
+async fn emulator_accepts_x_date_in_place_of_date() {
+    use base64::Engine;
+    use finops_core::http::HeaderValue;
+    use finops_oci::credential::{RsaSha256Signer, signing_string};
+    let emu = emulator().await;
+    let client = OciBuilder::new()
+        .with_client_file(data("clients/config_ClienteA"))
+        .with_endpoint(emu.url())
+        .with_retry(fast_retry())
+        .build()
+        .unwrap();
+    let q = UsageRequest::new(
+        client.tenancy(),
+        d(2026, 3, 1),
+        d(2026, 3, 2),
+        Granularity::Daily,
+    );
+    let mut parts = client.usage_request(&q, None).unwrap();
+    #[allow(clippy::disallowed_methods)]
+    let now = Utc::now();
+    let host = finops_oci::credential::host_header(&parts.url);
+    let len = parts.body.len().to_string();
+    let sha = base64::engine::general_purpose::STANDARD
+        .encode(<sha2::Sha256 as sha2::Digest>::digest(&parts.body));
+    for (k, v) in [
+        ("x-date", finops_oci::credential::http_date(now)),
+        ("host", host),
+        ("content-length", len),
+        ("x-content-sha256", sha),
+    ] {
+        parts.headers.insert(k, HeaderValue::from_str(&v).unwrap());
+    }
+    let signed = [
+        "x-date",
+        "(request-target)",
+        "host",
+        "content-length",
+        "content-type",
+        "x-content-sha256",
+    ];
+    let key = finops_oci::OciPrivateKey::from_file(&data("client_a_pkcs1.pem"), None).unwrap();
+    let sig = base64::engine::general_purpose::STANDARD.encode(
+        key.sign_rsa_sha256(signing_string(&parts, &signed).unwrap().as_bytes())
+            .unwrap(),
+    );
+    let auth = format!(
+        "Signature version=\"1\",headers=\"{}\",keyId=\"ocid1.tenancy.oc1..aaaaaaaaclientea/ocid1.user.oc1..aaaaaaaausera/{}\",algorithm=\"rsa-sha256\",signature=\"{sig}\"",
+        signed.join(" "),
+        key.fingerprint()
+    );
+    parts
+        .headers
+        .insert("authorization", HeaderValue::from_str(&auth).unwrap());
+    let http = finops_core::http::HttpClient::builder("oci")
+        .build()
+        .unwrap();
+    let resp = http.send(parts, None).await.unwrap();
+    assert_eq!(resp.status, 200);
+}

@@ -373,15 +373,20 @@ fn verify(
     } else {
         &["date", "(request-target)", "host"]
     };
+    let signs = |name: &str| p.headers.iter().any(|h| h.eq_ignore_ascii_case(name));
     for r in required {
-        if !p.headers.iter().any(|h| h.eq_ignore_ascii_case(r)) {
+        // signingrequests.htm: `x-date` may stand in for `date` (clients that cannot set it).
+        if !signs(r) && !(*r == "date" && signs("x-date")) {
             return Err(format!("header {r} is not signed"));
         }
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let date = header("date")
-        .or_else(|| header("x-date"))
-        .ok_or("no date header")?;
+    let date = if signs("x-date") {
+        header("x-date")
+    } else {
+        header("date").or_else(|| header("x-date"))
+    }
+    .ok_or("no date header")?;
     let when = DateTime::parse_from_rfc2822(date)
         .map_err(|e| format!("date {date:?}: {e}"))?
         .with_timezone(&Utc);
