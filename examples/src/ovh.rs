@@ -73,7 +73,8 @@ pub struct Args {
     /// Reference date (YYYY-MM-DD, 00:00 UTC) or RFC 3339 time.
     #[arg(long = "as-of")]
     pub as_of: String,
-    /// Endpoint URL replacing every credential file's endpoint.
+    /// Endpoint replacing every credential file's endpoint: a name (ovh-eu, ...) or the API base URL
+    /// as go-ovh takes it, e.g. http://127.0.0.1:8080/1.0
     #[arg(long)]
     pub endpoint: Option<String>,
     /// SQLite state store (default `<out>/ovh_state.sqlite`).
