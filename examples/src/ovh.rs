@@ -34,7 +34,7 @@
 //! are printed on stderr (file, call, reason) with the expiring tokens and the tenants missing
 //! from the CMDB. When no account could be read at all (every credential file bad or refused,
 //! or the API unreachable), no file is written (last week's files stay as they were), each
-//! failure is printed and the exit status is 1.
+//! failure is printed and the exit status is 1 (with `--sample-only` too: no sample stored).
 
 use crate::DemoSummary;
 use anyhow::Context;
@@ -229,6 +229,27 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     if opts.sample_only {
         // The light hourly call: only the Hosted Private Cloud VMs, then the usage file.
         let (vms, errors) = collect_dedicated_cloud_vms(&loaded.accounts, &copts).await;
+        let failed: std::collections::BTreeSet<&str> =
+            errors.iter().map(|e| e.file.as_str()).collect();
+        if vms.is_empty()
+            && loaded
+                .accounts
+                .iter()
+                .all(|a| failed.contains(a.name.as_str()))
+        {
+            // Every account failed: a scheduler must see the hour was not sampled.
+            let reasons: Vec<String> = loaded
+                .errors
+                .iter()
+                .chain(errors.iter())
+                .map(|e| e.to_string())
+                .collect();
+            anyhow::bail!(
+                "no OVH account could be read from {}; no sample stored, no file written:\n  {}",
+                opts.tokens.display(),
+                reasons.join("\n  ")
+            );
+        }
         let store = Store::open(&opts.state)
             .with_context(|| format!("state store {}", opts.state.display()))?;
         let samples_stored = store.record_samples(&dedicated_cloud_readings(&vms), opts.as_of)?;

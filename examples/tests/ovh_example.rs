@@ -447,4 +447,9 @@ async fn unreachable_api_writes_nothing_and_fails() {
     );
     assert_eq!(std::fs::read(&previous).unwrap(), b"last week");
     assert!(!out.path().join("focus.parquet").exists());
+    // The hourly sampling run fails the same way (a scheduler sees the missed hour).
+    opts.sample_only = true;
+    let e = format!("{:#}", run(&opts).await.unwrap_err());
+    assert!(e.contains("no sample stored"), "{e}");
+    assert!(!out.path().join("data_PBI_info_usage.csv").exists());
 }
