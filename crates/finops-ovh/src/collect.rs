@@ -443,8 +443,9 @@ async fn list_account(run: &Run<'_>, a: &OvhAccount) -> Listing {
             // retries) only means the token health is unknown; the other calls still run.
             //
             // An API that cannot be reached at all (connection refused or timed out after
-            // every retry) stops the account too: the other calls would each wait out the
-            // same retries, and the user sees one clear error naming the call.
+            // every retry), or whose `/auth/time` fails, stops the account too: the other
+            // calls would each wait out the same retries, and the user sees one clear error
+            // naming the call.
             let dead = matches!(e, finops_core::Error::Unauthenticated { .. }) || unreachable(&e);
             let message = e.to_string();
             let t = TokenHealth {
@@ -524,11 +525,14 @@ async fn list_account(run: &Run<'_>, a: &OvhAccount) -> Listing {
     }
 }
 
-/// A transport failure (no HTTP reply at all), possibly after retries.
+/// A transport failure (no HTTP reply at all), possibly after retries; or a failed
+/// `GET /auth/time`, without which no call of this credential can be signed.
 fn unreachable(e: &finops_core::Error) -> bool {
+    use finops_core::Error as E;
     match e {
-        finops_core::Error::Transport { .. } => true,
-        finops_core::Error::RetriesExhausted { last, .. } => unreachable(last),
+        E::Transport { .. } => true,
+        E::RetriesExhausted { call, last, .. } => call.ends_with("/auth/time") || unreachable(last),
+        E::Status { call, .. } | E::InvalidResponse { call, .. } => call.ends_with("/auth/time"),
         _ => false,
     }
 }

@@ -273,3 +273,55 @@ async fn unreachable_api_stops_that_account_after_one_call() {
     );
     assert!(c.accounts.iter().any(|a| !a.projects.is_empty()));
 }
+
+#[tokio::test]
+async fn failing_time_sync_stops_that_account_after_one_call() {
+    use finops_core::emulator::axum;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let hits = std::sync::Arc::new(AtomicU32::new(0));
+    let h = hits.clone();
+    let router = axum::Router::new().route(
+        "/1.0/auth/time",
+        axum::routing::get(move || {
+            let h = h.clone();
+            async move {
+                h.fetch_add(1, Ordering::Relaxed);
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(
+                        serde_json::json!({"class":"Server::InternalServerError","message":"boom"}),
+                    ),
+                )
+            }
+        }),
+    );
+    let server = finops_core::emulator::EmulatorServer::start(router)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Broken_Time.ini"),
+        "[default]\nendpoint=ovh-eu\n[ovh-eu]\napplication_key=a\napplication_secret=b\nconsumer_key=c\n",
+    )
+    .unwrap();
+    let loaded = load_dir(
+        dir.path(),
+        &AccountOptions::new()
+            .with_endpoint_override(format!("{}/1.0", server.url()))
+            .with_rate_limit(1000.0, 100)
+            .with_retry(RetryConfig {
+                max_retries: 2,
+                ..retry()
+            }),
+    )
+    .unwrap();
+    let c = collect_all(&loaded.accounts, &CollectOptions::new(as_of())).await;
+    assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+    assert!(
+        c.errors[0].message.contains("auth/time"),
+        "{}",
+        c.errors[0].message
+    );
+    // One call's worth of attempts (1 + 2 retries), not one per listing call.
+    assert_eq!(hits.load(Ordering::Relaxed), 3);
+}
