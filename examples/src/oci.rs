@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! oci_contract_report --config-dir DIR [--as-of YYYY-MM-DD] [--endpoint URL]
-//!                     [--format table|csv|json] [--out DIR] [--demo]
+//!                     [--format table|csv|json] [--out DIR] [--demo] [--timeout SECS]
 //! ```
 
 use crate::DemoSummary;
@@ -69,6 +69,11 @@ pub struct Args {
     /// Start the loopback emulator with the bundled sample clients and report against it.
     #[arg(long)]
     pub demo: bool,
+    /// Longest one Usage API call may take, retries included, in seconds (each attempt is
+    /// capped at the same): a server that accepts but never answers fails the client after
+    /// this instead of hanging for minutes.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
     /// Items per Usage API page (`limit`, at least 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub page_limit: Option<u32>,
@@ -169,11 +174,18 @@ pub async fn run(
         emulator = Some(emu);
     }
     let entries = load_config_dir(&config_dir)?;
-    let mut usage = UsageApiOptions::default();
+    let budget = std::time::Duration::from_secs(args.timeout);
+    let mut usage = UsageApiOptions::default().with_request_timeout(budget);
     if let Some(l) = args.page_limit {
         usage = usage.with_page_limit(l);
     }
-    let mut run_opts = RunOptions::default().with_usage_options(usage);
+    let retry = finops_core::http::RetryConfig {
+        retry_timeout: budget,
+        ..Default::default()
+    };
+    let mut run_opts = RunOptions::default()
+        .with_usage_options(usage)
+        .with_retry(retry);
     if let Some(e) = endpoint {
         run_opts = run_opts.with_endpoint(e);
     }
@@ -296,6 +308,7 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
         out: Some(out.to_path_buf()),
         demo: true,
         page_limit: Some(100),
+        timeout: 60,
     };
     let as_of: NaiveDate = DEMO_AS_OF.parse()?;
     let mut sink = Vec::new();

@@ -178,3 +178,46 @@ async fn finops_demo_writes_the_oci_outputs() {
     assert!(s.lines.iter().any(|l| l.starts_with("Cliente A:")));
     assert!(Path::new(&out.path().join("oci/focus_Cliente_C.parquet")).is_file());
 }
+
+/// A server that accepts connections and never answers: with `--timeout 1` every client fails
+/// within about a second, naming the call, instead of the run hanging for minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_fails_within_the_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let endpoint = format!("http://{addr}");
+    let dir = demo_config_dir();
+    let (code, stdout, stderr) = cli(&[
+        "--config-dir",
+        dir.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+        "--endpoint",
+        &endpoint,
+        "--format",
+        "json",
+        "--timeout",
+        "1",
+    ])
+    .await;
+    holder.abort();
+    assert_eq!(code, 2, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let failures = v["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 3);
+    for f in failures {
+        let e = f["error"].as_str().unwrap();
+        assert!(
+            e.contains("POST /20200107/usage") && e.contains("timed out"),
+            "{e}"
+        );
+    }
+    let (code, _, stderr) = cli(&["--demo", "--timeout", "0"]).await;
+    assert_eq!(code, 1, "{stderr}");
+}

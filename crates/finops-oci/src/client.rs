@@ -469,6 +469,9 @@ pub struct UsageApiOptions {
     pub group_by: Vec<String>,
     /// Tag to group by (OCI allows one); when set, the tag is the only grouping.
     pub group_by_tag: Option<TagRef>,
+    /// Longest one HTTP attempt may take (`None`: the shared layer's 60 s, the SDK's read
+    /// timeout).
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 impl Default for UsageApiOptions {
@@ -477,6 +480,7 @@ impl Default for UsageApiOptions {
             page_limit: None,
             group_by: DEFAULT_GROUP_BY.iter().map(|s| (*s).to_string()).collect(),
             group_by_tag: None,
+            request_timeout: None,
         }
     }
 }
@@ -497,6 +501,12 @@ impl UsageApiOptions {
     /// Group by one tag.
     pub fn with_group_by_tag(mut self, tag: TagRef) -> Self {
         self.group_by_tag = Some(tag);
+        self
+    }
+
+    /// Cap each HTTP attempt (a hung server fails the call after this, per attempt).
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = Some(timeout);
         self
     }
 }
@@ -572,6 +582,9 @@ impl OciClient {
         }
         if let Some(r) = retry {
             b = b.with_retry(r);
+        }
+        if let Some(t) = options.request_timeout {
+            b = b.with_timeout(t);
         }
         Ok(OciClient {
             name,
