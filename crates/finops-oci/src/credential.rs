@@ -668,6 +668,24 @@ mod tests {
     }
 
     #[test]
+    fn windows_line_endings_and_a_trailing_blank_line_load() {
+        for name in ["client_a_pkcs1.pem", "client_b_pkcs8.pem"] {
+            let text = std::fs::read_to_string(data(name)).unwrap();
+            let crlf = format!("{}\r\n", text.replace('\n', "\r\n"));
+            let k = OciPrivateKey::from_pem(crlf.as_bytes(), None, name).unwrap();
+            let lf = OciPrivateKey::from_file(&data(name), None).unwrap();
+            assert_eq!(k.fingerprint(), lf.fingerprint());
+        }
+        let pass = Secret::new("test-pass-phrase");
+        let text = std::fs::read_to_string(data("client_c_encrypted_pkcs8.pem")).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        assert!(OciPrivateKey::from_pem(crlf.as_bytes(), Some(&pass), "c").is_ok());
+        let text = std::fs::read_to_string(data("legacy_encrypted_pkcs1.pem")).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        assert!(OciPrivateKey::from_pem(crlf.as_bytes(), Some(&pass), "l").is_ok());
+    }
+
+    #[test]
     fn key_errors_are_clear() {
         let e = OciPrivateKey::from_file(&data("client_c_encrypted_pkcs8.pem"), None).unwrap_err();
         assert!(
