@@ -401,6 +401,23 @@ pub fn read_profile(ini: &IniFile, profile: &str, path: &Path) -> Result<OciProf
     let region = get("region")
         .or_else(|| std::env::var("OCI_REGION").ok())
         .ok_or_else(|| Error::config_at(&file, "region", "required key is missing or empty"))?;
+    // A region names a host: `sa-saopaulo-1` or a short code (`gru`). Anything else (an
+    // inline comment, a display name) would only fail later as a malformed URL.
+    if region.trim().is_empty()
+        || !region
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(Error::config_at(
+            &file,
+            "region",
+            format!(
+                "{region:?} is not a region identifier (e.g. sa-saopaulo-1 or gru); \
+                 inline comments are not allowed in OCI config files"
+            ),
+        ));
+    }
     Ok(OciProfile {
         file: file.clone(),
         user,
@@ -942,6 +959,18 @@ mod tests {
         let c = load_client_file(&named, None).unwrap();
         assert_eq!(c.contract.credit, Decimal::from(10));
 
+        // A region with an inline comment is refused naming the key, not as a bad URL later.
+        let commented = write(
+            dir.path(),
+            "config_region",
+            &format!(
+                "{}credito=10\ninicio_contrato=2026-01-01\nfim_contrato=2026-12-31\n",
+                base.replace("region=gru", "region=gru # Sao Paulo")
+            ),
+        );
+        let e = load_client_file(&commented, None).unwrap_err().to_string();
+        assert!(e.contains("config_region") && e.contains("region"), "{e}");
+
         let bad_date = write(
             dir.path(),
             "config_bad",
@@ -988,7 +1017,7 @@ mod tests {
         );
 
         let entries = load_config_dir(dir.path()).unwrap();
-        assert_eq!(entries.len(), 7);
+        assert_eq!(entries.len(), 8);
         assert!(entries.iter().filter(|e| e.client.is_ok()).count() == 4);
         let empty = tempfile::tempdir().unwrap();
         assert!(load_config_dir(empty.path()).is_err());
