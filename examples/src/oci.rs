@@ -55,8 +55,8 @@ pub struct Args {
     /// on it. Default: today (UTC); with --demo: 2026-11-22.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<NaiveDate>,
-    /// Replace the Usage API scheme+host(+port) of every client (the /20200107 prefix is kept),
-    /// e.g. http://127.0.0.1:8080.
+    /// Replace the Usage API endpoint of every client, e.g. http://127.0.0.1:8080; as with the
+    /// SDK's service_endpoint, /20200107 is appended to its path unless already there.
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Output format.
