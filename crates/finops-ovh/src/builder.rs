@@ -42,6 +42,10 @@ pub const ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
 pub const DEFAULT_RATE_PER_SEC: f64 = 5.0;
 /// Default burst.
 pub const DEFAULT_BURST: u32 = 10;
+/// Per-attempt timeout of the `GET /auth/time` time sync (it answers a bare integer).
+pub const TIME_SYNC_TIMEOUT: Duration = Duration::from_secs(10);
+/// Total retry budget of the `GET /auth/time` time sync.
+pub const TIME_SYNC_BUDGET: Duration = Duration::from_secs(30);
 
 /// Resolve an endpoint name (`ovh-eu`, …) or URL to `(API base, OAuth2 token URL)`.
 ///
@@ -475,21 +479,40 @@ impl OvhBuilder {
                 self.burst.unwrap_or(DEFAULT_BURST),
             ))
         });
-        let mut http = HttpClient::builder(crate::PROVIDER)
-            .with_error_parser(Arc::new(crate::client::parse_error))
-            .with_rate_limiter(limiter)
-            .with_redactions(credential.secrets());
-        if let Some(c) = &self.clock {
-            http = http.with_clock(c.clone());
-        }
-        if let Some(r) = &self.retry {
-            http = http.with_retry(r.clone());
-        }
-        if let Some(t) = self.timeout {
-            http = http.with_timeout(t);
-        }
-        let http = http.build()?;
-        let signer = OvhSigner::new(credential, base.clone(), http.clone(), self.time_delta);
+        let client = |retry: Option<RetryConfig>, timeout: Option<Duration>| {
+            let mut http = HttpClient::builder(crate::PROVIDER)
+                .with_error_parser(Arc::new(crate::client::parse_error))
+                .with_rate_limiter(limiter.clone())
+                .with_redactions(credential.secrets());
+            if let Some(c) = &self.clock {
+                http = http.with_clock(c.clone());
+            }
+            if let Some(r) = retry {
+                http = http.with_retry(r);
+            }
+            if let Some(t) = timeout {
+                http = http.with_timeout(t);
+            }
+            http.build()
+        };
+        let http = client(self.retry.clone(), self.timeout)?;
+        // `GET /auth/time` is tiny and comes first: a server that accepts connections but
+        // never answers is given up on within TIME_SYNC_BUDGET instead of the data calls'
+        // 60 s per attempt and 180 s budget (same retry count, so fault storms still pass).
+        let mut time_retry = self.retry.clone().unwrap_or_default();
+        time_retry.retry_timeout = time_retry.retry_timeout.min(TIME_SYNC_BUDGET);
+        let time_timeout = self
+            .timeout
+            .unwrap_or(TIME_SYNC_TIMEOUT)
+            .min(TIME_SYNC_TIMEOUT);
+        let time_http = client(Some(time_retry), Some(time_timeout))?;
+        let signer = OvhSigner::with_time_client(
+            credential,
+            base.clone(),
+            http.clone(),
+            time_http,
+            self.time_delta,
+        );
         let name = self.name.clone().unwrap_or_else(|| endpoint.clone());
         tracing::debug!(account = %name, endpoint = %base, "built OVH client");
         Ok(OvhClient::new(name, base, http, signer))

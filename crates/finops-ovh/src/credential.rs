@@ -162,6 +162,7 @@ pub struct OvhSigner {
     credential: OvhCredential,
     base: Url,
     http: HttpClient,
+    time_http: HttpClient,
     delta: Mutex<Option<i64>>,
     token: TokenCache<Secret>,
 }
@@ -184,11 +185,24 @@ impl OvhSigner {
         http: HttpClient,
         time_delta: Option<i64>,
     ) -> Arc<Self> {
+        let time_http = http.clone();
+        Self::with_time_client(credential, base, http, time_http, time_delta)
+    }
+
+    /// [`OvhSigner::new`] with a separate client (shorter timeouts) for `GET /auth/time`.
+    pub fn with_time_client(
+        credential: OvhCredential,
+        base: Url,
+        http: HttpClient,
+        time_http: HttpClient,
+        time_delta: Option<i64>,
+    ) -> Arc<Self> {
         let token = TokenCache::new(chrono::Duration::minutes(5), http.clock().clone());
         Arc::new(OvhSigner {
             credential,
             base,
             http,
+            time_http,
             delta: Mutex::new(time_delta),
             token,
         })
@@ -213,7 +227,7 @@ impl OvhSigner {
         {
             req = req.with_header(HEADER_APPLICATION, application_key)?;
         }
-        let resp = self.http.send(req, None).await?;
+        let resp = self.time_http.send(req, None).await?;
         // Local time when the reply arrived, like python-ovh (`server_time - int(time.time())`
         // after the call) and go-ovh (`getLocalTime().Sub(ovhTime)` after `getTime()`): a
         // slow or retried `/auth/time` must not skew every later timestamp.

@@ -267,3 +267,57 @@ async fn time_delta_is_taken_when_the_reply_arrives() {
         .unwrap();
     assert_eq!(c.signer().time_delta().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn time_sync_uses_its_own_short_budget_client() {
+    use finops_core::emulator::axum;
+    use finops_core::http::{HttpClient, RetryConfig, Url};
+    use finops_ovh::credential::{OvhCredential, OvhSigner};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let hits = Arc::new(AtomicU32::new(0));
+    let h = hits.clone();
+    let router = axum::Router::new().route(
+        "/1.0/auth/time",
+        axum::routing::get(move || {
+            let h = h.clone();
+            async move {
+                h.fetch_add(1, Ordering::Relaxed);
+                axum::http::StatusCode::SERVICE_UNAVAILABLE
+            }
+        }),
+    );
+    let server = finops_core::emulator::EmulatorServer::start(router)
+        .await
+        .unwrap();
+    let fast = |max_retries: u32| RetryConfig {
+        max_retries,
+        backoff: finops_core::http::BackoffConfig {
+            init_backoff: std::time::Duration::from_millis(1),
+            max_backoff: std::time::Duration::from_millis(2),
+            base: 2.0,
+        },
+        ..RetryConfig::default()
+    };
+    let http = HttpClient::builder("ovh")
+        .with_retry(fast(5))
+        .build()
+        .unwrap();
+    let time_http = HttpClient::builder("ovh")
+        .with_retry(fast(1))
+        .build()
+        .unwrap();
+    let signer = OvhSigner::with_time_client(
+        OvhCredential::ApplicationKey {
+            application_key: "AK".into(),
+            application_secret: finops_core::Secret::new("AS"),
+            consumer_key: finops_core::Secret::new("CK"),
+        },
+        Url::parse(&format!("{}/1.0", server.url())).unwrap(),
+        http,
+        time_http,
+        None,
+    );
+    assert!(signer.time_delta().await.is_err());
+    // 1 + 1 retry of the time client, not 1 + 5 of the data client.
+    assert_eq!(hits.load(Ordering::Relaxed), 2);
+}
