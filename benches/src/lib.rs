@@ -1,9 +1,4 @@
-//! Benchmark support: a deterministic synthetic FOCUS 1.2 data set (CSV and Parquet) for the
-//! aggregation benches and the peer comparison (`benches/peer/run.sh`).
-//!
-//! The data: 44 columns (FOCUS 1.2 plus one `x_` column), a `Tags` JSON object per row,
-//! 1,000 resources, 30 days of hourly charges in January 2026, about 0.8 KB a CSV row; costs
-//! with up to 10 decimal places, about 1 % negative (credits); two billing currencies.
+#![doc = include_str!("../README.md")]
 
 use std::io::Write;
 use std::sync::Arc;

@@ -366,10 +366,11 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
     // Range starts are guessed at line starts; each worker but the last must end exactly on
     // the next one's start outside quotes, which proves the guesses were record boundaries.
     // Otherwise (quoted newlines at a cut, a bad row) the file is redone by the pipeline.
-    if threads > 1 && super::InputFormat::from_path(path) == super::InputFormat::Csv {
-        if let Some(parts) = scan_ranges(path, plan, &lay, base, threads)? {
-            return Ok(parts);
-        }
+    if threads > 1
+        && super::InputFormat::from_path(path) == super::InputFormat::Csv
+        && let Some(parts) = scan_ranges(path, plan, &lay, base, threads)?
+    {
+        return Ok(parts);
     }
     scan_stream(
         path,
@@ -505,7 +506,6 @@ fn scan_stream(
     threads: usize,
     strict_end: bool,
 ) -> Result<Option<Vec<Part>>> {
-    let lay = lay;
     let mut misaligned = false;
     let nfields = plan.fields.len();
     let nnums = plan.nums.len();
