@@ -155,14 +155,9 @@ struct ChunkError {
     message: String,
 }
 
-/// Bit `i` set where `block[i] == c`: a byte-wise compare the compiler vectorises, then
-/// eight 0/1 bytes packed into eight bits with one multiplication.
+/// Eight 0/1 bytes per word packed into bits with one multiplication each.
 #[inline(always)]
-fn eq_mask(block: &[u8; 64], c: u8) -> u64 {
-    let mut ones = [0u8; 64];
-    for (o, &b) in ones.iter_mut().zip(block.iter()) {
-        *o = u8::from(b == c);
-    }
+fn pack(ones: &[u8; 64]) -> u64 {
     let mut m = 0u64;
     for (k, w) in ones.chunks_exact(8).enumerate() {
         let mut a = [0u8; 8];
@@ -171,6 +166,31 @@ fn eq_mask(block: &[u8; 64], c: u8) -> u64 {
         m |= (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
     }
     m
+}
+
+/// Bit `i` set where `block[i] == c`.
+#[cfg(test)]
+fn eq_mask(block: &[u8; 64], c: u8) -> u64 {
+    let mut ones = [0u8; 64];
+    for (o, &b) in ones.iter_mut().zip(block.iter()) {
+        *o = u8::from(b == c);
+    }
+    pack(&ones)
+}
+
+/// `(quotes, separators)`: bit `i` set where `block[i]` is `"`, resp. `,` or `\n`. The
+/// byte-wise compares vectorise; most blocks have no quote, which skips one packing.
+#[inline(always)]
+fn masks(block: &[u8; 64]) -> (u64, u64) {
+    let mut sep = [0u8; 64];
+    let mut quo = [0u8; 64];
+    for ((s, q), &b) in sep.iter_mut().zip(quo.iter_mut()).zip(block.iter()) {
+        *s = u8::from(b == b',') | u8::from(b == b'\n');
+        *q = u8::from(b == b'"');
+    }
+    let any_quote = quo.iter().fold(0u8, |a, &x| a | x);
+    let q = if any_quote == 0 { 0 } else { pack(&quo) };
+    (q, pack(&sep))
 }
 
 /// Bit `i` = XOR of bits `0..=i`: with quote positions in, the "inside quotes" mask.
@@ -215,17 +235,15 @@ fn scan_chunk(
                 b
             }
         };
-        let q = eq_mask(&block, b'"');
-        let nl = eq_mask(&block, b'\n');
-        let comma = eq_mask(&block, b',');
+        let (q, sep) = masks(&block);
         let inside = prefix_xor(q) ^ carry;
         carry = ((inside as i64) >> 63) as u64;
-        let mut seps = (comma | nl) & !inside;
+        let mut seps = sep & !inside;
         while seps != 0 {
             let bit = seps.trailing_zeros();
             seps &= seps - 1;
             let p = pos + bit as usize;
-            let is_nl = (nl >> bit) & 1 == 1;
+            let is_nl = buf[p] == b'\n';
             let mut end = p;
             if is_nl && end > start && buf[end - 1] == b'\r' {
                 end -= 1;
@@ -678,7 +696,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks() {
+    fn bit_masks() {
         let mut b = [b'x'; 64];
         for i in [0usize, 7, 8, 9, 31, 56, 63] {
             b[i] = b',';
@@ -689,6 +707,11 @@ mod tests {
             (1 << 0) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 31) | (1 << 56) | (1 << 63)
         );
         assert_eq!(prefix_xor(0b1001), 0b0111);
+        let mut b = [b'a'; 64];
+        b[3] = b'"';
+        b[5] = b',';
+        b[60] = b'\n';
+        assert_eq!(masks(&b), (1 << 3, (1 << 5) | (1 << 60)));
     }
 
     #[test]
