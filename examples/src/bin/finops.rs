@@ -106,9 +106,9 @@ fn run_demo(out: PathBuf) -> anyhow::Result<()> {
 /// wrote, writes them together as `focus_all.parquet`, checks it, and prints exact totals per
 /// provider and billing currency.
 fn combine_focus(out: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    use finops_core::Decimal;
+    use finops_core::Column;
+    use finops_core::aggregate::{AggregateQuery, aggregate_files};
     use finops_core::focus::check::{CheckOptions, check_file};
-    use std::collections::BTreeMap;
 
     let mut inputs = Vec::new();
     for provider in ["ovh", "oci", "arcgis"] {
@@ -132,14 +132,6 @@ fn combine_focus(out: &std::path::Path) -> anyhow::Result<Vec<String>> {
     let path = out.join("focus_all.parquet");
     finops_core::focus::parquet::write_parquet_file(&path, &records)?;
     let report = check_file(&path, &CheckOptions::default())?;
-    let mut totals: BTreeMap<(String, String), (Decimal, u64)> = BTreeMap::new();
-    for r in &records {
-        let e = totals
-            .entry((r.provider_name.clone(), r.billing_currency.to_string()))
-            .or_insert((Decimal::ZERO, 0));
-        e.0 += r.billed_cost;
-        e.1 += 1;
-    }
     let mut lines = vec![format!(
         "{} records from {} files -> {} ({})",
         records.len(),
@@ -155,10 +147,46 @@ fn combine_focus(out: &std::path::Path) -> anyhow::Result<Vec<String>> {
             )
         }
     )];
-    for ((provider, currency), (sum, n)) in totals {
+    // The exact aggregation engine over the combined file (BillingCurrency joins the key).
+    let query = AggregateQuery::new()
+        .group_by("ProviderName")?
+        .group_by("month")?
+        .sum(Column::BilledCost)
+        .sum(Column::EffectiveCost);
+    let table = aggregate_files(&[&path], &query)?;
+    let summary = out.join("cost_by_provider_month.csv");
+    let mut f = finops_core::fs::AtomicFile::create(&summary)?;
+    table.write_csv(&mut f)?;
+    f.commit()?;
+    lines.push(format!(
+        "{} rows of exact BilledCost / EffectiveCost by provider and month -> {}",
+        table.rows.len(),
+        summary.display()
+    ));
+    let by_provider = AggregateQuery::new()
+        .group_by("ProviderName")?
+        .sum(Column::BilledCost)
+        .sum(Column::EffectiveCost);
+    let totals = aggregate_files(&[&path], &by_provider)?;
+    lines.push(format!(
+        "  {:<22} {:>20} {:>20}",
+        "provider currency", "BilledCost", "EffectiveCost"
+    ));
+    for row in &totals.rows {
+        let key: Vec<&str> = row.key.iter().map(|k| k.as_deref().unwrap_or("")).collect();
+        let vals: Vec<String> = row
+            .values
+            .iter()
+            .map(|v| {
+                v.map(finops_core::money::format_decimal)
+                    .unwrap_or_default()
+            })
+            .collect();
         lines.push(format!(
-            "{provider:<10} {currency}  BilledCost {}  ({n} rows)",
-            finops_core::money::format_decimal(sum)
+            "  {:<22} {:>20} {:>20}",
+            key.join(" "),
+            vals.first().map(String::as_str).unwrap_or(""),
+            vals.get(1).map(String::as_str).unwrap_or("")
         ));
     }
     if !report.is_clean() {
