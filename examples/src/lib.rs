@@ -4,6 +4,9 @@
 //! wrappers) and a `demo` function that `finops demo` calls against the provider's emulator.
 
 #![allow(missing_docs)]
+// The `///` comments on the CLI argument structs are `--help` text for clap, written for a
+// terminal (`https://host/portal`, `<out>/file.json`), not Markdown for rustdoc.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 

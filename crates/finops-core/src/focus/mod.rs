@@ -1,8 +1,8 @@
 //! The FOCUS cost model: [`CostRecord`] (FOCUS 1.2 Cost and Usage), its column table
 //! ([`Column`]), value types and allowed-value enums.
 //!
-//! Readers and writers live in [`csv`](crate::focus::csv) and `parquet`; the conformance
-//! checker that covers what the official validator misses is [`check`](crate::focus::check).
+//! Readers and writers live in [`csv`] and `parquet`; the conformance
+//! checker that covers what the official validator misses is [`check`].
 
 use crate::money::Currency;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
