@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn validator_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/focus-validate.sh")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/focus-validate.sh")
 }
 
 fn python312_available() -> bool {

@@ -30,7 +30,7 @@ fn as_of() -> DateTime<Utc> {
 }
 
 fn cmdb_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/ovh/cmdb")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/ovh/cmdb")
 }
 
 fn retry() -> RetryConfig {

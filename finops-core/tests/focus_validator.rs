@@ -243,7 +243,7 @@ fn shared_dir() -> PathBuf {
     if let Some(s) = std::env::var_os("FINOPS_SHARED") {
         return PathBuf::from(s);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
 }
 
 fn python_ok(p: &Path) -> bool {

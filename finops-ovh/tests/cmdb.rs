@@ -289,7 +289,7 @@ fn missing_column_and_missing_sheet() {
 }
 
 fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/ovh")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/ovh")
 }
 
 /// The committed sample workbook matches the committed per-sheet CSV files.
