@@ -178,3 +178,56 @@ mod tests {
         .await;
     }
 }
+
+/// What the official FOCUS validator said about one file (see [`focus_validate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FocusValidation {
+    /// Every rule passed, apart from the rules focus-validator 2.2.1 evaluates wrongly.
+    Passed(String),
+    /// No validator on this machine (no Python >= 3.12, or PyPI unreachable at first use);
+    /// the reason says what to install. Already printed as one `SKIPPED:` line.
+    Skipped(String),
+}
+
+/// The project's validator script: `$FINOPS_FOCUS_VALIDATE`, else `scripts/focus-validate` of
+/// the repository this crate was built from.
+pub fn focus_validate_script() -> std::path::PathBuf {
+    match std::env::var_os("FINOPS_FOCUS_VALIDATE") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/focus-validate"),
+    }
+}
+
+/// Check FOCUS 1.2 files (CSV, CSV.gz or Parquet) with the FinOps Foundation validator through
+/// `scripts/focus-validate` (focus-validator 2.2.1, installed once into a cached venv).
+///
+/// Panics (it is test code) with the validator's report when a rule fails or the validator
+/// crashes. When no validator can run here it prints one `SKIPPED:` line and returns
+/// [`FocusValidation::Skipped`]; with `FOCUS_VALIDATE_REQUIRED=1` that is a panic too.
+pub fn focus_validate(files: &[&std::path::Path]) -> FocusValidation {
+    let required = std::env::var("FOCUS_VALIDATE_REQUIRED").is_ok_and(|v| v == "1");
+    let script = focus_validate_script();
+    if !script.is_file() {
+        let why = format!("{} not found", script.display());
+        assert!(!required, "FOCUS_VALIDATE_REQUIRED=1 but {why}");
+        println!("SKIPPED: FOCUS validator: {why}");
+        return FocusValidation::Skipped(why);
+    }
+    let out = std::process::Command::new(&script)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        Some(0) => FocusValidation::Passed(text),
+        Some(77) => {
+            print!("{text}");
+            FocusValidation::Skipped(text.trim().to_string())
+        }
+        _ => panic!("FOCUS validator rejected {files:?}:\n{text}"),
+    }
+}
