@@ -1,8 +1,6 @@
 //! ArcGIS Online credits: balances, usage by operation, alerts and allocation.
 //! See `finops_examples::arcgis` for the options; `--demo` runs against the emulator.
 
-#![allow(clippy::disallowed_methods)]
-
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -10,5 +8,6 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    finops_examples::arcgis::main_with_args(std::env::args())
+    // The one place that reads the wall clock: the binary's main.
+    finops_examples::arcgis::main_with_args(std::env::args(), finops_core::clock::system())
 }

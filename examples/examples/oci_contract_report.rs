@@ -8,5 +8,6 @@
 //! ```
 
 fn main() -> std::process::ExitCode {
-    finops_examples::oci::main_with_args(std::env::args_os())
+    // The one place that reads the wall clock: the binary's main.
+    finops_examples::oci::main_with_args(std::env::args_os(), finops_core::clock::system())
 }

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match finops_examples::ovh::main_with_args(std::env::args_os()).await {
+    // The one place that reads the wall clock: the binary's main.
+    let clock = finops_core::clock::system();
+    match finops_examples::ovh::main_with_args(std::env::args_os(), clock).await {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => match e.downcast::<clap::Error>() {
             // `--help`, `--version` and usage errors, printed the clap way.

@@ -28,11 +28,12 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use clap::Parser;
 use finops_arcgis::alerts::{self, AlertConfig, AlertReport, format_percent, notify_new_alerts};
 use finops_arcgis::allocation::{self, AllocationPlan, AllocationReport, AllocationRule};
-use finops_arcgis::emulator::{self, ArcGisEmulator};
+use finops_arcgis::emulator::{self, ArcGisEmulator, EmulatorConfig};
 use finops_arcgis::{
     ArcGis, ArcGisBuilder, CreditPrice, FileNotifier, NotificationChannel, Notifier,
     PortalNotifier, UserCredits, report, usage,
 };
+use finops_core::clock::SharedClock;
 use finops_core::focus::Period;
 use finops_core::money::{format_decimal, parse_decimal};
 use finops_core::{Currency, Decimal};
@@ -180,9 +181,11 @@ fn env_secret(flag: &str, var: &str, env: &Env) -> anyhow::Result<String> {
     }
 }
 
-/// Build the connection from the arguments (secrets read through `env`).
-pub fn connect(args: &Args, portal: &str, env: &Env) -> anyhow::Result<ArcGis> {
+/// Build the connection from the arguments (secrets read through `env`; `clock` decides token
+/// expiry).
+pub fn connect(args: &Args, portal: &str, env: &Env, clock: SharedClock) -> anyhow::Result<ArcGis> {
     let mut b = ArcGisBuilder::new()
+        .with_clock(clock)
         .with_portal(portal)
         .with_referer(args.referer.clone());
     if let Some(var) = &args.token_env {
@@ -215,10 +218,12 @@ struct JsonDoc {
 }
 
 /// Run the workflow. `stdout` gets the results in `--format`; `stderr` gets progress and,
-/// with `--format csv`, the sections that are not the CSV.
+/// with `--format csv`, the sections that are not the CSV. `clock` is the binary's (token
+/// expiry; with `--demo` the embedded emulator runs on it too).
 pub async fn run(
     args: &Args,
     env: &Env,
+    clock: SharedClock,
     stdout: &mut (dyn Write + Send),
     stderr: &mut (dyn Write + Send),
 ) -> anyhow::Result<RunOutcome> {
@@ -261,8 +266,10 @@ pub async fn run(
 
     let _emu;
     let ago = if args.demo {
-        let emu = ArcGisEmulator::start().await?;
+        let emu =
+            ArcGisEmulator::start_with(EmulatorConfig::default().with_clock(clock.clone())).await?;
         let ago = ArcGisBuilder::new()
+            .with_clock(clock)
             .with_portal(emu.url())
             .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
             .build()?;
@@ -271,7 +278,7 @@ pub async fn run(
     } else {
         _emu = None;
         let portal = args.portal.as_deref().context("--portal is required")?;
-        connect(args, portal, env)?
+        connect(args, portal, env, clock)?
     };
 
     let table = args.format == Format::Table;
@@ -632,7 +639,11 @@ pub async fn run(
 
 /// The program: parse `argv`, run, print; exit code 0 on success, 1 if a step failed or an
 /// argument is invalid, 2 when the command line cannot be parsed.
-pub fn main_with_args(argv: impl IntoIterator<Item = String>) -> std::process::ExitCode {
+/// `clock` is the binary's (the system clock).
+pub fn main_with_args(
+    argv: impl IntoIterator<Item = String>,
+    clock: SharedClock,
+) -> std::process::ExitCode {
     let args = match Args::try_parse_from(argv) {
         Ok(a) => a,
         Err(e) => {
@@ -650,7 +661,7 @@ pub fn main_with_args(argv: impl IntoIterator<Item = String>) -> std::process::E
     let env = |k: &str| std::env::var(k).ok();
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    match rt.block_on(run(&args, &env, &mut out, &mut err)) {
+    match rt.block_on(run(&args, &env, clock, &mut out, &mut err)) {
         Ok(o) if o.failures.is_empty() => std::process::ExitCode::SUCCESS,
         Ok(_) => std::process::ExitCode::FAILURE,
         Err(e) => {
@@ -689,6 +700,7 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
     // One emulator for every step, so the re-run sees what --apply did.
     let emu = ArcGisEmulator::start().await?;
     let ago = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
         .build()?;
@@ -699,7 +711,7 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
         "--max-total",
         "6000",
     ])?;
-    let first = run_with(&args, &ago, &mut sink, &mut sink_err).await?;
+    let first = run_with(&args, &ago, emu.clock(), &mut sink, &mut sink_err).await?;
     let args = mk(&[
         "--allocate",
         "under=10%,add=200",
@@ -708,8 +720,8 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
         "--apply",
         "--notify",
     ])?;
-    let second = run_with(&args, &ago, &mut sink, &mut sink_err).await?;
-    let third = run_with(&args, &ago, &mut sink, &mut sink_err).await?;
+    let second = run_with(&args, &ago, emu.clock(), &mut sink, &mut sink_err).await?;
+    let third = run_with(&args, &ago, emu.clock(), &mut sink, &mut sink_err).await?;
     finops_core::fs::write_atomic(out.join("arcgis_report.txt"), &sink)?;
     let mut lines = first.lines.clone();
     lines.extend(
@@ -751,6 +763,7 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
 async fn run_with(
     args: &Args,
     ago: &ArcGis,
+    clock: SharedClock,
     stdout: &mut (dyn Write + Send),
     stderr: &mut (dyn Write + Send),
 ) -> anyhow::Result<RunOutcome> {
@@ -760,5 +773,5 @@ async fn run_with(
     a.username = Some(emulator::ADMIN_USER.into());
     a.password_env = Some("ARCGIS_DEMO_PASSWORD".into());
     let env = |k: &str| (k == "ARCGIS_DEMO_PASSWORD").then(|| emulator::ADMIN_PASSWORD.to_string());
-    run(&a, &env, stdout, stderr).await
+    run(&a, &env, clock, stdout, stderr).await
 }

@@ -86,8 +86,11 @@ pub fn demo_config_dir() -> PathBuf {
 
 /// Start the emulator for the clients of `config_dir`: one deterministic tenancy per client
 /// (activity from six months before its contract start), every client's public key trusted.
-pub async fn start_demo_emulator(config_dir: &Path) -> anyhow::Result<OciEmulator> {
-    let emu = OciEmulator::start().await?;
+pub async fn start_demo_emulator(
+    config_dir: &Path,
+    clock: finops_core::clock::SharedClock,
+) -> anyhow::Result<OciEmulator> {
+    let emu = OciEmulator::start_with_clock(clock).await?;
     let scales = ["20", "9", "2", "5"];
     for (i, entry) in load_config_dir(config_dir)?.into_iter().enumerate() {
         // A client whose file or key is broken is skipped here: the report lists it as failed.
@@ -157,6 +160,7 @@ pub fn write_outputs(
 pub async fn run(
     args: &Args,
     as_of: NaiveDate,
+    clock: finops_core::clock::SharedClock,
     stdout: &mut (dyn Write + Send),
 ) -> anyhow::Result<RunOutcome> {
     let mut emulator = None;
@@ -167,7 +171,7 @@ pub async fn run(
     };
     let mut endpoint = args.endpoint.clone();
     if args.demo {
-        let emu = start_demo_emulator(&config_dir).await?;
+        let emu = start_demo_emulator(&config_dir, clock.clone()).await?;
         if endpoint.is_none() {
             endpoint = Some(emu.url());
         }
@@ -184,6 +188,7 @@ pub async fn run(
         ..Default::default()
     };
     let mut run_opts = RunOptions::default()
+        .with_clock(clock)
         .with_usage_options(usage)
         .with_retry(retry);
     if let Some(e) = endpoint {
@@ -217,6 +222,7 @@ pub async fn run(
 /// code (0 all clients reported, 2 some client failed, 1 nothing could run).
 pub async fn run_cli(
     argv: Vec<std::ffi::OsString>,
+    clock: finops_core::clock::SharedClock,
     stdout: &mut (dyn Write + Send),
     stderr: &mut (dyn Write + Send),
 ) -> u8 {
@@ -230,11 +236,10 @@ pub async fn run_cli(
     let as_of = match (args.as_of, args.demo) {
         (Some(d), _) => d,
         (None, true) => DEMO_AS_OF.parse().unwrap_or_default(),
-        // The command line is the one place that reads the wall clock.
-        #[allow(clippy::disallowed_methods)]
-        (None, false) => chrono::Utc::now().date_naive(),
+        // Today, by the clock the binary's main passed (the system clock).
+        (None, false) => clock.now().date_naive(),
     };
-    match run(&args, as_of, stdout).await {
+    match run(&args, as_of, clock, stdout).await {
         Ok(outcome) => {
             for f in &outcome.files {
                 let _ = writeln!(stderr, "wrote {}", f.display());
@@ -276,8 +281,9 @@ pub fn error_text(e: &anyhow::Error) -> String {
     text
 }
 
-/// Entry point of the example program.
-pub fn main_with_args<I, T>(argv: I) -> ExitCode
+/// Entry point of the example program; `clock` is the binary's (the system clock): it signs
+/// the requests and gives the default `--as-of`.
+pub fn main_with_args<I, T>(argv: I, clock: finops_core::clock::SharedClock) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -292,10 +298,23 @@ where
     let argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
     let code = rt.block_on(run_cli(
         argv,
+        clock,
         &mut std::io::stdout(),
         &mut std::io::stderr(),
     ));
     ExitCode::from(code)
+}
+
+/// The demo's clock: stopped at noon UTC of `as_of`, shared by the emulator and the clients,
+/// so the demo gives the same report on any day.
+pub fn demo_clock(as_of: NaiveDate) -> anyhow::Result<finops_core::clock::SharedClock> {
+    let noon = as_of
+        .and_hms_opt(12, 0, 0)
+        .ok_or_else(|| anyhow::anyhow!("no noon on {as_of}"))?
+        .and_utc();
+    Ok(std::sync::Arc::new(finops_core::clock::FixedClock::new(
+        noon,
+    )))
 }
 
 /// Run the OCI demo against its emulator, writing under `out`.
@@ -312,7 +331,8 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
     };
     let as_of: NaiveDate = DEMO_AS_OF.parse()?;
     let mut sink = Vec::new();
-    let outcome = run(&args, as_of, &mut sink).await?;
+    let clock = demo_clock(as_of)?;
+    let outcome = run(&args, as_of, clock, &mut sink).await?;
     let r = &outcome.report;
     let mut lines = vec![format!(
         "OCI contract report as of {as_of}: {} client(s) reported, {} failed",

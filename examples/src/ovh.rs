@@ -127,6 +127,8 @@ pub struct RunOptions {
     pub retry: Option<RetryConfig>,
     /// Concurrency across accounts and projects.
     pub concurrency: usize,
+    /// The clock API requests are signed with (`None`: the adapter's default, the system clock).
+    pub clock: Option<finops_core::clock::SharedClock>,
 }
 
 impl RunOptions {
@@ -151,6 +153,7 @@ impl RunOptions {
             rate_limit: None,
             retry: None,
             concurrency: 8,
+            clock: None,
         }
     }
 }
@@ -213,6 +216,9 @@ pub fn sample_cmdb() -> PathBuf {
 /// The weekly run: collect, sample, write the CSV set and `focus.parquet`.
 pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let mut aopts = AccountOptions::new();
+    if let Some(c) = &opts.clock {
+        aopts = aopts.with_clock(c.clone());
+    }
     if let Some(e) = &opts.endpoint {
         aopts = aopts.with_endpoint_override(e.clone());
     }
@@ -374,8 +380,13 @@ pub async fn start_demo_emulator(
     Ok((emu, tokens))
 }
 
-/// Run the CLI with these arguments (the first is the program name).
-pub async fn main_with_args<I, T>(args: I) -> anyhow::Result<RunOutcome>
+/// Run the CLI with these arguments (the first is the program name). `clock` signs the API
+/// requests (a binary's `main` passes the system clock); with `--demo` the emulator's clock,
+/// stopped at `--as-of`, is used instead so the demo is reproducible.
+pub async fn main_with_args<I, T>(
+    args: I,
+    clock: finops_core::clock::SharedClock,
+) -> anyhow::Result<RunOutcome>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -405,6 +416,10 @@ where
     };
     let mut opts = RunOptions::new(tokens, cmdb, &a.out, as_of);
     opts.endpoint = endpoint;
+    opts.clock = Some(match &emulator {
+        Some(emu) => emu.clock(),
+        None => clock,
+    });
     if let Some(s) = &a.state {
         opts.state = s.clone();
     }
@@ -440,6 +455,7 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
     let scratch = ScratchDir::new("finops-ovh-demo")?;
     let (emu, tokens) = start_demo_emulator(scratch.path(), as_of).await?;
     let mut opts = RunOptions::new(tokens, sample_cmdb(), out, as_of);
+    opts.clock = Some(emu.clock());
     opts.sample_usage = true;
     opts.rate_limit = Some(1000.0);
     opts.retry = Some(fast_retry());

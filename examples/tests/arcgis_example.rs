@@ -34,9 +34,15 @@ fn admin_args(emu: &ArcGisEmulator, extra: &[&str]) -> Args {
     Args::try_parse_from(v).unwrap()
 }
 
-async fn run_ok(args: &Args, env: &finops_examples::arcgis::Env) -> (String, String) {
+async fn run_ok(
+    args: &Args,
+    env: &finops_examples::arcgis::Env,
+    emu: &ArcGisEmulator,
+) -> (String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let o = run(args, env, &mut out, &mut err).await.unwrap();
+    let o = run(args, env, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap();
     let (out, err) = (
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),
@@ -64,7 +70,7 @@ async fn notebook_workflow_end_to_end() {
             "EUR",
         ],
     );
-    let (out, _) = run_ok(&args, &env).await;
+    let (out, _) = run_ok(&args, &env, &emu).await;
     assert!(out.contains("available credits: 125000.5"), "{out}");
     assert!(out.contains("credit budgeting: enabled"));
     assert!(out.contains("User [user0002] has 1000 assigned credits and 99.5 available credits."));
@@ -101,7 +107,7 @@ async fn notebook_workflow_end_to_end() {
 async fn csv_format_prints_exact_usage_totals() {
     let emu = ArcGisEmulator::start().await.unwrap();
     let env = env_of(&[("AGO_PW", emulator::ADMIN_PASSWORD)]);
-    let (out, err) = run_ok(&admin_args(&emu, &["--format", "csv"]), &env).await;
+    let (out, err) = run_ok(&admin_args(&emu, &["--format", "csv"]), &env, &emu).await;
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("stype,etype,credits,count"));
     let mut total = Decimal::ZERO;
@@ -120,7 +126,7 @@ async fn csv_format_prints_exact_usage_totals() {
         "the other sections go to stderr"
     );
     // JSON: one document.
-    let (out, _) = run_ok(&admin_args(&emu, &["--format", "json"]), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &["--format", "json"]), &env, &emu).await;
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         v["usage_total"]
@@ -140,7 +146,7 @@ async fn dry_run_then_apply_then_nothing() {
     let env = env_of(&[("AGO_PW", emulator::ADMIN_PASSWORD)]);
     let alloc = ["--allocate", "under=10%,add=200", "--max-total", "5000"];
     // Budgeting off: users are not budgeted; the dry run says budgeting would be enabled.
-    let (out, _) = run_ok(&admin_args(&emu, &alloc), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &alloc), &env, &emu).await;
     assert!(out.contains("DRY RUN"), "{out}");
     assert!(
         out.contains("credit budgeting is OFF: it would be enabled first"),
@@ -150,7 +156,7 @@ async fn dry_run_then_apply_then_nothing() {
     // --apply: enable budgeting, then one batch of 25 users (26 under 10 %, cap 5000 = 25 x 200).
     let mut a = alloc.to_vec();
     a.push("--apply");
-    let (out, _) = run_ok(&admin_args(&emu, &a), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &a), &env, &emu).await;
     assert!(
         out.contains("1 assignUserCredits call(s); 5000 credits assigned"),
         "{out}"
@@ -160,13 +166,13 @@ async fn dry_run_then_apply_then_nothing() {
     assert_eq!(emu.assign_calls().len(), 1);
     assert_eq!(emu.assign_calls()[0].len(), 25);
     // Re-run: only the user left out by the cap remains, then nothing at all.
-    let (out, _) = run_ok(&admin_args(&emu, &a), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &a), &env, &emu).await;
     assert!(
         out.contains("1 assignUserCredits call(s); 200 credits assigned"),
         "{out}"
     );
     let writes = emu.write_calls();
-    let (out, _) = run_ok(&admin_args(&emu, &a), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &a), &env, &emu).await;
     assert!(out.contains("0 user(s), 0 credits in total"), "{out}");
     assert_eq!(
         emu.write_calls(),
@@ -191,7 +197,7 @@ async fn notify_sends_once_per_state() {
         "--notify-file",
         &file,
     ];
-    let (out, _) = run_ok(&admin_args(&emu, &a), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &a), &env, &emu).await;
     assert!(out.contains("78 new alert(s)"), "{out}");
     let n = emu.notifications();
     assert_eq!(n.len(), 1);
@@ -201,7 +207,7 @@ async fn notify_sends_once_per_state() {
         vec![emulator::ADMIN_USER.to_string(), "second_admin".to_string()]
     );
     assert!(std::fs::read_to_string(&file).unwrap().contains("user0002"));
-    let (out, _) = run_ok(&admin_args(&emu, &a), &env).await;
+    let (out, _) = run_ok(&admin_args(&emu, &a), &env, &emu).await;
     assert!(out.contains("no new alert"), "{out}");
     assert_eq!(emu.notifications().len(), 1);
 }
@@ -226,19 +232,25 @@ async fn non_admin_and_missing_secret_are_clear_errors() {
     .unwrap();
     let env = env_of(&[("AGO_PW", emulator::VIEWER_PASSWORD)]);
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let e = run(&args, &env, &mut out, &mut err).await.unwrap_err();
+    let e = run(&args, &env, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap_err();
     assert!(
         format!("{e:#}").contains("administrator rights required"),
         "{e:#}"
     );
     let none = env_of(&[]);
-    let e = run(&args, &none, &mut out, &mut err).await.unwrap_err();
+    let e = run(&args, &none, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("AGO_PW"), "{e}");
     assert!(!format!("{e:#}").contains(emulator::VIEWER_PASSWORD));
     // Bad rules and dates are refused before any call.
     let mut bad = admin_args(&emu, &[]);
     bad.allocate = Some("under=10".into());
-    let e = run(&bad, &env, &mut out, &mut err).await.unwrap_err();
+    let e = run(&bad, &env, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("--allocate"), "{e}");
     assert!(
         Args::try_parse_from(["arcgis_credits", "--portal", "x", "--from", "2026-01-01"]).is_err()
@@ -248,13 +260,17 @@ async fn non_admin_and_missing_secret_are_clear_errors() {
     let out_arg = file.path().join("sub").display().to_string();
     let bad = admin_args(&emu, &["--out", &out_arg]);
     let before = emu.token_requests();
-    let e = run(&bad, &env, &mut out, &mut err).await.unwrap_err();
+    let e = run(&bad, &env, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap_err();
     assert!(format!("{e:#}").contains("--out"), "{e:#}");
     assert_eq!(emu.token_requests(), before);
     // A portal address without a scheme says what is expected.
     let mut bad = admin_args(&emu, &[]);
     bad.portal = Some("myorg.maps.arcgis.com".into());
-    let e = run(&bad, &env, &mut out, &mut err).await.unwrap_err();
+    let e = run(&bad, &env, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap_err();
     assert!(
         format!("{e:#}").contains("https://<org>.maps.arcgis.com"),
         "{e:#}"
@@ -280,7 +296,9 @@ async fn out_of_range_numbers_are_refused_before_any_call() {
             extra.extend(["--allocate", "under=10%,add=200"]);
         }
         let args = admin_args(&emu, &extra);
-        let e = run(&args, &env, &mut out, &mut err).await.unwrap_err();
+        let e = run(&args, &env, emu.clock(), &mut out, &mut err)
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains(flag), "{flag} {v}: {e}");
     }
     assert_eq!(emu.token_requests(), 0);
@@ -349,8 +367,7 @@ async fn token_env_and_oauth2_app_logins() {
     )
     .unwrap();
     let resp = http.send(req, None).await.unwrap();
-    #[allow(clippy::disallowed_methods)]
-    let tok = parse_generate_token(&resp.body, chrono::Utc::now(), 60).unwrap();
+    let tok = parse_generate_token(&resp.body, emu.clock().now(), 60).unwrap();
     let url = emu.url();
     let args = Args::try_parse_from([
         "arcgis_credits",
@@ -365,7 +382,7 @@ async fn token_env_and_oauth2_app_logins() {
     ])
     .unwrap();
     let env = env_of(&[("AGO_TOKEN", tok.token.expose())]);
-    let (out, _) = run_ok(&args, &env).await;
+    let (out, _) = run_ok(&args, &env, &emu).await;
     assert!(out.contains("under 10%: 26 user(s)"), "{out}");
     assert!(!out.contains(tok.token.expose()));
 
@@ -387,7 +404,9 @@ async fn token_env_and_oauth2_app_logins() {
     .unwrap();
     let env = env_of(&[("AGO_SECRET", emulator::CLIENT_SECRET)]);
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let o = run(&args, &env, &mut out, &mut err).await.unwrap();
+    let o = run(&args, &env, emu.clock(), &mut out, &mut err)
+        .await
+        .unwrap();
     let out = String::from_utf8(out).unwrap();
     assert!(out.contains("available credits: 125000.5"), "{out}");
     assert_eq!(o.failures.len(), 3, "{:?}", o.failures);

@@ -1,14 +1,20 @@
 //! The `oci_contract_report` command, run in-process against the emulator.
 
-use finops_examples::oci::{demo_config_dir, run_cli, start_demo_emulator};
+use finops_core::clock::SharedClock;
+use finops_examples::oci::{demo_clock, demo_config_dir, run_cli, start_demo_emulator};
 use std::path::Path;
+
+/// One stopped clock for the emulator and the command under test (never the machine's).
+fn clock() -> SharedClock {
+    demo_clock("2026-11-22".parse().unwrap()).unwrap()
+}
 
 async fn cli(args: &[&str]) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let mut argv: Vec<std::ffi::OsString> = vec!["oci_contract_report".into()];
     argv.extend(args.iter().map(|a| a.into()));
-    let code = run_cli(argv, &mut out, &mut err).await;
+    let code = run_cli(argv, clock(), &mut out, &mut err).await;
     (
         code,
         String::from_utf8(out).unwrap(),
@@ -22,7 +28,9 @@ fn dec(v: &serde_json::Value) -> rust_decimal::Decimal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_report_against_the_emulator() {
-    let emu = start_demo_emulator(&demo_config_dir()).await.unwrap();
+    let emu = start_demo_emulator(&demo_config_dir(), clock())
+        .await
+        .unwrap();
     let dir = demo_config_dir();
     let out = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = cli(&[

@@ -25,6 +25,12 @@ fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ovh")
 }
 
+/// The clock of the runs that have no emulator of their own (the `--demo` runs use their
+/// embedded emulator's clock): stopped at the data set's date, never the machine's.
+fn test_clock() -> SharedClock {
+    Arc::new(FixedClock::new(as_of()))
+}
+
 async fn emulator() -> OvhEmulator {
     let clock: SharedClock = Arc::new(FixedClock::new(as_of()));
     OvhEmulator::start(
@@ -100,7 +106,7 @@ async fn cli_with_the_sample_tokens_and_workbook() {
         "--rate-limit".into(),
         "1000".into(),
     ];
-    let outcome = main_with_args(&args).await.unwrap();
+    let outcome = main_with_args(&args, emu.clock()).await.unwrap();
     assert!(state.exists());
     assert_eq!(outcome.samples_stored, 3);
     let files = outputs(&out);
@@ -252,6 +258,7 @@ async fn fault_storm_gives_byte_identical_files() {
         }
         let out = dir.path().join(format!("out-{storm}"));
         let mut opts = RunOptions::new(&tokens, sample_cmdb(), &out, as_of());
+        opts.clock = Some(emu.clock());
         opts.sample_usage = true;
         opts.rate_limit = Some(1000.0);
         opts.retry = Some(fast_retry());
@@ -291,30 +298,36 @@ async fn demo_flag_runs_against_the_embedded_emulator() {
         "2026-11-22",
         "--utf8",
     ];
-    let outcome = main_with_args(args).await.unwrap();
+    let outcome = main_with_args(args, test_clock()).await.unwrap();
     assert!(outcome.focus_records > 0);
     let billing = std::fs::read_to_string(out.join("data_PBI_info_billing.csv")).unwrap();
     assert!(billing.starts_with("ID tenant,Instance ID,Type d'instance,Temps d'activité (heures)"));
     // Bad CLI input: a clear error, not a panic.
-    let e = main_with_args(["x", "--out", "o", "--as-of", "22/11/2026", "--demo"])
-        .await
-        .unwrap_err();
+    let e = main_with_args(
+        ["x", "--out", "o", "--as-of", "22/11/2026", "--demo"],
+        test_clock(),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("--as-of"), "{e}");
-    let e = main_with_args(["x", "--out", "o", "--as-of", "2026-11-22"])
+    let e = main_with_args(["x", "--out", "o", "--as-of", "2026-11-22"], test_clock())
         .await
         .unwrap_err();
     assert!(e.to_string().contains("--tokens"), "{e}");
     // A rate of 0 (or negative, NaN) would make every call wait forever: a usage error.
     for r in ["0", "-1", "NaN"] {
-        let e = main_with_args([
-            "x",
-            "--out",
-            "o",
-            "--as-of",
-            "2026-11-22",
-            "--demo",
-            &format!("--rate-limit={r}"),
-        ])
+        let e = main_with_args(
+            [
+                "x",
+                "--out",
+                "o",
+                "--as-of",
+                "2026-11-22",
+                "--demo",
+                &format!("--rate-limit={r}"),
+            ],
+            test_clock(),
+        )
         .await
         .unwrap_err();
         let clap_error = e.downcast::<clap::Error>().unwrap();
@@ -326,23 +339,9 @@ async fn demo_flag_runs_against_the_embedded_emulator() {
     }
 }
 
-/// The official FOCUS validator on the example's `focus.parquet`, when Python >= 3.12 exists.
+/// The official FOCUS validator on the example's `focus.parquet` (scripts/focus-validate).
 #[tokio::test]
 async fn focus_parquet_passes_the_focus_validator() {
-    let script = Path::new("/work/shared/tools/focus-validate.sh");
-    let has_py312 = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("command -v python3.12 || ls -d \"$(pyenv root 2>/dev/null || echo $HOME/.pyenv)\"/versions/3.1[2-9]* 2>/dev/null")
-        .output()
-        .map(|o| o.status.success() && !o.stdout.is_empty())
-        .unwrap_or(false)
-        || std::env::var_os("FOCUS_PYTHON").is_some();
-    if !script.exists() || !has_py312 {
-        eprintln!(
-            "Skipping focus-validator test: no Python >= 3.12 (set FOCUS_PYTHON) or no validator script"
-        );
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let args = [
@@ -353,17 +352,8 @@ async fn focus_parquet_passes_the_focus_validator() {
         "--as-of",
         "2026-11-22",
     ];
-    main_with_args(args).await.unwrap();
-    let res = std::process::Command::new(script)
-        .arg(out.join("focus.parquet"))
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "focus-validate failed:\n{}\n{}",
-        String::from_utf8_lossy(&res.stdout),
-        String::from_utf8_lossy(&res.stderr)
-    );
+    main_with_args(args, test_clock()).await.unwrap();
+    finops_core::testing::focus_validate(&[&out.join("focus.parquet")]);
 }
 
 /// The light hourly run: only the VMs, one sample per VM and hour, only the usage file.
@@ -392,12 +382,18 @@ async fn sample_only_stores_one_sample_per_vm_and_hour() {
         .map(|s| s.to_string())
         .collect()
     };
-    let first = main_with_args(base("2026-11-22T08:15:00Z")).await.unwrap();
+    let first = main_with_args(base("2026-11-22T08:15:00Z"), emu.clock())
+        .await
+        .unwrap();
     assert_eq!(first.samples_stored, 3);
     // Same hour again: nothing new.
-    let again = main_with_args(base("2026-11-22T08:45:00Z")).await.unwrap();
+    let again = main_with_args(base("2026-11-22T08:45:00Z"), emu.clock())
+        .await
+        .unwrap();
     assert_eq!(again.samples_stored, 0);
-    let next = main_with_args(base("2026-11-22T09:15:00Z")).await.unwrap();
+    let next = main_with_args(base("2026-11-22T09:15:00Z"), emu.clock())
+        .await
+        .unwrap();
     assert_eq!(next.samples_stored, 3);
     // The revoked credential is reported, the others sampled.
     assert!(
@@ -438,6 +434,7 @@ async fn unreachable_api_writes_nothing_and_fails() {
         as_of(),
     );
     opts.endpoint = Some(format!("http://127.0.0.1:{dead_port}/1.0"));
+    opts.clock = Some(test_clock());
     opts.retry = Some(fast_retry());
     let e = format!("{:#}", run(&opts).await.unwrap_err());
     assert!(e.contains("no OVH account could be read"), "{e}");

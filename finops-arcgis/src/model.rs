@@ -355,7 +355,8 @@ pub(crate) fn parse_success(body: &[u8], call: &str) -> Result<serde_json::Value
 mod tests {
     use super::*;
 
-    const FIX: &str = "../../shared/reference/fixtures";
+    /// Response-shape fixtures (copies of the documented API examples).
+    const FIX: &str = "tests/data/fixtures";
 
     fn fixture(name: &str) -> Vec<u8> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,7 +1,5 @@
 //! Integration tests of the adapter against its loopback emulator.
 
-#![allow(clippy::disallowed_methods)]
-
 use chrono::{NaiveDate, TimeZone, Utc};
 use finops_arcgis::alerts::{self, AlertConfig, notify_new_alerts};
 use finops_arcgis::allocation::{self, AllocationRule, UserOutcome};
@@ -32,6 +30,7 @@ fn fast_retry() -> RetryConfig {
 
 fn admin(emu: &ArcGisEmulator) -> ArcGis {
     ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
         .with_retry(fast_retry())
@@ -182,6 +181,7 @@ async fn token_expired_by_the_clock_is_renewed() {
 async fn non_admin_gets_a_clear_error() {
     let emu = ArcGisEmulator::start().await.unwrap();
     let viewer = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_user_password(emulator::VIEWER_USER, emulator::VIEWER_PASSWORD)
         .with_retry(fast_retry())
@@ -206,6 +206,7 @@ async fn non_admin_gets_a_clear_error() {
     assert_eq!(emu.write_calls(), 0);
     // An OAuth2 app token can read the org but not administer credits.
     let app = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_client_credentials(emulator::CLIENT_ID, emulator::CLIENT_SECRET)
         .with_retry(fast_retry())
@@ -223,6 +224,7 @@ async fn non_admin_gets_a_clear_error() {
 async fn bad_logins_are_clear_and_leak_nothing() {
     let emu = ArcGisEmulator::start().await.unwrap();
     let bad = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_user_password(emulator::ADMIN_USER, "wrong-password-xyz")
         .with_retry(fast_retry())
@@ -234,6 +236,7 @@ async fn bad_logins_are_clear_and_leak_nothing() {
     assert!(text.contains("Invalid username or password"), "{text}");
     assert!(!text.contains("wrong-password-xyz"));
     let bad = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_client_credentials(emulator::CLIENT_ID, "nope-secret-123")
         .build()
@@ -243,6 +246,7 @@ async fn bad_logins_are_clear_and_leak_nothing() {
     assert!(!format!("{e:?}").contains("nope-secret-123"));
     // A fixed token that is unknown: 498, not renewable, reported.
     let fixed = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_token("not-a-real-token-000")
         .build()
@@ -258,6 +262,7 @@ async fn generate_token_tokens_are_bound_to_their_referer() {
     let emu = ArcGisEmulator::start().await.unwrap();
     // A login with a custom referer works: the client sends it on every call.
     let ago = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(emu.url())
         .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
         .with_referer("https://finops.example.org")
@@ -280,11 +285,12 @@ async fn generate_token_tokens_are_bound_to_their_referer() {
     )
     .unwrap();
     let resp = http.send(req, None).await.unwrap();
-    let tok = finops_arcgis::credential::parse_generate_token(&resp.body, Utc::now(), 60)
+    let tok = finops_arcgis::credential::parse_generate_token(&resp.body, emu.clock().now(), 60)
         .unwrap()
         .token;
     let with_referer = |r: &str| {
         ArcGisBuilder::new()
+            .with_clock(emu.clock())
             .with_portal(emu.url())
             .with_token(tok.clone())
             .with_referer(r)
@@ -566,6 +572,7 @@ async fn enterprise_portal_url_and_double_slash_paths() {
     let emu = ArcGisEmulator::start().await.unwrap();
     // An Enterprise-style portal URL: <host>/portal -> <host>/portal/sharing/rest.
     let ago = ArcGisBuilder::new()
+        .with_clock(emu.clock())
         .with_portal(format!("{}/portal", emu.url()))
         .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
         .build()
@@ -587,7 +594,7 @@ async fn enterprise_portal_url_and_double_slash_paths() {
     )
     .unwrap();
     let resp = http.send(req, None).await.unwrap();
-    let tok = parse_generate_token(&resp.body, Utc::now(), 60).unwrap();
+    let tok = parse_generate_token(&resp.body, emu.clock().now(), 60).unwrap();
     let url = Url::parse(&format!("{}/sharing/rest//portals/self?f=json", emu.url())).unwrap();
     let req = RequestParts::new(Method::GET, url)
         .with_header(
@@ -689,6 +696,9 @@ async fn unreachable_portal_fails_with_the_call_named() {
         .unwrap()
         .port();
     let ago = ArcGisBuilder::new()
+        .with_clock(Arc::new(FixedClock::new(
+            emulator::DEFAULT_NOW.parse().unwrap(),
+        )))
         .with_portal(format!("http://127.0.0.1:{port}"))
         .with_user_password(emulator::ADMIN_USER, emulator::ADMIN_PASSWORD)
         .with_retry(fast_retry())

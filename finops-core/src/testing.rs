@@ -198,20 +198,18 @@ pub fn focus_validate_script() -> std::path::PathBuf {
     }
 }
 
-/// Check FOCUS 1.2 files (CSV, CSV.gz or Parquet) with the FinOps Foundation validator through
-/// `scripts/focus-validate` (focus-validator 2.2.1, installed once into a cached venv).
-///
-/// Panics (it is test code) with the validator's report when a rule fails or the validator
-/// crashes. When no validator can run here it prints one `SKIPPED:` line and returns
-/// [`FocusValidation::Skipped`]; with `FOCUS_VALIDATE_REQUIRED=1` that is a panic too.
-pub fn focus_validate(files: &[&std::path::Path]) -> FocusValidation {
+/// Run `scripts/focus-validate` on `files` and return its exit code (0 pass, 1 a rule failed,
+/// 2 the validator could not run) and its output; `None` when no validator can run here (one
+/// `SKIPPED:` line is printed; with `FOCUS_VALIDATE_REQUIRED=1` that is a panic instead).
+/// For tests that expect a failure; most tests want [`focus_validate`].
+pub fn focus_validate_raw(files: &[&std::path::Path]) -> Option<(i32, String)> {
     let required = std::env::var("FOCUS_VALIDATE_REQUIRED").is_ok_and(|v| v == "1");
     let script = focus_validate_script();
     if !script.is_file() {
-        let why = format!("{} not found", script.display());
+        let why = format!("SKIPPED: FOCUS validator: {} not found", script.display());
         assert!(!required, "FOCUS_VALIDATE_REQUIRED=1 but {why}");
-        println!("SKIPPED: FOCUS validator: {why}");
-        return FocusValidation::Skipped(why);
+        println!("{why}");
+        return None;
     }
     let out = std::process::Command::new(&script)
         .args(files)
@@ -223,11 +221,25 @@ pub fn focus_validate(files: &[&std::path::Path]) -> FocusValidation {
         String::from_utf8_lossy(&out.stderr)
     );
     match out.status.code() {
-        Some(0) => FocusValidation::Passed(text),
         Some(77) => {
             print!("{text}");
-            FocusValidation::Skipped(text.trim().to_string())
+            None
         }
-        _ => panic!("FOCUS validator rejected {files:?}:\n{text}"),
+        Some(code) => Some((code, text)),
+        None => panic!("{} was killed:\n{text}", script.display()),
+    }
+}
+
+/// Check FOCUS 1.2 files (CSV, CSV.gz or Parquet) with the FinOps Foundation validator through
+/// `scripts/focus-validate` (focus-validator 2.2.1, installed once into a cached venv).
+///
+/// Panics (it is test code) with the validator's report when a rule fails or the validator
+/// crashes. When no validator can run here it prints one `SKIPPED:` line and returns
+/// [`FocusValidation::Skipped`]; with `FOCUS_VALIDATE_REQUIRED=1` that is a panic too.
+pub fn focus_validate(files: &[&std::path::Path]) -> FocusValidation {
+    match focus_validate_raw(files) {
+        None => FocusValidation::Skipped("no FOCUS validator on this machine".into()),
+        Some((0, text)) => FocusValidation::Passed(text),
+        Some((_, text)) => panic!("FOCUS validator rejected {files:?}:\n{text}"),
     }
 }

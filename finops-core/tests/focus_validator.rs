@@ -1,14 +1,11 @@
-//! The official FOCUS validator (focus-validator 2.2.1 through `shared/tools/focus-validate.sh`)
+//! The official FOCUS validator (focus-validator 2.2.1 through `scripts/focus-validate`)
 //! accepts the FOCUS 1.2 CSV and Parquet files our writers produce from records covering
 //! every column.
 //!
-//! The validator needs Python >= 3.12. The test looks for one the way the script does
-//! (`FOCUS_PYTHON`, `python3.12` on PATH, pyenv's `versions/3.12+`) and prints a loud
-//! `SKIPPED:` line when there is none, or when the validator's one-time venv setup cannot
-//! reach the package index. Set `FOCUS_VALIDATE_REQUIRED=1` to turn those skips into
-//! failures. The tool is found at `$FINOPS_SHARED/tools/focus-validate.sh`, else at
-//! `shared/tools/` next to the workspace.
-#![cfg(feature = "parquet")]
+//! The validator needs Python >= 3.12 (the script finds one on PATH or under pyenv); without
+//! one each test prints one `SKIPPED:` line. `FOCUS_VALIDATE_REQUIRED=1` turns that into a
+//! failure (CI sets it).
+#![cfg(all(feature = "parquet", feature = "testing"))]
 
 use finops_core::focus::check::{CheckOptions, check_record};
 use finops_core::focus::{
@@ -16,9 +13,8 @@ use finops_core::focus::{
     CommitmentDiscountCategory, CommitmentDiscountStatus, CostRecord, Period, PricingCategory,
     ServiceCategory, Tags, parse_time, read_file, write_file,
 };
+use finops_core::testing::focus_validate_raw;
 use finops_core::{Currency, Decimal};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn d(s: &str) -> Decimal {
     Decimal::from_str_exact(s).unwrap()
@@ -239,86 +235,9 @@ fn records_cover_every_column_and_pass_our_checker() {
     }
 }
 
-fn shared_dir() -> PathBuf {
-    if let Some(s) = std::env::var_os("FINOPS_SHARED") {
-        return PathBuf::from(s);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-fn python_ok(p: &Path) -> bool {
-    Command::new(p)
-        .args([
-            "-c",
-            "import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)",
-        ])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// Mirror the wrapper's search: FOCUS_PYTHON, python3.12 on PATH, pyenv versions 3.12+.
-fn find_python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("FOCUS_PYTHON") {
-        let p = PathBuf::from(p);
-        return python_ok(&p).then_some(p);
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let c = dir.join("python3.12");
-            if c.is_file() && python_ok(&c) {
-                return Some(c);
-            }
-        }
-    }
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))?;
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(root.join("versions"))
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| {
-                    let mut it = n.split('.');
-                    let major: u32 = it.next()?.parse().ok()?;
-                    let minor: u32 = it.next()?.parse().ok()?;
-                    Some(major == 3 && minor >= 12)
-                })
-                .unwrap_or(false)
-        })
-        .collect();
-    versions.sort();
-    versions
-        .into_iter()
-        .rev()
-        .map(|v| v.join("bin/python"))
-        .find(|p| python_ok(p))
-}
-
-fn skip(why: &str) {
-    let msg = format!("SKIPPED: official FOCUS validator not run: {why}");
-    if std::env::var("FOCUS_VALIDATE_REQUIRED").is_ok_and(|v| v == "1") {
-        panic!("{msg} (FOCUS_VALIDATE_REQUIRED=1)");
-    }
-    println!("{msg}");
-    eprintln!("{msg}");
-}
-
-/// Run the wrapper on `recs` written as `name`; `None` when skipped, else the exit code and
-/// its standard output.
-fn run_validator(name: &str, recs: &[CostRecord]) -> Option<(Option<i32>, String)> {
-    let tool = shared_dir().join("tools/focus-validate.sh");
-    if !tool.is_file() {
-        skip(&format!("{} not found (set FINOPS_SHARED)", tool.display()));
-        return None;
-    }
-    let Some(python) = find_python() else {
-        skip("no Python >= 3.12 (FOCUS_PYTHON, python3.12 on PATH, pyenv versions 3.12+)");
-        return None;
-    };
+/// Write `recs` as `name`, check it reads back unchanged, and run the validator on it; `None`
+/// when no validator can run here, else its exit code and output.
+fn run_validator(name: &str, recs: &[CostRecord]) -> Option<(i32, String)> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(name);
     write_file(&file, recs).unwrap();
@@ -331,37 +250,19 @@ fn run_validator(name: &str, recs: &[CostRecord]) -> Option<(Option<i32>, String
     if let Some(keep) = std::env::var_os("FOCUS_VALIDATOR_KEEP") {
         // Debugging aid: keep a copy of the file validated.
         let _ = std::fs::create_dir_all(&keep);
-        let _ = std::fs::copy(&file, PathBuf::from(keep).join(name));
+        let _ = std::fs::copy(&file, std::path::PathBuf::from(keep).join(name));
     }
-    let mut cmd = Command::new("bash");
-    cmd.arg(&tool).arg(&file);
-    if std::env::var_os("FOCUS_PYTHON").is_none() {
-        cmd.env("FOCUS_PYTHON", &python);
+    let r = focus_validate_raw(&[&file]);
+    if let Some((code, text)) = &r {
+        println!("{text}");
+        assert_ne!(*code, 2, "the validator could not run on {name}:\n{text}");
     }
-    let out = cmd.output().expect("run focus-validate.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    if out.status.code() == Some(2) && stderr.contains("package index reachable") {
-        skip("the validator's venv could not be installed (no package index)");
-        return None;
-    }
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "focus-validate.sh could not run on {name}:\n{stdout}\n{stderr}"
-    );
-    Some((out.status.code(), stdout.into_owned()))
+    r
 }
 
 fn validate(name: &str) {
     if let Some((code, stdout)) = run_validator(name, &records()) {
-        assert_eq!(
-            code,
-            Some(0),
-            "focus-validate.sh failed on {name}:\n{stdout}"
-        );
+        assert_eq!(code, 0, "the validator failed on {name}:\n{stdout}");
         assert!(stdout.contains("focus-validate: PASS"), "{stdout}");
     }
 }
@@ -395,10 +296,10 @@ fn official_validator_only_trips_on_its_capacity_reservation_bug() {
     ) else {
         return;
     };
-    assert_eq!(code, Some(1), "{stdout}");
+    assert_eq!(code, 1, "{stdout}");
     let failed: Vec<&str> = stdout
         .lines()
-        .find_map(|l| l.strip_prefix("focus-validate: FAILED rules: "))
+        .find_map(|l| l.strip_prefix("focus-validate: FAIL: "))
         .unwrap_or_default()
         .split_whitespace()
         .collect();

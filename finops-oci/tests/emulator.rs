@@ -37,6 +37,12 @@ fn fast_retry() -> RetryConfig {
     }
 }
 
+/// The clock of the tests that talk to a plain loopback server instead of the emulator
+/// (stopped, so nothing depends on the machine's date).
+fn test_clock() -> finops_core::clock::SharedClock {
+    Arc::new(FixedClock::new("2026-11-22T12:00:00Z".parse().unwrap()))
+}
+
 /// An emulator serving the four tenancies of `tests/data/clients`, trusting A, B and C's
 /// keys and, for D, a key that is not the one D signs with.
 async fn emulator() -> OciEmulator {
@@ -99,6 +105,7 @@ async fn emulator() -> OciEmulator {
 
 fn run_opts(emu: &OciEmulator) -> RunOptions {
     RunOptions::default()
+        .with_clock(emu.clock())
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
         .with_usage_options(UsageApiOptions::default().with_page_limit(40))
@@ -168,6 +175,7 @@ async fn pages_over_many_pages_and_daily_reconciles_with_monthly() {
     let emu = emulator().await;
     emu.set_max_page_size(7);
     let client = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
@@ -244,6 +252,7 @@ async fn fault_storms_change_nothing() {
 async fn emulator_refuses_what_oci_refuses() {
     let emu = emulator().await;
     let client = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
@@ -289,10 +298,10 @@ async fn emulator_refuses_what_oci_refuses() {
     );
     let e = client.usage_page(&q, None).await.unwrap_err();
     assert_eq!(e.status(), Some(404), "{e}");
-    // A client clock 6 minutes late: 401 (clock skew), not retried.
-    #[allow(clippy::disallowed_methods)]
-    let skewed = FixedClock::new(Utc::now() - chrono::Duration::minutes(6));
+    // A client clock 6 minutes behind the emulator's: 401 (clock skew), not retried.
+    let skewed = FixedClock::new(emu.clock().now() - chrono::Duration::minutes(6));
     let late = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_clock(Arc::new(skewed))
@@ -312,8 +321,7 @@ async fn emulator_refuses_what_oci_refuses() {
         &mut parts,
         &finops_oci::OciPrivateKey::from_file(&data("client_b_pkcs8.pem"), None).unwrap(),
         "ocid1.tenancy.oc1..aaaaaaaaclientea/ocid1.user.oc1..aaaaaaaausera/a5:bd:fd:be:f6:bf:c3:06:09:21:98:02:0c:a3:87:f2",
-        #[allow(clippy::disallowed_methods)]
-        Utc::now(),
+        emu.clock().now(),
     )
     .unwrap();
     let http = finops_core::http::HttpClient::builder("oci")
@@ -327,6 +335,7 @@ async fn emulator_refuses_what_oci_refuses() {
 async fn cost_source_conformance_and_focus_records() {
     let emu = emulator().await;
     let client = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteC"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
@@ -376,6 +385,7 @@ async fn cost_source_conformance_and_focus_records() {
 async fn tag_grouping() {
     let emu = emulator().await;
     let client = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_usage_options(UsageApiOptions::default().with_group_by_tag(
@@ -406,24 +416,12 @@ async fn tag_grouping() {
     assert_eq!(tags, ["CC-100", "CC-200", "CC-300"]);
 }
 
-/// The official FOCUS validator, when a Python >= 3.12 is available (skipped otherwise).
+/// The official FOCUS validator (scripts/focus-validate; one SKIPPED line without Python >= 3.12).
 #[tokio::test]
 async fn focus_validator_accepts_oci_records() {
-    let script = Path::new("/work/shared/tools/focus-validate.sh");
-    let has_py312 = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("command -v python3.12 || ls -d \"$(pyenv root 2>/dev/null || echo $HOME/.pyenv)\"/versions/3.1[2-9]* 2>/dev/null || test -n \"$FOCUS_PYTHON\"")
-        .output()
-        .map(|o| o.status.success() && !o.stdout.is_empty() || std::env::var_os("FOCUS_PYTHON").is_some())
-        .unwrap_or(false);
-    if !script.exists() || !has_py312 {
-        eprintln!(
-            "Skipping focus-validator test: no Python >= 3.12 (set FOCUS_PYTHON) or no validator script"
-        );
-        return;
-    }
     let emu = emulator().await;
     let client = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .build()
@@ -434,16 +432,7 @@ async fn focus_validator_accepts_oci_records() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("oci_focus.csv");
     finops_core::focus::csv::write_csv_file(&csv, &data.records).unwrap();
-    let out = std::process::Command::new(script)
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "focus-validate failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    finops_core::testing::focus_validate(&[&csv]);
 }
 
 /// A server that hands back the same `opc-next-page` token forever: the client stops with an
@@ -467,6 +456,7 @@ async fn a_repeated_page_token_is_an_error_not_an_endless_loop() {
     let server = EmulatorServer::start(app).await.unwrap();
     // The endpoint's path is kept (SDK `service_endpoint` semantics).
     let client = OciBuilder::new()
+        .with_clock(test_clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(format!("{}/proxy", server.url()))
         .with_retry(fast_retry())
@@ -517,6 +507,7 @@ async fn blank_currencies_take_the_tenancy_currency() {
     )
     .await;
     let client = OciBuilder::new()
+        .with_clock(test_clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(server.url())
         .with_retry(fast_retry())
@@ -553,6 +544,7 @@ async fn an_unnamed_currency_is_a_per_client_error_naming_moeda() {
         entries,
         &ReportOptions::new(d(2026, 3, 3)),
         &RunOptions::default()
+            .with_clock(test_clock())
             .with_endpoint(server.url())
             .with_retry(fast_retry()),
     )
@@ -575,6 +567,7 @@ async fn cost_source_records_of_blank_currency_items_are_not_usd() {
     )
     .await;
     let client = OciBuilder::new()
+        .with_clock(test_clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(server.url())
         .with_retry(fast_retry())
@@ -603,6 +596,7 @@ async fn emulator_accepts_x_date_in_place_of_date() {
     use finops_oci::credential::{RsaSha256Signer, signing_string};
     let emu = emulator().await;
     let client = OciBuilder::new()
+        .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
@@ -615,8 +609,7 @@ async fn emulator_accepts_x_date_in_place_of_date() {
         Granularity::Daily,
     );
     let mut parts = client.usage_request(&q, None).unwrap();
-    #[allow(clippy::disallowed_methods)]
-    let now = Utc::now();
+    let now = emu.clock().now();
     let host = finops_oci::credential::host_header(&parts.url);
     let len = parts.body.len().to_string();
     let sha = base64::engine::general_purpose::STANDARD

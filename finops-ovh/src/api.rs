@@ -1266,10 +1266,12 @@ pub struct ServiceInfos {
 mod tests {
     use super::*;
 
-    const FIX: &str = "/work/shared/reference/fixtures";
-
+    /// Response-shape fixtures (copies of the documented API examples) in `tests/data/fixtures`.
     fn fixture(name: &str) -> Option<String> {
-        std::fs::read_to_string(format!("{FIX}/{name}")).ok()
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fixtures")
+            .join(name);
+        Some(std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! OAuth2, secrets never in errors.
 
 use finops_core::Error;
-use finops_core::clock::FixedClock;
+use finops_core::clock::{Clock, FixedClock};
 use finops_ovh::builder::OvhBuilder;
 use finops_ovh::emulator::{OvhEmulator, OvhEmulatorConfig};
 use std::sync::Arc;
@@ -17,6 +17,7 @@ async fn emu() -> OvhEmulator {
 fn builder(emu: &OvhEmulator, i: usize) -> OvhBuilder {
     let a = &emu.accounts()[i];
     OvhBuilder::new()
+        .with_clock(emu.clock())
         .with_name(a.file.clone())
         .with_endpoint(emu.url())
         .with_application_key(&a.application_key)
@@ -105,9 +106,8 @@ async fn unknown_consumer_key_gives_invalid_credential() {
 async fn stale_timestamp_is_refused_and_delta_fixes_it() {
     let emu = emu().await;
     let i = idx(&emu, "SIVIC_SICAP");
-    // A client clock 1 hour behind, with a wrong fixed delta: refused.
-    #[allow(clippy::disallowed_methods)]
-    let now = chrono::Utc::now();
+    // A client clock 1 hour behind the emulator's, with a wrong fixed delta: refused.
+    let now = emu.clock().now();
     let clock = Arc::new(FixedClock::new(now - chrono::Duration::hours(1)));
     let c = builder(&emu, i)
         .with_clock(clock.clone())
@@ -131,12 +131,14 @@ async fn oauth2_client_credentials() {
     let emu = emu().await;
     let a = &emu.accounts()[idx(&emu, "SAS_Sante")];
     let c = OvhBuilder::new()
+        .with_clock(emu.clock())
         .with_endpoint(emu.url())
         .with_oauth2(&a.client_id, &a.client_secret)
         .build()
         .unwrap();
     assert_eq!(c.me().await.unwrap().nichandle, "sa22222-ovh");
     let bad = OvhBuilder::new()
+        .with_clock(emu.clock())
         .with_endpoint(emu.url())
         .with_oauth2(&a.client_id, "wrong-secret")
         .build()
@@ -238,7 +240,6 @@ async fn oauth2_uses_http_basic_like_the_sdks_and_falls_back_to_form_fields() {
 
 #[tokio::test]
 async fn time_delta_is_taken_when_the_reply_arrives() {
-    use finops_core::clock::Clock;
     use finops_core::emulator::axum;
     let t0: chrono::DateTime<chrono::Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
     let clock = Arc::new(FixedClock::new(t0));

@@ -32,6 +32,7 @@ async fn run(emu: &OvhEmulator, revoked: bool) -> Collected {
     let loaded = load_dir(
         dir.path(),
         &AccountOptions::new()
+            .with_clock(emu.clock())
             .with_rate_limit(1000.0, 100)
             .with_retry(retry()),
     )
@@ -193,6 +194,7 @@ async fn sampling_call_reads_every_vm_once() {
     let loaded = load_dir(
         dir.path(),
         &AccountOptions::new()
+            .with_clock(emu.clock())
             .with_rate_limit(1000.0, 100)
             .with_retry(retry()),
     )
@@ -248,6 +250,7 @@ async fn unreachable_api_stops_that_account_after_one_call() {
     let loaded = load_dir(
         dir.path(),
         &AccountOptions::new()
+            .with_clock(emu.clock())
             .with_rate_limit(1000.0, 100)
             .with_retry(RetryConfig {
                 max_retries: 3,

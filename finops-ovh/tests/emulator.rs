@@ -12,9 +12,10 @@ fn raw_client() -> HttpClient {
         .unwrap()
 }
 
-#[allow(clippy::disallowed_methods)]
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// The emulator's "now" (its clock is stopped at the data set's date): requests are signed
+/// with timestamps taken from it, never from the machine clock.
+fn now(emu: &OvhEmulator) -> i64 {
+    emu.clock().now().timestamp()
 }
 
 async fn get(
@@ -58,11 +59,16 @@ async fn hand_signed_requests_and_refusals() {
     assert_eq!(s, 200);
     assert!(t.as_i64().unwrap() > 0);
     // A correctly signed call.
-    let (s, me) = get(&emu, "/me", &signed(&emu, "SIVIC_SICAP", "/me", now())).await;
+    let (s, me) = get(&emu, "/me", &signed(&emu, "SIVIC_SICAP", "/me", now(&emu))).await;
     assert_eq!(s, 200, "{me}");
     assert_eq!(me["nichandle"], "si33333-ovh");
     // Signature of another URL: 400 INVALID_SIGNATURE, legacy body shape.
-    let (s, body) = get(&emu, "/me", &signed(&emu, "SIVIC_SICAP", "/me/bill", now())).await;
+    let (s, body) = get(
+        &emu,
+        "/me",
+        &signed(&emu, "SIVIC_SICAP", "/me/bill", now(&emu)),
+    )
+    .await;
     assert_eq!(s, 400);
     assert_eq!(
         body,
@@ -72,13 +78,18 @@ async fn hand_signed_requests_and_refusals() {
     let (s, body) = get(
         &emu,
         "/me",
-        &signed(&emu, "SIVIC_SICAP", "/me", now() - 3600),
+        &signed(&emu, "SIVIC_SICAP", "/me", now(&emu) - 3600),
     )
     .await;
     assert_eq!(s, 400);
     assert_eq!(body["errorCode"], "QUERY_TIME_OUT");
     // Unknown consumer key: 403 INVALID_CREDENTIAL.
-    let (s, body) = get(&emu, "/me", &signed(&emu, "Legacy_Archive", "/me", now())).await;
+    let (s, body) = get(
+        &emu,
+        "/me",
+        &signed(&emu, "Legacy_Archive", "/me", now(&emu)),
+    )
+    .await;
     assert_eq!(s, 403);
     assert_eq!(body["errorCode"], "INVALID_CREDENTIAL");
     // No credentials at all.
@@ -87,7 +98,7 @@ async fn hand_signed_requests_and_refusals() {
     assert_eq!(body["class"], "Client::Unauthorized");
     // A tenant this account does not see: 404 with the class shape.
     let p = "/cloud/project/a1000000000000000000000000000001";
-    let (s, body) = get(&emu, p, &signed(&emu, "SIVIC_SICAP", p, now())).await;
+    let (s, body) = get(&emu, p, &signed(&emu, "SIVIC_SICAP", p, now(&emu))).await;
     assert_eq!(s, 404);
     assert_eq!(body["class"], "Client::NotFound");
     // Served without the /1.0 prefix too (raw-URL endpoints).
@@ -108,11 +119,16 @@ async fn data_set_is_deterministic_and_sized() {
         .with_history_periods(12);
     let emu = OvhEmulator::start(cfg).await.unwrap();
     let path = "/cloud/project";
-    let (s, list) = get(&emu, path, &signed(&emu, "ProSanteConnect", path, now())).await;
+    let (s, list) = get(
+        &emu,
+        path,
+        &signed(&emu, "ProSanteConnect", path, now(&emu)),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(list.as_array().unwrap().len(), 3 + 15);
     let p = "/cloud/project/e5000000000000000000000000000007/usage/history";
-    let (s, h) = get(&emu, p, &signed(&emu, "ProSanteConnect", p, now())).await;
+    let (s, h) = get(&emu, p, &signed(&emu, "ProSanteConnect", p, now(&emu))).await;
     assert_eq!(s, 200);
     let h = h.as_array().unwrap();
     assert_eq!(h.len(), 12);

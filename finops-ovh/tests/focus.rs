@@ -27,6 +27,7 @@ async fn collected(emu: &OvhEmulator) -> (Collected, Vec<finops_ovh::accounts::O
     let loaded = load_dir(
         dir.path(),
         &AccountOptions::new()
+            .with_clock(emu.clock())
             .with_rate_limit(1000.0, 100)
             .with_retry(retry),
     )
@@ -192,52 +193,5 @@ async fn cost_source_conformance_and_validator() {
     }
     let back = finops_core::focus::parquet::read_parquet_file(&file).unwrap();
     assert_eq!(back.len(), all.len());
-    if !python312_available() {
-        println!("SKIPPED: focus-validate.sh needs Python >= 3.12 (none found)");
-        return;
-    }
-    let out = std::process::Command::new("/work/shared/tools/focus-validate.sh")
-        .arg(&file)
-        .output();
-    match out {
-        Err(e) => println!("SKIPPED: cannot run focus-validate.sh: {e}"),
-        Ok(o) => {
-            let text = format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            );
-            assert_eq!(o.status.code(), Some(0), "validator failed:\n{text}");
-        }
-    }
-}
-
-fn python312_available() -> bool {
-    if !std::path::Path::new("/work/shared/tools/focus-validate.sh").exists() {
-        return false;
-    }
-    if std::env::var_os("FOCUS_PYTHON").is_some() {
-        return true;
-    }
-    for py in ["python3.12", "python3.13", "python3.14"] {
-        if std::process::Command::new(py)
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-        {
-            return true;
-        }
-    }
-    let root = std::env::var("PYENV_ROOT")
-        .unwrap_or_else(|_| format!("{}/.pyenv", std::env::var("HOME").unwrap_or_default()));
-    std::fs::read_dir(format!("{root}/versions"))
-        .map(|rd| {
-            rd.flatten().any(|e| {
-                let n = e.file_name().to_string_lossy().into_owned();
-                let mut it = n.split('.');
-                matches!((it.next(), it.next().and_then(|m| m.parse::<u32>().ok())), (Some("3"), Some(m)) if m >= 12)
-            })
-        })
-        .unwrap_or(false)
+    finops_core::testing::focus_validate(&[&file]);
 }

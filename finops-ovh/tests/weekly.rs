@@ -60,6 +60,7 @@ async fn emulator() -> OvhEmulator {
 fn accounts(emu: &OvhEmulator, dir: &Path) -> Vec<OvhAccount> {
     emu.write_token_files(dir, true).unwrap();
     let opts = AccountOptions::new()
+        .with_clock(emu.clock())
         .with_rate_limit(1000.0, 100)
         .with_retry(retry());
     let loaded = load_dir(dir, &opts).unwrap();

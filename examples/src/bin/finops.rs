@@ -1,8 +1,5 @@
 //! The `finops` command: `finops demo` runs every provider against its emulator;
 //! `finops aggregate` groups FOCUS files.
-
-#![allow(clippy::disallowed_methods)]
-
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -15,7 +15,7 @@
 //! `sharing/rest//portals/...`).
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use finops_core::clock::SharedClock;
+use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::emulator::axum::{
     self, Router,
     body::Bytes,
@@ -60,11 +60,18 @@ pub struct EmulatorConfig {
     pub max_window_days: i64,
     /// Seed of the generated values.
     pub seed: u64,
-    /// Clock deciding token expiry.
+    /// Clock deciding token expiry. By default a [`FixedClock`] stopped at
+    /// [`DEFAULT_NOW`] (just after the usage data ends): nothing depends on the machine's
+    /// date. Give the same clock to the clients under test ([`ArcGisEmulator::clock`]).
     pub clock: SharedClock,
     /// The organisation's credits.
     pub org_credits: Decimal,
 }
+
+/// The instant the default emulator clock is stopped at, `2026-11-22T12:00:00Z`
+/// (the usage data covers 2026-09-01 .. 2026-11-15).
+pub const DEFAULT_NOW: &str = "2026-11-22T12:00:00Z";
+const DEFAULT_NOW_UNIX: i64 = 1_795_348_800;
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -75,7 +82,11 @@ impl Default for EmulatorConfig {
             usage_days: 75,
             max_window_days: 31,
             seed: 3,
-            clock: finops_core::clock::system(),
+            clock: Arc::new(FixedClock::new(
+                Utc.timestamp_opt(DEFAULT_NOW_UNIX, 0)
+                    .single()
+                    .unwrap_or_default(),
+            )),
             org_credits: Decimal::new(125_000_500, 3),
         }
     }
@@ -334,6 +345,11 @@ impl ArcGisEmulator {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.shared.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The emulator's clock: give it to the clients under test so both sides agree on "now".
+    pub fn clock(&self) -> SharedClock {
+        self.shared.clock.clone()
     }
 
     /// The portal URL (`http://127.0.0.1:PORT`; the REST root is `<url>/sharing/rest`).

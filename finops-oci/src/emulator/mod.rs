@@ -21,7 +21,7 @@ use crate::credential::{EMPTY_BODY_SHA256, parse_authorization, rsa_public_key_f
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
-use finops_core::clock::{SharedClock, system};
+use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::emulator::axum::{
     Router,
     body::Bytes,
@@ -234,9 +234,22 @@ pub struct OciEmulator {
 }
 
 impl OciEmulator {
-    /// Start on 127.0.0.1 (random port), checking dates against the system clock.
+    /// The instant the emulator's clock is stopped at when started with [`start`](Self::start).
+    pub const DEFAULT_NOW: &'static str = "2026-11-22T12:00:00Z";
+
+    /// Start on 127.0.0.1 (random port) with a [`FixedClock`] stopped at
+    /// [`DEFAULT_NOW`](Self::DEFAULT_NOW): the 5-minute `date` check never depends on the
+    /// machine's clock. Sign requests with [`clock`](Self::clock).
     pub async fn start() -> Result<Self> {
-        Self::start_with_clock(system()).await
+        let now = DateTime::parse_from_rfc3339(Self::DEFAULT_NOW)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| Error::config(format!("OciEmulator::DEFAULT_NOW: {e}")))?;
+        Self::start_with_clock(Arc::new(FixedClock::new(now))).await
+    }
+
+    /// The emulator's clock: give it to the clients under test so that both sides agree.
+    pub fn clock(&self) -> SharedClock {
+        self.state.clock.clone()
     }
 
     /// Start with an injected clock (for the 5-minute skew check).

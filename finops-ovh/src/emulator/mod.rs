@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use data::Dataset;
-use finops_core::clock::{SharedClock, SystemClock};
+use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::emulator::EmulatorServer;
 use finops_core::emulator::axum;
 use serde::Serialize;
@@ -44,28 +44,38 @@ pub struct OvhEmulatorConfig {
     pub history_periods: usize,
     /// Accepted distance between `X-Ovh-Timestamp` and the emulator clock, in seconds.
     pub timestamp_window_secs: i64,
-    /// The emulator's clock (timestamp window, `/auth/time`, VM metrics).
+    /// The emulator's clock (timestamp window, `/auth/time`, token expiry, VM metrics). By
+    /// default a [`FixedClock`] stopped at [`as_of`](Self::as_of): the data set and the clock
+    /// agree whatever the machine's date is. Share it with the clients under test
+    /// ([`OvhEmulator::clock`]) or set one with [`with_clock`](Self::with_clock).
     pub clock: SharedClock,
+    clock_set: bool,
 }
 
 impl Default for OvhEmulatorConfig {
     fn default() -> Self {
+        let as_of = DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
         OvhEmulatorConfig {
-            as_of: DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z")
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_default(),
+            as_of,
             projects: 5,
             history_periods: 3,
             timestamp_window_secs: 300,
-            clock: Arc::new(SystemClock),
+            clock: Arc::new(FixedClock::new(as_of)),
+            clock_set: false,
         }
     }
 }
 
 impl OvhEmulatorConfig {
-    /// Set the data set's reference date.
+    /// Set the data set's reference date (and, unless a clock was set, stop the emulator's
+    /// clock there).
     pub fn with_as_of(mut self, as_of: DateTime<Utc>) -> Self {
         self.as_of = as_of;
+        if !self.clock_set {
+            self.clock = Arc::new(FixedClock::new(as_of));
+        }
         self
     }
 
@@ -84,6 +94,7 @@ impl OvhEmulatorConfig {
     /// Set the emulator clock.
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
+        self.clock_set = true;
         self
     }
 }
@@ -178,6 +189,11 @@ impl OvhEmulator {
     /// The underlying server (fault injector: `.server().faults().set(..)`).
     pub fn server(&self) -> &EmulatorServer {
         &self.server
+    }
+
+    /// The emulator's clock: give it to the clients under test so both sides agree on "now".
+    pub fn clock(&self) -> SharedClock {
+        self.state.0.clock.clone()
     }
 
     /// The emulated accounts, in file-name order, the revoked one included.
