@@ -730,23 +730,69 @@ mod tests {
             .unwrap();
     }
 
-    /// Oracle's 1024-bit documentation key, signed with the `rsa` crate (dev-dependency only:
-    /// `ring` refuses keys under 2048 bits, and production keys are 2048-bit).
-    struct DocKey(rsa::RsaPrivateKey);
+    /// Oracle's published signatures are over its 1024-bit documentation key, which `ring`
+    /// refuses to sign with (production keys are 2048-bit or more). So the vectors are pinned
+    /// the other way round: a signer that hands back Oracle's published signature and records
+    /// the signing string it was given; the test then checks, with `ring`'s legacy 1024-bit
+    /// verification and the documentation key's public half, that Oracle's signature is valid
+    /// over *our* signing string (so that string is byte for byte the one Oracle signed), and
+    /// that the whole `authorization` header matches the documentation.
+    struct PublishedSignature {
+        signature: Vec<u8>,
+        signed: std::sync::Mutex<Vec<u8>>,
+    }
 
-    impl RsaSha256Signer for DocKey {
-        fn sign_rsa_sha256(&self, message: &[u8]) -> Result<Vec<u8>, CredentialError> {
-            let digest = Sha256::digest(message);
-            self.0
-                .sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
-                .map_err(|e| CredentialError::Sign(e.to_string()))
+    impl PublishedSignature {
+        fn new(signature_b64: &str) -> Self {
+            PublishedSignature {
+                signature: B64.decode(signature_b64).unwrap(),
+                signed: std::sync::Mutex::new(Vec::new()),
+            }
+        }
+
+        /// Verify the published signature over what we asked to sign, with the public half of
+        /// Oracle's documentation key.
+        fn verify_against_doc_key(&self) {
+            let signed = self.signed.lock().unwrap().clone();
+            assert!(!signed.is_empty(), "nothing was signed");
+            let (n, e) = doc_public_key();
+            ring::signature::RsaPublicKeyComponents { n, e }
+                .verify(
+                    &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+                    &signed,
+                    &self.signature,
+                )
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "Oracle's signature does not verify over our signing string:\n{}",
+                        String::from_utf8_lossy(&signed)
+                    )
+                });
         }
     }
 
-    fn doc_key() -> DocKey {
-        use rsa::pkcs1::DecodeRsaPrivateKey;
+    impl RsaSha256Signer for PublishedSignature {
+        fn sign_rsa_sha256(&self, message: &[u8]) -> Result<Vec<u8>, CredentialError> {
+            *self.signed.lock().unwrap() = message.to_vec();
+            Ok(self.signature.clone())
+        }
+    }
+
+    /// Modulus and public exponent (big-endian) of `oracle_doc_test_key.pem` (PKCS#1).
+    fn doc_public_key() -> (Vec<u8>, Vec<u8>) {
         let pem = std::fs::read_to_string(data("oracle_doc_test_key.pem")).unwrap();
-        DocKey(rsa::RsaPrivateKey::from_pkcs1_pem(&pem).unwrap())
+        let (label, der) = pkcs1::der::Document::from_pem(&pem).unwrap();
+        assert_eq!(label, "RSA PRIVATE KEY");
+        let key = pkcs1::RsaPrivateKey::try_from(der.as_bytes()).unwrap();
+        (
+            key.modulus.as_bytes().to_vec(),
+            key.public_exponent.as_bytes().to_vec(),
+        )
+    }
+
+    /// Any signer, for tests about header shapes (no published vector involved).
+    fn any_signer() -> OciPrivateKey {
+        OciPrivateKey::from_file(&data("client_a_pkcs1.pem"), None).unwrap()
     }
 
     const DOC_KEY_ID: &str = "ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq/ocid1.user.oc1..aaaaaaaat5nvwcna5j6aqzjcaty5eqbb6qt2jvpkanghtgdaqedqw3rynjq/20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34";
@@ -755,29 +801,37 @@ mod tests {
         Utc.with_ymd_and_hms(2014, 1, 5, 21, 31, 40).unwrap()
     }
 
-    /// Sign with the doc's literal date string (Oracle's example says "Thu" for a Sunday)
-    /// and return the whole `authorization` header.
-    fn sign_doc(parts: &mut RequestParts) -> String {
-        sign_request_with_date(
-            parts,
-            &doc_key(),
-            DOC_KEY_ID,
-            "Thu, 05 Jan 2014 21:31:40 GMT",
-        )
-        .unwrap();
+    /// Sign with the doc's literal date string (Oracle's example says "Thu" for a Sunday),
+    /// check Oracle's published signature verifies over our signing string, and return the
+    /// whole `authorization` header.
+    fn sign_doc(parts: &mut RequestParts, published_b64: &str) -> String {
+        let signer = PublishedSignature::new(published_b64);
+        sign_request_with_date(parts, &signer, DOC_KEY_ID, "Thu, 05 Jan 2014 21:31:40 GMT")
+            .unwrap();
+        signer.verify_against_doc_key();
         parts.headers["authorization"].to_str().unwrap().to_string()
+    }
+
+    const DOC_GET_SIGNATURE: &str = "GBas7grhyrhSKHP6AVIj/h5/Vp8bd/peM79H9Wv8kjoaCivujVXlpbKLjMPeDUhxkFIWtTtLBj3sUzaFj34XE6YZAHc9r2DmE4pMwOAy/kiITcZxa1oHPOeRheC0jP2dqbTll8fmTZVwKZOKHYPtrLJIJQHJjNvxFWeHQjMaR7M=";
+    const DOC_POST_SIGNATURE: &str = "Mje8vIDPlwIHmD/cTDwRxE7HaAvBg16JnVcsuqaNRim23fFPgQfLoOOxae6WqKb1uPjYEl0qIdazWaBy/Ml8DRhqlocMwoSXv0fbukP8J5N80LCmzT/FFBvIvTB91XuXI3hYfP9Zt1l7S6ieVadHUfqBedWH0itrtPJBgKmrWso=";
+
+    #[test]
+    fn a_tampered_signing_string_fails_the_published_vector() {
+        let signer = PublishedSignature::new(DOC_GET_SIGNATURE);
+        *signer.signed.lock().unwrap() = b"date: Thu, 05 Jan 2014 21:31:41 GMT".to_vec();
+        let r = std::panic::catch_unwind(|| signer.verify_against_doc_key());
+        assert!(r.is_err(), "a wrong signing string must not verify");
     }
 
     #[test]
     fn oracle_published_get_vector() {
         let url = Url::parse("https://iaas.us-phoenix-1.oraclecloud.com/20160918/instances?availabilityDomain=Pjwf%3A%20PHX-AD-1&compartmentId=ocid1.compartment.oc1..aaaaaaaam3we6vgnherjq5q2idnccdflvjsnog7mlr6rtdb25gilchfeyjxa&displayName=TeamXInstances&volumeId=ocid1.volume.oc1.phx.abyhqljrgvttnlx73nmrwfaux7kcvzfs3s66izvxf2h4lgvyndsdsnoiwr5q").unwrap();
         let mut parts = RequestParts::new(Method::GET, url);
-        let auth = sign_doc(&mut parts);
+        let auth = sign_doc(&mut parts, DOC_GET_SIGNATURE);
         assert_eq!(
             auth,
             format!(
-                "Signature algorithm=\"rsa-sha256\",headers=\"date (request-target) host\",keyId=\"{DOC_KEY_ID}\",signature=\"{}\",version=\"1\"",
-                "GBas7grhyrhSKHP6AVIj/h5/Vp8bd/peM79H9Wv8kjoaCivujVXlpbKLjMPeDUhxkFIWtTtLBj3sUzaFj34XE6YZAHc9r2DmE4pMwOAy/kiITcZxa1oHPOeRheC0jP2dqbTll8fmTZVwKZOKHYPtrLJIJQHJjNvxFWeHQjMaR7M="
+                "Signature algorithm=\"rsa-sha256\",headers=\"date (request-target) host\",keyId=\"{DOC_KEY_ID}\",signature=\"{DOC_GET_SIGNATURE}\",version=\"1\""
             )
         );
         assert_eq!(
@@ -794,7 +848,7 @@ mod tests {
             Url::parse("https://iaas.us-phoenix-1.oraclecloud.com/20160918/volumeAttachments")
                 .unwrap();
         let mut parts = RequestParts::new(Method::POST, url).with_body(DOC_POST_BODY);
-        let auth = sign_doc(&mut parts);
+        let auth = sign_doc(&mut parts, DOC_POST_SIGNATURE);
         assert_eq!(parts.headers["content-length"], "316");
         assert_eq!(parts.headers["content-type"], "application/json");
         assert_eq!(
@@ -803,7 +857,7 @@ mod tests {
         );
         assert_eq!(
             parse_authorization(&auth).unwrap().signature,
-            "Mje8vIDPlwIHmD/cTDwRxE7HaAvBg16JnVcsuqaNRim23fFPgQfLoOOxae6WqKb1uPjYEl0qIdazWaBy/Ml8DRhqlocMwoSXv0fbukP8J5N80LCmzT/FFBvIvTB91XuXI3hYfP9Zt1l7S6ieVadHUfqBedWH0itrtPJBgKmrWso="
+            DOC_POST_SIGNATURE
         );
     }
 
@@ -812,7 +866,7 @@ mod tests {
         let url = Url::parse("http://127.0.0.1:8080/20200107/usage?page=abc").unwrap();
         let mut parts = RequestParts::new(Method::POST, url).with_body("{}");
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
-        sign_request(&mut parts, &doc_key(), DOC_KEY_ID, now).unwrap();
+        sign_request(&mut parts, &any_signer(), DOC_KEY_ID, now).unwrap();
         assert_eq!(parts.headers["date"], "Sun, 22 Nov 2026 10:00:00 GMT");
         assert_eq!(parts.headers["host"], "127.0.0.1:8080");
         let auth = parts.headers["authorization"].to_str().unwrap();
@@ -832,7 +886,7 @@ mod tests {
         // An empty POST body.
         let url = Url::parse("http://127.0.0.1/x").unwrap();
         let mut parts = RequestParts::new(Method::POST, url);
-        sign_request(&mut parts, &doc_key(), DOC_KEY_ID, now).unwrap();
+        sign_request(&mut parts, &any_signer(), DOC_KEY_ID, now).unwrap();
         assert_eq!(parts.headers["x-content-sha256"], EMPTY_BODY_SHA256);
         assert_eq!(parts.headers["content-length"], "0");
     }
@@ -858,9 +912,10 @@ mod tests {
             body in proptest::collection::vec(any::<u8>(), 0..200),
         ) {
             let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let signer = PublishedSignature::new(DOC_GET_SIGNATURE);
             if let Ok(url) = Url::parse(&format!("http://example.com:81/{path}")) {
                 let mut parts = RequestParts::new(m, url).with_body(body);
-                let r = sign_request(&mut parts, &doc_key(), DOC_KEY_ID, doc_date());
+                let r = sign_request(&mut parts, &signer, DOC_KEY_ID, doc_date());
                 prop_assert!(r.is_ok());
             }
         }
