@@ -8,6 +8,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod aggregate;
+pub mod allocate;
 pub mod clock;
 pub mod error;
 pub mod focus;

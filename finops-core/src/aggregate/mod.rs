@@ -11,7 +11,7 @@ mod tags;
 mod time;
 
 pub use records::{aggregate_records, aggregate_stream};
-pub use time::TimeBucket;
+pub use time::{TimeBucket, billing_month};
 
 use crate::focus::{Column, ColumnKind, Period};
 use crate::{Error, Result};

@@ -51,6 +51,22 @@ impl TimeBucket {
     }
 }
 
+/// The billing month (`YYYY-MM`) of a billing period starting at `start`: the month of the
+/// date on which the provider's billing period starts, in the provider's billing time zone.
+///
+/// FOCUS stores `BillingPeriodStart` as a UTC instant, and providers start their periods
+/// at local midnight of their billing time zone (UTC−12 … UTC+14): an OVHcloud Paris month
+/// starts at `2026-07-31T22:00:00Z` (billing month 2026-08), an OCI or Azure month at
+/// `2026-08-01T00:00:00Z`, a US-Pacific month at `2026-08-01T07:00:00Z`. Local midnight in
+/// any of those zones is between 10:00 UTC the day before and 12:00 UTC the same day, so
+/// the UTC date of `start + 14 h` is the local start date or the day after: the same month
+/// for every period that does not start on the last day of a month. The reader's `--tz`
+/// plays no part, and neither does the UTC calendar of `ChargePeriodStart`.
+pub fn billing_month(start: DateTime<Utc>) -> String {
+    let t = start + chrono::Duration::hours(14);
+    format!("{:04}-{:02}", t.year(), t.month())
+}
+
 fn two(b: &[u8], i: usize) -> Option<u32> {
     let a = b.get(i)?.wrapping_sub(b'0');
     let c = b.get(i + 1)?.wrapping_sub(b'0');
