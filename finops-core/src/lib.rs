@@ -9,6 +9,8 @@
 
 pub mod aggregate;
 pub mod allocate;
+pub mod anomaly;
+pub mod budget;
 pub mod clock;
 pub mod error;
 pub mod focus;
