@@ -19,10 +19,10 @@
 //! or not), 1 runtime failure, 2 usage error.
 
 use crate::parse_day;
+use finops_core::Column;
 use finops_core::anomaly::{AnomalyOptions, anomalies_from_files};
 use finops_core::forecast::SeriesQuery;
 use finops_core::money::format_decimal;
-use finops_core::Column;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -89,7 +89,11 @@ pub fn run(args: &AnomaliesArgs) -> anyhow::Result<()> {
         }
         AnomalyFormat::Table => {
             if found.is_empty() {
-                writeln!(out, "no anomaly in the {} days before {}", args.days, args.as_of)?;
+                writeln!(
+                    out,
+                    "no anomaly in the {} days before {}",
+                    args.days, args.as_of
+                )?;
             }
             for a in &found {
                 writeln!(

@@ -26,8 +26,8 @@
 use crate::{OutputFormat, parse_budget, parse_day};
 use anyhow::Context;
 use finops_core::forecast::{
-    DateRange, Dense, ForecastOptions, ModelChoice, ModelKind, SeriesQuery, forecast,
-    run_out, series::daily_series_from_files,
+    DateRange, Dense, ForecastOptions, ModelChoice, ModelKind, SeriesQuery, forecast_all, run_out,
+    series::daily_series_from_files,
 };
 use finops_core::money::format_decimal;
 use finops_core::{Column, Decimal};
@@ -131,14 +131,21 @@ pub fn compute(args: &ForecastArgs) -> anyhow::Result<Vec<Row>> {
     for (k, _) in &args.budgets {
         if !all.iter().any(|s| s.key.label() == *k) {
             let keys: Vec<String> = all.iter().map(|s| s.key.label()).collect();
-            anyhow::bail!("--budget {k}: no series has this key (keys: {})", keys.join(", "));
+            anyhow::bail!(
+                "--budget {k}: no series has this key (keys: {})",
+                keys.join(", ")
+            );
         }
     }
+    let hists: Vec<Dense> = all
+        .iter()
+        .map(|s| Dense::from_series(&s.series, DateRange::new(start, args.as_of)))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results = forecast_all(&hists, args.as_of, args.horizon, &opts, threads);
     let mut rows = Vec::with_capacity(all.len());
-    for s in all {
-        let h = Dense::from_series(&s.series, DateRange::new(start, args.as_of));
-        let f = forecast(&h, args.as_of, args.horizon, &opts)
-            .with_context(|| format!("series {}", s.key.label()))?;
+    for ((s, h), f) in all.into_iter().zip(hists).zip(results) {
+        let f = f.with_context(|| format!("series {}", s.key.label()))?;
         let budget = args
             .budgets
             .iter()
@@ -253,7 +260,15 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<()> {
             writeln!(
                 out,
                 "{:<32} {:<4} {:<8} {:>9} {:>9} {:>16} {:>16} {:>16} {:>12}",
-                "series", "cur", "model", "MAPE %", "bias %", "forecast", "lower", "upper", "runout"
+                "series",
+                "cur",
+                "model",
+                "MAPE %",
+                "bias %",
+                "forecast",
+                "lower",
+                "upper",
+                "runout"
             )?;
             for r in &rows {
                 let f = &r.forecast;
@@ -263,13 +278,25 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<()> {
                     r.key.label(),
                     r.key.currency,
                     f.model.name(),
-                    opt(f.backtest.as_ref().and_then(|b| b.mape).map(|d| d.round_dp(2))),
-                    opt(f.backtest.as_ref().and_then(|b| b.bias).map(|d| d.round_dp(2))),
+                    opt(f
+                        .backtest
+                        .as_ref()
+                        .and_then(|b| b.mape)
+                        .map(|d| d.round_dp(2))),
+                    opt(f
+                        .backtest
+                        .as_ref()
+                        .and_then(|b| b.bias)
+                        .map(|d| d.round_dp(2))),
                     format_decimal(f.total.round_dp(2)),
                     format_decimal(f.lower.round_dp(2)),
                     format_decimal(f.upper.round_dp(2)),
                     r.runout.map(|d| d.to_string()).unwrap_or_else(|| {
-                        if r.budget.is_some() { "lasts".into() } else { String::new() }
+                        if r.budget.is_some() {
+                            "lasts".into()
+                        } else {
+                            String::new()
+                        }
                     }),
                 )?;
             }

@@ -42,12 +42,14 @@ pub enum OutputFormat {
 
 /// clap parser: a `YYYY-MM-DD` day.
 pub fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("{s:?}: {e} (expected YYYY-MM-DD)"))
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("{s:?}: {e} (expected YYYY-MM-DD)"))
 }
 
 /// clap parser: an IANA time zone.
 pub fn parse_tz(s: &str) -> Result<chrono_tz::Tz, String> {
-    s.parse::<chrono_tz::Tz>().map_err(|e| format!("{s:?}: {e}"))
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// clap parser: a cost column (BilledCost, EffectiveCost, ListCost, ContractedCost).

@@ -20,8 +20,22 @@ fn write_input(dir: &Path) -> PathBuf {
         let d = day(i);
         let weekend = i % 7 >= 5;
         let rows: [(&str, Option<(&str, &str)>, &str, &str, i64, Currency); 5] = [
-            ("web-1", Some(("app", "web")), "Compute", "proj-1", if weekend { 40 } else { 100 }, Currency::EUR),
-            ("bill-1", Some(("App", "billing")), "Compute", "proj-1", 50, Currency::EUR),
+            (
+                "web-1",
+                Some(("app", "web")),
+                "Compute",
+                "proj-1",
+                if weekend { 40 } else { 100 },
+                Currency::EUR,
+            ),
+            (
+                "bill-1",
+                Some(("App", "billing")),
+                "Compute",
+                "proj-1",
+                50,
+                Currency::EUR,
+            ),
             ("lb-1", None, "Network", "proj-1", 10, Currency::EUR),
             ("db-1", None, "Database", "proj-42", 30, Currency::EUR),
             ("vm-us", None, "Compute", "proj-us", 20, Currency::USD),
@@ -103,7 +117,13 @@ percent = { web = 60, billing = 40 }
     .unwrap();
     let out = dir.path().join("out");
     let (code, stdout, err) = finops(&[
-        "allocate", "--input", s(&input), "--rules", s(&rules), "--out", s(&out),
+        "allocate",
+        "--input",
+        s(&input),
+        "--rules",
+        s(&rules),
+        "--out",
+        s(&out),
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("280 records in"), "{stdout}");
@@ -142,13 +162,22 @@ percent = { web = 60, billing = 40 }
         .map(|r| r.unwrap())
         .collect();
     assert_eq!(back.len(), 280 + 56);
-    assert!(back.iter().all(|r| r.extensions.get("x_AllocatedTo").is_some()));
+    assert!(
+        back.iter()
+            .all(|r| r.extensions.get("x_AllocatedTo").is_some())
+    );
 
     // A bad rules file is a runtime failure (1) naming the rule; a missing argument a usage
     // error (2).
     std::fs::write(&rules, "[[map]]\nto = \"x\"\n").unwrap();
     let (code, _, err) = finops(&[
-        "allocate", "--input", s(&input), "--rules", s(&rules), "--out", s(&out),
+        "allocate",
+        "--input",
+        s(&input),
+        "--rules",
+        s(&rules),
+        "--out",
+        s(&out),
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("map[1]"), "{err}");
@@ -161,8 +190,20 @@ fn forecast_json_contract_and_budget_runout() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path());
     let (code, stdout, err) = finops(&[
-        "forecast", "--input", s(&input), "--by", "SubAccountId", "--as-of", "2026-10-26",
-        "--horizon", "14", "--model", "weekday", "--format", "json", "--budget",
+        "forecast",
+        "--input",
+        s(&input),
+        "--by",
+        "SubAccountId",
+        "--as-of",
+        "2026-10-26",
+        "--horizon",
+        "14",
+        "--model",
+        "weekday",
+        "--format",
+        "json",
+        "--budget",
         "proj-us=1200",
     ]);
     assert_eq!(code, 0, "{err}");
@@ -176,7 +217,15 @@ fn forecast_json_contract_and_budget_runout() {
     let keys: Vec<&str> = us.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["key", "currency", "model", "backtest", "forecast", "budget", "runout_date"]
+        [
+            "key",
+            "currency",
+            "model",
+            "backtest",
+            "forecast",
+            "budget",
+            "runout_date"
+        ]
     );
     assert_eq!(us["currency"], "USD");
     assert_eq!(us["model"], "weekday");
@@ -199,8 +248,19 @@ fn forecast_json_contract_and_budget_runout() {
 
     // A budget that lasts past the horizon: null run-out.
     let (code, stdout, _) = finops(&[
-        "forecast", "--input", s(&input), "--by", "SubAccountId,BillingCurrency", "--as-of",
-        "2026-10-26", "--horizon", "7", "--format", "csv", "--budget", "proj-us=100000",
+        "forecast",
+        "--input",
+        s(&input),
+        "--by",
+        "SubAccountId,BillingCurrency",
+        "--as-of",
+        "2026-10-26",
+        "--horizon",
+        "7",
+        "--format",
+        "csv",
+        "--budget",
+        "proj-us=100000",
     ]);
     assert_eq!(code, 0);
     let mut lines = stdout.lines();
@@ -209,13 +269,31 @@ fn forecast_json_contract_and_budget_runout() {
         Some("SubAccountId,BillingCurrency,model,mape,bias,total,lower,upper,budget,runout_date")
     );
     assert!(stdout.contains("proj-us,USD,"), "{stdout}");
-    assert!(stdout.lines().any(|l| l.starts_with("proj-us,USD,") && l.ends_with(",100000,")));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("proj-us,USD,") && l.ends_with(",100000,"))
+    );
 
     // Usage errors exit 2; runtime failures 1.
     for bad in [
         vec!["--as-of", "2026-13-01", "--horizon", "7"],
-        vec!["--as-of", "2026-10-26", "--horizon", "7", "--model", "magic"],
-        vec!["--as-of", "2026-10-26", "--horizon", "7", "--budget", "nokey"],
+        vec![
+            "--as-of",
+            "2026-10-26",
+            "--horizon",
+            "7",
+            "--model",
+            "magic",
+        ],
+        vec![
+            "--as-of",
+            "2026-10-26",
+            "--horizon",
+            "7",
+            "--budget",
+            "nokey",
+        ],
         vec!["--as-of", "2026-10-26"],
     ] {
         let mut args = vec!["forecast", "--input", s(&input), "--by", "SubAccountId"];
@@ -223,8 +301,15 @@ fn forecast_json_contract_and_budget_runout() {
         assert_eq!(finops(&args).0, 2, "{bad:?}");
     }
     let (code, _, err) = finops(&[
-        "forecast", "--input", "/nonexistent.csv", "--by", "SubAccountId", "--as-of",
-        "2026-10-26", "--horizon", "7",
+        "forecast",
+        "--input",
+        "/nonexistent.csv",
+        "--by",
+        "SubAccountId",
+        "--as-of",
+        "2026-10-26",
+        "--horizon",
+        "7",
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent.csv"), "{err}");
@@ -235,8 +320,19 @@ fn anomalies_json_names_the_spike() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path());
     let (code, stdout, err) = finops(&[
-        "anomalies", "--input", s(&input), "--by", "ProviderName", "--as-of", "2026-11-02",
-        "--days", "7", "--explain-by", "ResourceName", "--format", "json",
+        "anomalies",
+        "--input",
+        s(&input),
+        "--by",
+        "ProviderName",
+        "--as-of",
+        "2026-11-02",
+        "--days",
+        "7",
+        "--explain-by",
+        "ResourceName",
+        "--format",
+        "json",
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -246,7 +342,16 @@ fn anomalies_json_names_the_spike() {
     let keys: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["date", "key", "currency", "actual", "expected", "lower", "upper", "contributors"]
+        [
+            "date",
+            "key",
+            "currency",
+            "actual",
+            "expected",
+            "lower",
+            "upper",
+            "contributors"
+        ]
     );
     assert_eq!(a["date"], "2026-10-30");
     assert_eq!(a["key"], serde_json::json!({"ProviderName": "Contoso"}));
@@ -255,8 +360,15 @@ fn anomalies_json_names_the_spike() {
     assert_eq!(a["contributors"][0]["delta"], "500");
     // Before the spike: nothing.
     let (code, stdout, _) = finops(&[
-        "anomalies", "--input", s(&input), "--by", "ProviderName", "--as-of", "2026-10-30",
-        "--format", "json",
+        "anomalies",
+        "--input",
+        s(&input),
+        "--by",
+        "ProviderName",
+        "--as-of",
+        "2026-10-30",
+        "--format",
+        "json",
     ]);
     assert_eq!(code, 0);
     assert_eq!(stdout.trim(), r#"{"anomalies":[]}"#);

@@ -26,8 +26,8 @@
 
 use crate::forecast::model::{VALUE_SCALE, round_value};
 use crate::forecast::{
-    DateRange, Dense, ForecastOptions, KeyedSeries, ModelChoice, ModelKind, SeriesKey,
-    SeriesQuery, forecast, series,
+    DateRange, Dense, ForecastOptions, KeyedSeries, ModelChoice, ModelKind, SeriesKey, SeriesQuery,
+    forecast, series,
 };
 use crate::{Error, Result};
 use chrono::NaiveDate;

@@ -63,7 +63,12 @@ pub struct Budget {
 
 impl Budget {
     /// A budget.
-    pub fn new(name: impl Into<String>, scope: SeriesKey, amount: Decimal, period: DateRange) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        scope: SeriesKey,
+        amount: Decimal,
+        period: DateRange,
+    ) -> Self {
         Budget {
             name: name.into(),
             scope,

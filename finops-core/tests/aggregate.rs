@@ -521,11 +521,26 @@ fn month_is_the_billing_month_and_day_the_local_day() {
     };
     let recs = vec![
         // Paris day 1 August 00:30 = 31 July 22:30 UTC, billing month August (Paris).
-        mk("2026-07-31T22:00:00Z", "2026-08-31T22:00:00Z", "2026-07-31T22:30:00Z", "1"),
+        mk(
+            "2026-07-31T22:00:00Z",
+            "2026-08-31T22:00:00Z",
+            "2026-07-31T22:30:00Z",
+            "1",
+        ),
         // The last Paris hour of August: 31 August 21:30 UTC.
-        mk("2026-07-31T22:00:00Z", "2026-08-31T22:00:00Z", "2026-08-31T21:30:00Z", "2"),
+        mk(
+            "2026-07-31T22:00:00Z",
+            "2026-08-31T22:00:00Z",
+            "2026-08-31T21:30:00Z",
+            "2",
+        ),
         // A UTC-month provider.
-        mk("2026-08-01T00:00:00Z", "2026-09-01T00:00:00Z", "2026-08-01T00:30:00Z", "4"),
+        mk(
+            "2026-08-01T00:00:00Z",
+            "2026-09-01T00:00:00Z",
+            "2026-08-01T00:30:00Z",
+            "4",
+        ),
     ];
     let csv = dir.path().join("m.csv");
     let pq = dir.path().join("m.parquet");
@@ -548,8 +563,14 @@ fn month_is_the_billing_month_and_day_the_local_day() {
         aggregate_files(&[&csv], &by_day).unwrap(),
         aggregate_files(&[&pq], &by_day).unwrap(),
     ] {
-        assert_eq!(cell(&t, &["2026-08-01", "2026-08", "EUR"], 0), Some(dec("5")));
-        assert_eq!(cell(&t, &["2026-08-31", "2026-08", "EUR"], 0), Some(dec("2")));
+        assert_eq!(
+            cell(&t, &["2026-08-01", "2026-08", "EUR"], 0),
+            Some(dec("5"))
+        );
+        assert_eq!(
+            cell(&t, &["2026-08-31", "2026-08", "EUR"], 0),
+            Some(dec("2"))
+        );
     }
     let t = aggregate_files(&[&csv], &q(&["day"])).unwrap();
     assert_eq!(cell(&t, &["2026-07-31", "EUR"], 0), Some(dec("1")));
@@ -564,8 +585,14 @@ fn month_is_the_billing_month_and_day_the_local_day() {
 ",
     );
     let t = aggregate_files(&[&bare], &q(&["month", "day"]).with_tz(paris)).unwrap();
-    assert_eq!(cell(&t, &["2026-07", "2026-08-01", "EUR"], 0), Some(dec("1")));
-    assert_eq!(cell(&t, &["2026-08", "2026-08-01", "EUR"], 0), Some(dec("2")));
+    assert_eq!(
+        cell(&t, &["2026-07", "2026-08-01", "EUR"], 0),
+        Some(dec("1"))
+    );
+    assert_eq!(
+        cell(&t, &["2026-08", "2026-08-01", "EUR"], 0),
+        Some(dec("2"))
+    );
 }
 
 /// A header naming the same column twice is refused, naming both positions (CSV and
@@ -581,8 +608,13 @@ fn duplicated_header_is_refused() {
 1,EUR,a,2026-01-01T00:00:00Z,b
 ",
     );
-    let e = aggregate_files(&[&p], &q(&["ServiceName"])).unwrap_err().to_string();
-    assert!(e.contains("dup.csv:1") && e.contains("\"ServiceName\" twice (positions 3 and 5)"), "{e}");
+    let e = aggregate_files(&[&p], &q(&["ServiceName"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("dup.csv:1") && e.contains("\"ServiceName\" twice (positions 3 and 5)"),
+        "{e}"
+    );
     // Even when the query does not read the column.
     let e = aggregate_files(&[&p], &q(&[])).unwrap_err().to_string();
     assert!(e.contains("positions 3 and 5"), "{e}");
@@ -596,7 +628,8 @@ fn duplicated_header_is_refused() {
         arrow_schema::Field::new("BillingCurrency", arrow_schema::DataType::Utf8, true),
         arrow_schema::Field::new("BilledCost", arrow_schema::DataType::Utf8, true),
     ]));
-    let col = |v: &str| -> arrow_array::ArrayRef { Arc::new(arrow_array::StringArray::from(vec![v])) };
+    let col =
+        |v: &str| -> arrow_array::ArrayRef { Arc::new(arrow_array::StringArray::from(vec![v])) };
     let batch =
         arrow_array::RecordBatch::try_new(schema.clone(), vec![col("1"), col("EUR"), col("2")])
             .unwrap();
@@ -607,7 +640,13 @@ fn duplicated_header_is_refused() {
     w.write(&batch).unwrap();
     w.close().unwrap();
     let e = aggregate_files(&[&pq], &q(&[])).unwrap_err().to_string();
-    assert!(e.contains("\"BilledCost\" twice (positions 1 and 3)"), "{e}");
-    let e = finops_core::focus::read_file(&pq).err().unwrap().to_string();
+    assert!(
+        e.contains("\"BilledCost\" twice (positions 1 and 3)"),
+        "{e}"
+    );
+    let e = finops_core::focus::read_file(&pq)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("positions 1 and 3"), "{e}");
 }

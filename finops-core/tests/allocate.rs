@@ -112,10 +112,7 @@ fn arb_rules() -> impl Strategy<Value = String> {
                         APPS[val % APPS.len()]
                     )),
                     1 => s.push_str(&format!("sub_account = \"{}\"\n", SUBS[val])),
-                    2 => s.push_str(&format!(
-                        "resource_name = \"{}*\"\n",
-                        &NAMES[val][..3]
-                    )),
+                    2 => s.push_str(&format!("resource_name = \"{}*\"\n", &NAMES[val][..3])),
                     _ => s.push_str("tag = \"APP\"\nmatches = \"*a*\"\n"),
                 }
             }
@@ -272,7 +269,11 @@ fn cmdb_lookup_and_driver_file() {
         "Tenant,Application,Owner\nproj-1,web,a\nproj-42,data,b\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("drivers.csv"), "target,count\nweb,3\ndata,1\n").unwrap();
+    std::fs::write(
+        dir.path().join("drivers.csv"),
+        "target,count\nweb,3\ndata,1\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("rules.toml"),
         r#"
@@ -340,7 +341,10 @@ fn rules_errors_name_the_rule() {
         "exactly one",
     );
     bad("[[map]]\nto = \"a\"\ntag = \"x\"\n", "equals, matches");
-    bad("[[map]]\ntag = \"x\"\nequals = \"y\"\n", "target is missing");
+    bad(
+        "[[map]]\ntag = \"x\"\nequals = \"y\"\n",
+        "target is missing",
+    );
     bad(
         "[[share]]\nfrom = \"s\"\nby = \"percent\"\npercent = { a = 50, b = 49 }\n",
         "add up to 99",
@@ -351,7 +355,10 @@ fn rules_errors_name_the_rule() {
         "itself shared",
     );
     bad("[[mapp]]\nto = \"a\"\n", "unknown field");
-    bad("[[map]]\nto = \"a\"\nresource_name = \"[\"\n", "resource_name");
+    bad(
+        "[[map]]\nto = \"a\"\nresource_name = \"[\"\n",
+        "resource_name",
+    );
 }
 
 #[test]

@@ -16,7 +16,9 @@ fn records(spike: Option<u64>) -> Vec<CostRecord> {
     let mut out = Vec::new();
     let mut seed = 12345u64;
     let mut noise = move || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         // −50 … +50 per mille
         ((seed >> 33) % 101) as i64 - 50
     };
@@ -24,11 +26,20 @@ fn records(spike: Option<u64>) -> Vec<CostRecord> {
         let d = day(i);
         let weekend = i % 7 >= 5;
         for (svc, cat, base) in [
-            ("Compute", ServiceCategory::Compute, if weekend { 60 } else { 100 }),
+            (
+                "Compute",
+                ServiceCategory::Compute,
+                if weekend { 60 } else { 100 },
+            ),
             ("Object Storage", ServiceCategory::Storage, 40),
-            ("Network", ServiceCategory::Networking, if weekend { 5 } else { 15 }),
+            (
+                "Network",
+                ServiceCategory::Networking,
+                if weekend { 5 } else { 15 },
+            ),
         ] {
-            let mut cost = Decimal::from(base) * (Decimal::from(1000 + noise()) / Decimal::from(1000));
+            let mut cost =
+                Decimal::from(base) * (Decimal::from(1000 + noise()) / Decimal::from(1000));
             if spike == Some(i) && svc == "Object Storage" {
                 cost += Decimal::from(400);
             }
@@ -76,7 +87,10 @@ fn a_spike_is_found_and_named() {
     let a = &a[0];
     assert_eq!(a.date, day(79));
     assert_eq!(a.currency, "EUR");
-    assert_eq!(a.key.columns, vec![("ProviderName".to_string(), Some("OVHcloud".to_string()))]);
+    assert_eq!(
+        a.key.columns,
+        vec![("ProviderName".to_string(), Some("OVHcloud".to_string()))]
+    );
     assert!(a.actual > a.upper);
     assert_eq!(a.contributors[0].value.as_deref(), Some("Object Storage"));
     assert!(a.contributors[0].delta > Decimal::from(350));

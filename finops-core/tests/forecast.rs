@@ -47,7 +47,11 @@ fn constant_series_every_model_is_exact() {
         assert_eq!(f.upper, f.total);
     }
     let auto = forecast(&h, as_of, 30, &ForecastOptions::default()).unwrap();
-    assert_eq!(auto.model, ModelKind::Weekday, "ties go to the simplest model");
+    assert_eq!(
+        auto.model,
+        ModelKind::Weekday,
+        "ties go to the simplest model"
+    );
     assert_eq!(auto.candidates.len(), 3);
 }
 
@@ -76,7 +80,11 @@ fn pure_weekly_pattern_weekday_model_is_exact_and_chosen() {
 #[test]
 fn linear_trend_is_extrapolated_exactly() {
     // 5 + 0.5 per day.
-    let h = dense(d(2026, 3, 1), |i, _| dec("5") + dec("0.5") * Decimal::from(i), 60);
+    let h = dense(
+        d(2026, 3, 1),
+        |i, _| dec("5") + dec("0.5") * Decimal::from(i),
+        60,
+    );
     let as_of = h.range().end;
     let f = forecast(&h, as_of, 10, &ForecastOptions::default()).unwrap();
     assert_eq!(f.model, ModelKind::Linear);
@@ -111,7 +119,10 @@ fn a_step_change_is_followed_by_the_seasonal_model() {
     // The weekday model averages the two levels over its 2-month window:
     // [as_of − 2 months, as_of) = [Feb 1, Apr 1): 29 days at 10 and 30 at 20.
     let w = forecast(&h, as_of, 7, &fixed(ModelKind::Weekday)).unwrap();
-    assert_eq!(w.train, finops_core::forecast::DateRange::new(d(2026, 2, 1), as_of));
+    assert_eq!(
+        w.train,
+        finops_core::forecast::DateRange::new(d(2026, 2, 1), as_of)
+    );
     let total: Decimal = w.daily.iter().map(|x| x.value).sum();
     assert_eq!(total, w.total);
     assert!(w.total > dec("100") && w.total < dec("120"), "{}", w.total);
@@ -202,7 +213,9 @@ fn run_out_across_month_end_and_dst_in_local_days() {
     // Local days 2 → 29 March 2026 (DST starts on the 29th), 10 a day.
     let recs = daily_records(paris, d(2026, 3, 2), 28, "10");
     let as_of = d(2026, 3, 30);
-    let q = SeriesQuery::new(&["ProviderName"]).with_tz(paris).before(as_of);
+    let q = SeriesQuery::new(&["ProviderName"])
+        .with_tz(paris)
+        .before(as_of);
     let s = daily_series_from_records(&recs, &q).unwrap();
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].key.currency, "EUR");
@@ -253,7 +266,10 @@ fn run_out_on_the_autumn_dst_day_and_year_end() {
     );
     let f = forecast(&h, as_of, 5, &ForecastOptions::default()).unwrap();
     assert_eq!(run_out(&h, &f.daily, dec("94")).date(), Some(d(2027, 1, 2)));
-    assert_eq!(run_out(&h, &f.daily, dec("32")).date(), Some(d(2026, 11, 1)));
+    assert_eq!(
+        run_out(&h, &f.daily, dec("32")).date(),
+        Some(d(2026, 11, 1))
+    );
 }
 
 #[test]

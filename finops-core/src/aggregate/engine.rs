@@ -411,14 +411,16 @@ impl<'p> Evaluator<'p> {
             DerivedKind::Time(bucket) => {
                 let b = bytes.ok_or_else(|| err("a date/time is required".into()))?;
                 let t = instant(&b, self.time_enc[field]).map_err(err)?;
-                Some(if self.fallback[field] && *bucket == TimeBucket::Month {
-                    // No BillingPeriodStart in this input: the billing period is the UTC
-                    // month of the charge, as the FOCUS readers derive it.
-                    TimeBucket::ChargeMonth.label(t, Tz::UTC)
-                } else {
-                    bucket.label(t, self.plan.tz)
-                }
-                .into_bytes())
+                Some(
+                    if self.fallback[field] && *bucket == TimeBucket::Month {
+                        // No BillingPeriodStart in this input: the billing period is the UTC
+                        // month of the charge, as the FOCUS readers derive it.
+                        TimeBucket::ChargeMonth.label(t, Tz::UTC)
+                    } else {
+                        bucket.label(t, self.plan.tz)
+                    }
+                    .into_bytes(),
+                )
             }
             DerivedKind::InPeriod(p) => {
                 let b = bytes.ok_or_else(|| err("a date/time is required".into()))?;

@@ -356,7 +356,8 @@ impl<'r> Allocator<'r> {
                 v
             }
         };
-        let pairs: Vec<(String, Decimal)> = pairs.into_iter().filter(|(_, w)| !w.is_zero()).collect();
+        let pairs: Vec<(String, Decimal)> =
+            pairs.into_iter().filter(|(_, w)| !w.is_zero()).collect();
         let w = (!pairs.is_empty()).then(|| pairs.into_iter().unzip());
         self.weights.insert(key, w.clone());
         w
@@ -415,11 +416,7 @@ impl<'r> Allocator<'r> {
         let contracted = split(r.contracted_cost, scale, "ContractedCost")?;
         let pricing = match r.pricing_currency_effective_cost {
             Some(p) => {
-                let s = r
-                    .pricing_currency
-                    .as_deref()
-                    .map(minor_unit)
-                    .unwrap_or(2);
+                let s = r.pricing_currency.as_deref().map(minor_unit).unwrap_or(2);
                 Some(split(p, s, "PricingCurrencyEffectiveCost")?)
             }
             None => None,

@@ -66,7 +66,10 @@ pub enum Field {
 
 impl Field {
     fn parse(spec: &str) -> Option<Field> {
-        if let Some(k) = spec.strip_prefix("tag:").or_else(|| spec.strip_prefix("itag:")) {
+        if let Some(k) = spec
+            .strip_prefix("tag:")
+            .or_else(|| spec.strip_prefix("itag:"))
+        {
             return (!k.is_empty()).then(|| Field::Tag(k.to_string()));
         }
         if spec.starts_with("x_") && spec.len() > 2 {
@@ -198,7 +201,13 @@ fn number(file: &str, at: &str, v: &toml::Value) -> Result<Decimal> {
         toml::Value::String(s) => {
             crate::money::parse_decimal(s).map_err(|e| cfg(file, at, format!("{s:?}: {e}")))?
         }
-        other => return Err(cfg(file, at, format!("expected a number, found a {}", other.type_str()))),
+        other => {
+            return Err(cfg(
+                file,
+                at,
+                format!("expected a number, found a {}", other.type_str()),
+            ));
+        }
     };
     if d.is_sign_negative() {
         return Err(cfg(file, at, format!("{d} is negative")));
@@ -333,7 +342,10 @@ impl Rules {
                     cfg(
                         label,
                         &at,
-                        format!("lookup.on {:?}: not a FOCUS column, x_ column or tag:KEY", l.on),
+                        format!(
+                            "lookup.on {:?}: not a FOCUS column, x_ column or tag:KEY",
+                            l.on
+                        ),
                     )
                 })?;
                 fields.push(("lookup", fl));
@@ -417,12 +429,18 @@ impl Rules {
                         ));
                     }
                     if *n == s.from {
-                        return Err(cfg(label, &at, format!("{n:?} cannot receive its own share")));
+                        return Err(cfg(
+                            label,
+                            &at,
+                            format!("{n:?} cannot receive its own share"),
+                        ));
                     }
                 }
                 Ok(())
             };
-            let pairs = |m: &BTreeMap<String, toml::Value>, what: &str| -> Result<Vec<(String, Decimal)>> {
+            let pairs = |m: &BTreeMap<String, toml::Value>,
+                         what: &str|
+             -> Result<Vec<(String, Decimal)>> {
                 m.iter()
                     .map(|(k, v)| Ok((k.clone(), number(label, &format!("{at}.{what}.{k}"), v)?)))
                     .collect()

@@ -357,3 +357,45 @@ pub fn run_out(history: &Dense, forecast: &[DailyForecast], budget: Decimal) -> 
     }
     RunOut::Lasts
 }
+
+/// [`forecast`] of many series on `threads` worker threads (at least 1), results in input
+/// order. Each series is independent, so the result does not depend on the thread count.
+pub fn forecast_all(
+    histories: &[Dense],
+    as_of: NaiveDate,
+    horizon_days: u32,
+    opts: &ForecastOptions,
+    threads: usize,
+) -> Vec<Result<Forecast>> {
+    let threads = threads.max(1).min(histories.len().max(1));
+    if threads == 1 {
+        return histories
+            .iter()
+            .map(|h| forecast(h, as_of, horizon_days, opts))
+            .collect();
+    }
+    let chunk = histories.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = histories
+            .chunks(chunk)
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(|h| forecast(h, as_of, horizon_days, opts))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(histories.len());
+        for (h, c) in hs.into_iter().zip(histories.chunks(chunk)) {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(_) => out.extend(
+                    c.iter()
+                        .map(|_| Err(Error::InvalidArgument("a forecast worker panicked".into()))),
+                ),
+            }
+        }
+        out
+    })
+}

@@ -88,7 +88,7 @@ pub mod series;
 
 pub use auto::{
     BacktestScore, DailyForecast, Forecast, ForecastOptions, ModelChoice, backtest, forecast,
-    run_out,
+    forecast_all, run_out,
 };
 pub use model::{Dense, ModelKind};
 pub use series::{KeyedSeries, SeriesKey, SeriesQuery};

@@ -124,7 +124,10 @@ impl Dense {
         if i < 0 {
             return Decimal::ZERO;
         }
-        self.values.get(i as usize).copied().unwrap_or(Decimal::ZERO)
+        self.values
+            .get(i as usize)
+            .copied()
+            .unwrap_or(Decimal::ZERO)
     }
 }
 
@@ -336,7 +339,10 @@ mod tests {
         let y: Vec<Decimal> = (0..10).map(|i| Decimal::from(5 + 2 * i)).collect();
         let (a, b) = linear_fit(&y).unwrap();
         assert_eq!((a, b), (Decimal::from(5), Decimal::from(2)));
-        assert_eq!(linear_fit(&y[..1]).unwrap(), (Decimal::from(5), Decimal::ZERO));
+        assert_eq!(
+            linear_fit(&y[..1]).unwrap(),
+            (Decimal::from(5), Decimal::ZERO)
+        );
     }
 
     #[test]

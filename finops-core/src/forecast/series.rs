@@ -2,7 +2,9 @@
 //! the aggregation engine: one exact group-by `(COL…, day, BillingCurrency)`.
 
 use super::DailySeries;
-use crate::aggregate::{AggregateQuery, AggregateTable, Measure, aggregate_files, aggregate_records};
+use crate::aggregate::{
+    AggregateQuery, AggregateTable, Measure, aggregate_files, aggregate_records,
+};
 use crate::focus::{Column, CostRecord};
 use crate::{Error, Result};
 use chrono::NaiveDate;
