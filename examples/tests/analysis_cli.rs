@@ -12,6 +12,16 @@ fn day(i: u64) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 9, 7).unwrap() + chrono::Days::new(i)
 }
 
+/// ResourceName, tag, ServiceName, SubAccountId, whole cost, currency.
+type Row = (
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    &'static str,
+    &'static str,
+    i64,
+    Currency,
+);
+
 /// 56 days from Monday 7 September 2026: web (tag app), billing (tag App), a network
 /// resource (shared), a data project; EUR, plus one USD series. A spike on day 53.
 fn write_input(dir: &Path) -> PathBuf {
@@ -19,7 +29,7 @@ fn write_input(dir: &Path) -> PathBuf {
     for i in 0..56u64 {
         let d = day(i);
         let weekend = i % 7 >= 5;
-        let rows: [(&str, Option<(&str, &str)>, &str, &str, i64, Currency); 5] = [
+        let rows: [Row; 5] = [
             (
                 "web-1",
                 Some(("app", "web")),

@@ -511,7 +511,7 @@ pub fn allocate_files<P: AsRef<Path>>(
     for p in paths {
         for r in crate::focus::read_file(p)? {
             let r = r?;
-            if r.extensions.len() > 0 {
+            if !r.extensions.is_empty() {
                 for n in r.extensions.names() {
                     if !exts.iter().any(|e| e == n) {
                         exts.push(n.to_string());
