@@ -222,6 +222,123 @@ pub fn row(i: u64, rows: u64) -> Vec<String> {
     ]
 }
 
+/// A synthetic daily cost series `i` of `days` days (deterministic): a level between 10 and
+/// 1000, a weekly pattern (weekends lower for some series), a slow trend for some, ±5 %
+/// noise, and a level step for one series in seven, in cents.
+pub fn daily_series(i: u64, days: usize) -> Vec<rust_decimal::Decimal> {
+    let mut r = Rng::new(i.wrapping_mul(0x9e37_79b9) ^ 0xf0ca);
+    let level = 1_000 + r.below(99_000) as i64; // cents
+    let weekend = [100, 100, 60, 30][r.below(4) as usize] as i64;
+    let trend = [0i64, 0, 1, -1][r.below(4) as usize];
+    let step_at = if r.below(7) == 0 {
+        r.below(days as u64) as usize
+    } else {
+        usize::MAX
+    };
+    (0..days)
+        .map(|d| {
+            let mut v = level + trend * level * d as i64 / 1000;
+            if d % 7 >= 5 {
+                v = v * weekend / 100;
+            }
+            if d >= step_at {
+                v = v * 3 / 2;
+            }
+            let noise = r.below(101) as i64 - 50; // ±5 %
+            v += v * noise / 1000;
+            rust_decimal::Decimal::new(v.max(0), 2)
+        })
+        .collect()
+}
+
+/// 50 allocation map rules for the synthetic data set (8 tag rules, 20 sub-account rules,
+/// 12 resource-name globs, 10 column rules), as TOML; and the same mapping as a DuckDB SQL
+/// `CASE` returning `(target, rule)`.
+pub fn allocation_rules_50() -> (String, String, String) {
+    let mut toml = String::from("unallocated = \"Unallocated\"\n");
+    let mut to = String::from("CASE\n");
+    let mut rule = String::from("CASE\n");
+    let tag = "COALESCE(json_extract_string(Tags, '$.app'), json_extract_string(Tags, '$.App'), json_extract_string(Tags, '$.APP'))";
+    let mut n = 0;
+    let mut add = |t: &str, cond: String, body: String| {
+        n += 1;
+        toml.push_str(&format!("[[map]]\nto = \"{t}\"\n{body}"));
+        to.push_str(&format!("  WHEN {cond} THEN '{t}'\n"));
+        rule.push_str(&format!("  WHEN {cond} THEN 'map[{n}]'\n"));
+    };
+    for app in [
+        "web",
+        "api",
+        "billing",
+        "search",
+        "etl",
+        "ml",
+        "auth",
+        "reporting",
+    ] {
+        // Only the first four apps are matched by tag: the others fall through.
+        if ["web", "api", "billing", "search"].contains(&app) {
+            add(
+                app,
+                format!("{tag} = '{app}'"),
+                format!("tag = \"app\"\nequals = \"{app}\"\n"),
+            );
+        } else {
+            add(
+                app,
+                format!("{tag} LIKE '{app}-x%'"),
+                format!("tag = \"app\"\nmatches = \"{app}-x*\"\n"),
+            );
+        }
+    }
+    for s in 0..20 {
+        let t = format!("team-{}", s % 7);
+        let sub = format!("sub-{s:04}");
+        if s % 2 == 0 {
+            add(
+                &t,
+                format!("SubAccountId = '{sub}'"),
+                format!("sub_account = \"{sub}\"\n"),
+            );
+        } else {
+            add(
+                &t,
+                format!("SubAccountId = '{sub}-none'"),
+                format!("sub_account = \"{sub}-none\"\n"),
+            );
+        }
+    }
+    for g in 0..12 {
+        let t = format!("res-group-{}", g % 5);
+        add(
+            &t,
+            format!("ResourceName LIKE 'res-0{g:02}%'"),
+            format!("resource_name = \"res-0{g:02}*\"\n"),
+        );
+    }
+    for (svc, t) in [
+        ("Virtual Machines", "compute"),
+        ("Kubernetes Service", "compute"),
+        ("Functions", "compute"),
+        ("Blob Storage", "storage"),
+        ("Managed Disks", "storage"),
+        ("SQL Database", "data"),
+        ("Cosmos DB", "data"),
+        ("Virtual Network", "network"),
+        ("Load Balancer", "network"),
+        ("Key Vault", "security"),
+    ] {
+        add(
+            t,
+            format!("ServiceName = '{svc}'"),
+            format!("column = \"ServiceName\"\nequals = \"{svc}\"\n"),
+        );
+    }
+    to.push_str("  ELSE 'Unallocated' END");
+    rule.push_str("  ELSE 'unallocated' END");
+    (toml, to, rule)
+}
+
 fn csv_field(out: &mut Vec<u8>, v: &str) {
     if v.contains([',', '"', '\n', '\r']) {
         out.push(b'"');

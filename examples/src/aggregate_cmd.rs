@@ -22,7 +22,9 @@ pub struct AggregateArgs {
     #[arg(long = "input", required = true)]
     pub inputs: Vec<PathBuf>,
     /// Group-by dimensions, comma-separated: FOCUS columns, x_ columns, tag:KEY, itag:KEY
-    /// (case-insensitive key), hour, day, week (ISO, YYYY-Www), month, billing_period.
+    /// (case-insensitive key), month (the billing month of BillingPeriodStart as the provider
+    /// wrote it, whatever --tz), day / hour / week (ISO, YYYY-Www) / charge_month (of
+    /// ChargePeriodStart, in --tz), billing_period.
     #[arg(long = "by", value_delimiter = ',')]
     pub by: Vec<String>,
     /// Columns to sum (BilledCost, EffectiveCost, ListCost, ContractedCost, PricingQuantity,
@@ -38,7 +40,8 @@ pub struct AggregateArgs {
     /// Columns whose maximum to report (`max(Col)`), comma-separated.
     #[arg(long = "max", value_delimiter = ',')]
     pub max: Vec<String>,
-    /// Time zone of hour/day/week/month buckets (IANA name, e.g. Europe/Paris). Default UTC.
+    /// Time zone of the day/hour/week/charge_month buckets (IANA name, e.g. Europe/Paris).
+    /// Default UTC. `month` is the billing month and does not depend on it.
     #[arg(long, default_value = "UTC")]
     pub tz: String,
     /// Filter `DIM=V` or `DIM=V1|V2` (set membership); repeatable, all must hold. DIM is any

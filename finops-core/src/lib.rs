@@ -8,6 +8,9 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod aggregate;
+pub mod allocate;
+pub mod anomaly;
+pub mod budget;
 pub mod clock;
 pub mod error;
 pub mod focus;

@@ -217,11 +217,18 @@ fn filters_periods_time_zones_and_measures() {
     );
     let p = write(dir.path(), "a.csv", &text);
     let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
-    let t = aggregate_files(&[&p], &q(&["month"]).with_tz(paris)).unwrap();
+    // charge_month: the calendar month of ChargePeriodStart in the query's time zone.
+    let t = aggregate_files(&[&p], &q(&["charge_month"]).with_tz(paris)).unwrap();
     assert_eq!(cell(&t, &["2024-01", "USD"], 0), Some(dec("1")));
     assert_eq!(cell(&t, &["2024-02", "USD"], 0), Some(dec("-2")));
-    let t = aggregate_files(&[&p], &q(&["month"])).unwrap();
+    let t = aggregate_files(&[&p], &q(&["charge_month"])).unwrap();
     assert_eq!(cell(&t, &["2024-01", "USD"], 0), Some(dec("3")));
+    // month: the billing month (every row's BillingPeriodStart is 2024-01-01), whatever --tz.
+    for tz in [paris, chrono_tz::Tz::UTC] {
+        let t = aggregate_files(&[&p], &q(&["month"]).with_tz(tz)).unwrap();
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(cell(&t, &["2024-01", "USD"], 0), Some(dec("-1")));
+    }
     let t = aggregate_files(
         &[&p],
         &q(&["ServiceName"]).filter(
@@ -483,4 +490,163 @@ proptest! {
             prop_assert_eq!(r.values[0], Some(total[r.key[0].as_deref().unwrap()].normalize()));
         }
     }
+}
+
+/// `month` is the billing month as the provider wrote it: an OVHcloud Paris month starting at
+/// 2026-07-31T22:00:00Z is 2026-08, never the UTC calendar of ChargePeriodStart; `day` is the
+/// local day in the stated time zone. Same answer from CSV, Parquet and records; a file
+/// without BillingPeriodStart uses the UTC month of the charge (the readers' derivation).
+#[cfg(feature = "parquet")]
+#[test]
+fn month_is_the_billing_month_and_day_the_local_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    let mk = |bp: &str, bpe: &str, start: &str, cost: &str| {
+        let bp = finops_core::focus::parse_time(bp).unwrap();
+        let bpe = finops_core::focus::parse_time(bpe).unwrap();
+        let s = finops_core::focus::parse_time(start).unwrap();
+        let mut r = CostRecord::new(
+            "OVHcloud",
+            "BA",
+            Currency::EUR,
+            Period::new(bp, bpe).unwrap(),
+            Period::new(s, s + chrono::Duration::hours(1)).unwrap(),
+            ChargeCategory::Usage,
+            "Compute",
+            ServiceCategory::Compute,
+            dec(cost),
+        );
+        r.sub_account_id = Some("p".into());
+        r
+    };
+    let recs = vec![
+        // Paris day 1 August 00:30 = 31 July 22:30 UTC, billing month August (Paris).
+        mk(
+            "2026-07-31T22:00:00Z",
+            "2026-08-31T22:00:00Z",
+            "2026-07-31T22:30:00Z",
+            "1",
+        ),
+        // The last Paris hour of August: 31 August 21:30 UTC.
+        mk(
+            "2026-07-31T22:00:00Z",
+            "2026-08-31T22:00:00Z",
+            "2026-08-31T21:30:00Z",
+            "2",
+        ),
+        // A UTC-month provider.
+        mk(
+            "2026-08-01T00:00:00Z",
+            "2026-09-01T00:00:00Z",
+            "2026-08-01T00:30:00Z",
+            "4",
+        ),
+    ];
+    let csv = dir.path().join("m.csv");
+    let pq = dir.path().join("m.parquet");
+    finops_core::focus::write_file(&csv, &recs).unwrap();
+    finops_core::focus::write_file(&pq, &recs).unwrap();
+    for tz in [chrono_tz::Tz::UTC, paris] {
+        let by_month = q(&["month"]).with_tz(tz);
+        for t in [
+            aggregate_files(&[&csv], &by_month).unwrap(),
+            aggregate_files(&[&pq], &by_month).unwrap(),
+            aggregate_records(&recs, &by_month).unwrap(),
+        ] {
+            assert_eq!(t.rows.len(), 1, "{t:?}");
+            assert_eq!(cell(&t, &["2026-08", "EUR"], 0), Some(dec("7")));
+        }
+    }
+    // day (and charge_month) follow --tz.
+    let by_day = q(&["day", "month"]).with_tz(paris);
+    for t in [
+        aggregate_files(&[&csv], &by_day).unwrap(),
+        aggregate_files(&[&pq], &by_day).unwrap(),
+    ] {
+        assert_eq!(
+            cell(&t, &["2026-08-01", "2026-08", "EUR"], 0),
+            Some(dec("5"))
+        );
+        assert_eq!(
+            cell(&t, &["2026-08-31", "2026-08", "EUR"], 0),
+            Some(dec("2"))
+        );
+    }
+    let t = aggregate_files(&[&csv], &q(&["day"])).unwrap();
+    assert_eq!(cell(&t, &["2026-07-31", "EUR"], 0), Some(dec("1")));
+    // A file without BillingPeriodStart: the UTC month of the charge, also when day and
+    // month are asked together (one column read for two dimensions).
+    let bare = write(
+        dir.path(),
+        "bare.csv",
+        "BilledCost,BillingCurrency,ChargePeriodStart
+1,EUR,2026-07-31T22:30:00Z
+2,EUR,2026-08-01T00:30:00Z
+",
+    );
+    let t = aggregate_files(&[&bare], &q(&["month", "day"]).with_tz(paris)).unwrap();
+    assert_eq!(
+        cell(&t, &["2026-07", "2026-08-01", "EUR"], 0),
+        Some(dec("1"))
+    );
+    assert_eq!(
+        cell(&t, &["2026-08", "2026-08-01", "EUR"], 0),
+        Some(dec("2"))
+    );
+}
+
+/// A header naming the same column twice is refused, naming both positions (CSV and
+/// Parquet, in `aggregate` and in the FOCUS readers).
+#[cfg(feature = "parquet")]
+#[test]
+fn duplicated_header_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "dup.csv",
+        "BilledCost,BillingCurrency,ServiceName,ChargePeriodStart,ServiceName
+1,EUR,a,2026-01-01T00:00:00Z,b
+",
+    );
+    let e = aggregate_files(&[&p], &q(&["ServiceName"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("dup.csv:1") && e.contains("\"ServiceName\" twice (positions 3 and 5)"),
+        "{e}"
+    );
+    // Even when the query does not read the column.
+    let e = aggregate_files(&[&p], &q(&[])).unwrap_err().to_string();
+    assert!(e.contains("positions 3 and 5"), "{e}");
+    let e = finops_core::focus::read_file(&p).err().unwrap().to_string();
+    assert!(e.contains("positions 3 and 5"), "{e}");
+
+    // Parquet with two fields of the same name.
+    use std::sync::Arc;
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("BilledCost", arrow_schema::DataType::Utf8, true),
+        arrow_schema::Field::new("BillingCurrency", arrow_schema::DataType::Utf8, true),
+        arrow_schema::Field::new("BilledCost", arrow_schema::DataType::Utf8, true),
+    ]));
+    let col =
+        |v: &str| -> arrow_array::ArrayRef { Arc::new(arrow_array::StringArray::from(vec![v])) };
+    let batch =
+        arrow_array::RecordBatch::try_new(schema.clone(), vec![col("1"), col("EUR"), col("2")])
+            .unwrap();
+    let pq = dir.path().join("dup.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&pq).unwrap(), schema, None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let e = aggregate_files(&[&pq], &q(&[])).unwrap_err().to_string();
+    assert!(
+        e.contains("\"BilledCost\" twice (positions 1 and 3)"),
+        "{e}"
+    );
+    let e = finops_core::focus::read_file(&pq)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("positions 1 and 3"), "{e}");
 }

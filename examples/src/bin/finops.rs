@@ -25,6 +25,12 @@ enum Command {
     },
     /// Exact group-by over FOCUS CSV / CSV.gz / Parquet files.
     Aggregate(Box<finops_examples::aggregate_cmd::AggregateArgs>),
+    /// Allocate FOCUS costs to targets by a TOML rules file (showback / chargeback).
+    Allocate(Box<finops_examples::allocate_cmd::AllocateArgs>),
+    /// Forecast daily costs per group, with backtest, interval and run-out date.
+    Forecast(Box<finops_examples::forecast_cmd::ForecastArgs>),
+    /// Days whose cost leaves the forecast interval, with their causes.
+    Anomalies(Box<finops_examples::anomalies_cmd::AnomaliesArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -38,6 +44,9 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Demo { out } => run_demo(out),
         Command::Aggregate(args) => finops_examples::aggregate_cmd::run(&args),
+        Command::Allocate(args) => finops_examples::allocate_cmd::run(&args),
+        Command::Forecast(args) => finops_examples::forecast_cmd::run(&args),
+        Command::Anomalies(args) => finops_examples::anomalies_cmd::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 //! boundary (tracking quote parity, so quoted newlines are safe) and workers scan them with a
 //! byte-level field splitter that only decodes the columns the query needs.
 
-use super::engine::{Evaluator, Part, Plan, TimeEnc, unquote};
+use super::engine::{Evaluator, Part, Plan, TimeEnc, check_unique_header, unquote};
 use super::fixed::{Num, parse_num};
 use crate::error::Location;
 use crate::{Error, Result};
@@ -26,6 +26,10 @@ enum Need {
 #[derive(Debug)]
 struct Layout {
     need: Vec<Need>,
+    /// Per plan field: read from its fallback column.
+    fallback: Vec<bool>,
+    /// `(from, to)`: field `to` reads the same column as field `from`.
+    also: Vec<(usize, usize)>,
     ncols: usize,
     names: Vec<String>,
 }
@@ -117,6 +121,7 @@ fn layout(path: &Path, header: &[u8], plan: &Plan) -> Result<Layout> {
         });
     }
     let names: Vec<String> = rec.iter().map(|s| s.trim().to_string()).collect();
+    check_unique_header(&path.display().to_string(), &names)?;
     let find = |cands: &[String]| -> Option<usize> {
         cands.iter().find_map(|c| names.iter().position(|n| n == c))
     };
@@ -125,8 +130,17 @@ fn layout(path: &Path, header: &[u8], plan: &Plan) -> Result<Layout> {
         column: name,
     };
     let mut need = vec![Need::Skip; names.len()];
+    let mut fallback = vec![false; plan.fields.len()];
+    let mut also = Vec::new();
     for (i, f) in plan.fields.iter().enumerate() {
         let col = find(&f.source.header_names()).ok_or_else(|| missing(f.source.name()))?;
+        fallback[i] = f.source.is_fallback(&names[col]);
+        if let Need::Field(j) = need[col] {
+            // Two fields read the same column (ChargePeriodStart standing in for a missing
+            // BillingPeriodStart): the second one copies the first's value.
+            also.push((j, i));
+            continue;
+        }
         need[col] = Need::Field(i);
     }
     for (k, c) in plan.nums.iter().enumerate() {
@@ -143,6 +157,8 @@ fn layout(path: &Path, header: &[u8], plan: &Plan) -> Result<Layout> {
     Ok(Layout {
         ncols: names.len(),
         need,
+        fallback,
+        also,
         names,
     })
 }
@@ -295,6 +311,9 @@ fn scan_chunk(
                         });
                     }
                 } else {
+                    for &(a, b) in &lay.also {
+                        fvals[b] = fvals[a];
+                    }
                     ev.row(&fvals, &nums).map_err(|e| ChunkError {
                         offset: base + rec_start as u64,
                         field: Some(e.field),
@@ -532,7 +551,7 @@ fn scan_stream(
     if threads == 1 {
         // One thread: scan in place; the scanner itself finds where the last complete record
         // ends, so no separate pass over the bytes is needed.
-        let mut ev = Evaluator::new(plan, true, time_enc);
+        let mut ev = Evaluator::new(plan, true, time_enc).with_fallback(lay.fallback.clone());
         loop {
             if !eof {
                 let want = CHUNK.saturating_sub(buf.len()).max(CHUNK / 4);
@@ -630,7 +649,8 @@ fn scan_stream(
             let lay = &lay;
             let time_enc = time_enc.clone();
             handles.push(s.spawn(move || -> std::result::Result<Part, ChunkError> {
-                let mut ev = Evaluator::new(plan, true, time_enc);
+                let mut ev =
+                    Evaluator::new(plan, true, time_enc).with_fallback(lay.fallback.clone());
                 let mut err: Option<ChunkError> = None;
                 loop {
                     let next = match rx.lock() {

@@ -21,6 +21,9 @@ pub(crate) const NULL: u32 = u32::MAX;
 pub(crate) enum FieldSource {
     Column(Column),
     Extension(String),
+    /// `BillingPeriodStart`, or `ChargePeriodStart` in a file that has no billing period
+    /// (the FOCUS readers then derive the billing period as the UTC month of the charge).
+    BillingStart,
 }
 
 impl FieldSource {
@@ -29,7 +32,17 @@ impl FieldSource {
         match self {
             FieldSource::Column(c) => header_names(*c).into_iter().map(String::from).collect(),
             FieldSource::Extension(x) => vec![x.clone()],
+            FieldSource::BillingStart => vec![
+                Column::BillingPeriodStart.name().to_string(),
+                Column::ChargePeriodStart.name().to_string(),
+            ],
         }
+    }
+
+    /// Whether the header `found` is this field's fallback (ChargePeriodStart standing in
+    /// for a missing BillingPeriodStart).
+    pub(crate) fn is_fallback(&self, found: &str) -> bool {
+        matches!(self, FieldSource::BillingStart) && found != Column::BillingPeriodStart.name()
     }
 
     /// Display name.
@@ -37,8 +50,31 @@ impl FieldSource {
         match self {
             FieldSource::Column(c) => c.name().to_string(),
             FieldSource::Extension(x) => x.clone(),
+            FieldSource::BillingStart => Column::BillingPeriodStart.name().to_string(),
         }
     }
+}
+
+/// Refuse a header that names a column twice: the error names the column and both 1-based
+/// positions (as the FOCUS readers do).
+pub(crate) fn check_unique_header(file: &str, names: &[String]) -> Result<()> {
+    for (i, n) in names.iter().enumerate() {
+        if let Some(j) = names[..i].iter().position(|m| m == n) {
+            return Err(Error::Parse {
+                location: crate::error::Location {
+                    file: file.to_string(),
+                    line: Some(1),
+                    column: Some(n.clone()),
+                },
+                message: format!(
+                    "the header names column {n:?} twice (positions {} and {})",
+                    j + 1,
+                    i + 1
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A non-numeric input field.
@@ -165,12 +201,12 @@ impl Plan {
                 DimRef::Derived(self.derived.len() - 1)
             }
             Dimension::Time(b) => {
-                let col = if *b == TimeBucket::BillingPeriod {
-                    Column::BillingPeriodStart
-                } else {
-                    Column::ChargePeriodStart
+                let src = match b {
+                    TimeBucket::BillingPeriod => FieldSource::Column(Column::BillingPeriodStart),
+                    TimeBucket::Month => FieldSource::BillingStart,
+                    _ => FieldSource::Column(Column::ChargePeriodStart),
                 };
-                let field = self.field(FieldSource::Column(col), false);
+                let field = self.field(src, false);
                 self.derived.push(DerivedSpec {
                     field,
                     kind: DerivedKind::Time(*b),
@@ -285,6 +321,8 @@ pub(crate) struct Evaluator<'p> {
     plan: &'p Plan,
     csv_raw: bool,
     time_enc: Vec<TimeEnc>,
+    /// Per field: the value comes from the field's fallback column.
+    fallback: Vec<bool>,
     interners: Vec<Interner>,
     derived: Vec<DerivedState>,
     filter_cache: Vec<Vec<u8>>,
@@ -304,6 +342,7 @@ impl<'p> Evaluator<'p> {
             plan,
             csv_raw,
             time_enc,
+            fallback: vec![false; plan.fields.len()],
             interners: vec![Interner::default(); plan.fields.len()],
             derived: plan
                 .derived
@@ -319,6 +358,14 @@ impl<'p> Evaluator<'p> {
             accs: Vec::new(),
             spills: Vec::new(),
         }
+    }
+
+    /// Mark the fields whose value comes from their fallback column in this input.
+    pub(crate) fn with_fallback(mut self, fallback: Vec<bool>) -> Self {
+        if fallback.len() == self.fallback.len() {
+            self.fallback = fallback;
+        }
+        self
     }
 
     #[inline]
@@ -364,7 +411,16 @@ impl<'p> Evaluator<'p> {
             DerivedKind::Time(bucket) => {
                 let b = bytes.ok_or_else(|| err("a date/time is required".into()))?;
                 let t = instant(&b, self.time_enc[field]).map_err(err)?;
-                Some(bucket.label(t, self.plan.tz).into_bytes())
+                Some(
+                    if self.fallback[field] && *bucket == TimeBucket::Month {
+                        // No BillingPeriodStart in this input: the billing period is the UTC
+                        // month of the charge, as the FOCUS readers derive it.
+                        TimeBucket::ChargeMonth.label(t, Tz::UTC)
+                    } else {
+                        bucket.label(t, self.plan.tz)
+                    }
+                    .into_bytes(),
+                )
             }
             DerivedKind::InPeriod(p) => {
                 let b = bytes.ok_or_else(|| err("a date/time is required".into()))?;

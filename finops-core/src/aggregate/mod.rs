@@ -11,7 +11,7 @@ mod tags;
 mod time;
 
 pub use records::{aggregate_records, aggregate_stream};
-pub use time::TimeBucket;
+pub use time::{TimeBucket, billing_month};
 
 use crate::focus::{Column, ColumnKind, Period};
 use crate::{Error, Result};
@@ -42,7 +42,7 @@ pub enum Dimension {
 impl Dimension {
     /// Parse a dimension spec: a FOCUS column name (`ServiceName`; the FOCUS 1.0/1.3 aliases
     /// `ServiceProviderName` and `UsageQuantity` are accepted), an `x_` column, `tag:KEY`,
-    /// `itag:KEY` (case-insensitive key), or `hour|day|week|month|billing_period`.
+    /// `itag:KEY` (case-insensitive key), or `hour|day|week|month|charge_month|billing_period`.
     pub fn parse(spec: &str) -> Result<Dimension> {
         let s = spec.trim();
         if let Some(k) = s.strip_prefix("tag:") {
@@ -66,7 +66,7 @@ impl Dimension {
         match column_by_name(s) {
             Some(c) => Ok(Dimension::Column(c)),
             None => Err(Error::InvalidArgument(format!(
-                "{spec:?} is not a FOCUS column, an x_ column, tag:KEY, itag:KEY or one of hour|day|week|month|billing_period"
+                "{spec:?} is not a FOCUS column, an x_ column, tag:KEY, itag:KEY or one of hour|day|week|month|charge_month|billing_period"
             ))),
         }
     }

@@ -1,7 +1,7 @@
 //! The Parquet path: the `parquet` crate's arrow reader with column projection, row groups
 //! split between workers.
 
-use super::engine::{Evaluator, Part, Plan, TimeEnc};
+use super::engine::{Evaluator, Part, Plan, TimeEnc, check_unique_header};
 use super::fixed::{Num, SCALE, from_decimal, parse_num};
 use crate::error::Location;
 use crate::focus::format_time;
@@ -69,7 +69,14 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
         .iter()
         .map(|f| f.name().clone())
         .collect();
+    check_unique_header(&path.display().to_string(), &names)?;
     let (fnames, nnames) = resolve(path, &names, plan)?;
+    let fallback: Vec<bool> = plan
+        .fields
+        .iter()
+        .zip(&fnames)
+        .map(|(f, n)| f.source.is_fallback(n))
+        .collect();
     let roots: Vec<usize> = names
         .iter()
         .enumerate()
@@ -106,7 +113,7 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
                 }
             })
             .collect();
-        let mut ev = Evaluator::new(plan, false, time_enc.clone());
+        let mut ev = Evaluator::new(plan, false, time_enc.clone()).with_fallback(fallback.clone());
         for batch in reader {
             let batch = batch.map_err(|e| perr(path, None, e.to_string()))?;
             scan_batch(path, &batch, &fnames, &nnames, &time_enc, &mut ev)?;

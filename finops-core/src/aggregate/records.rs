@@ -35,6 +35,9 @@ impl<'p> RecordAgg<'p> {
             self.texts[i] = match &f.source {
                 FieldSource::Column(c) => r.get(*c).to_text(),
                 FieldSource::Extension(x) => r.extensions.get(x).map(str::to_string),
+                FieldSource::BillingStart => {
+                    Some(crate::focus::format_time(r.billing_period.start))
+                }
             }
             .filter(|s| !s.is_empty());
         }

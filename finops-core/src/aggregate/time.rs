@@ -15,27 +15,35 @@ pub enum TimeBucket {
     Day,
     /// ISO 8601 week `YYYY-Www` in the query's time zone.
     Week,
-    /// `YYYY-MM` in the query's time zone.
+    /// The billing month `YYYY-MM` of `BillingPeriodStart` ([`billing_month`]): the month
+    /// of the invoice, whatever the query's time zone. A file without `BillingPeriodStart`
+    /// uses the UTC month of `ChargePeriodStart` (the billing period the FOCUS readers derive).
     Month,
+    /// `YYYY-MM` of `ChargePeriodStart` in the query's time zone (the calendar month of the
+    /// charge, which differs from the billing month for a provider billing in another time
+    /// zone).
+    ChargeMonth,
     /// The date of `BillingPeriodStart` (`YYYY-MM-DD`, UTC: billing periods are defined by
     /// the provider, not by the reader's time zone).
     BillingPeriod,
 }
 
 impl TimeBucket {
-    /// Parse `hour|day|week|month|billing_period`.
+    /// Parse `hour|day|week|month|charge_month|billing_period`.
     pub fn parse(s: &str) -> Option<TimeBucket> {
         match s {
             "hour" => Some(TimeBucket::Hour),
             "day" => Some(TimeBucket::Day),
             "week" => Some(TimeBucket::Week),
             "month" => Some(TimeBucket::Month),
+            "charge_month" => Some(TimeBucket::ChargeMonth),
             "billing_period" => Some(TimeBucket::BillingPeriod),
             _ => None,
         }
     }
 
-    /// The bucket label of an instant.
+    /// The bucket label of an instant (for [`TimeBucket::Month`], `t` is the
+    /// `BillingPeriodStart`).
     pub fn label(self, t: DateTime<Utc>, tz: Tz) -> String {
         let local = t.with_timezone(&tz);
         match self {
@@ -45,10 +53,27 @@ impl TimeBucket {
                 let w = local.iso_week();
                 format!("{:04}-W{:02}", w.year(), w.week())
             }
-            TimeBucket::Month => format!("{:04}-{:02}", local.year(), local.month()),
+            TimeBucket::Month => billing_month(t),
+            TimeBucket::ChargeMonth => format!("{:04}-{:02}", local.year(), local.month()),
             TimeBucket::BillingPeriod => t.format("%Y-%m-%d").to_string(),
         }
     }
+}
+
+/// The billing month (`YYYY-MM`) of a billing period starting at `start`: the month of the
+/// date on which the provider's billing period starts, in the provider's billing time zone.
+///
+/// FOCUS stores `BillingPeriodStart` as a UTC instant, and providers start their periods
+/// at local midnight of their billing time zone (UTC−12 … UTC+14): an OVHcloud Paris month
+/// starts at `2026-07-31T22:00:00Z` (billing month 2026-08), an OCI or Azure month at
+/// `2026-08-01T00:00:00Z`, a US-Pacific month at `2026-08-01T07:00:00Z`. Local midnight in
+/// any of those zones is between 10:00 UTC the day before and 12:00 UTC the same day, so
+/// the UTC date of `start + 14 h` is the local start date or the day after: the same month
+/// for every period that does not start on the last day of a month. The reader's `--tz`
+/// plays no part, and neither does the UTC calendar of `ChargePeriodStart`.
+pub fn billing_month(start: DateTime<Utc>) -> String {
+    let t = start + chrono::Duration::hours(14);
+    format!("{:04}-{:02}", t.year(), t.month())
 }
 
 fn two(b: &[u8], i: usize) -> Option<u32> {
@@ -128,7 +153,22 @@ mod tests {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         assert_eq!(TimeBucket::Day.label(t, Tz::UTC), "2024-12-31");
         assert_eq!(TimeBucket::Day.label(t, paris), "2025-01-01");
-        assert_eq!(TimeBucket::Month.label(t, paris), "2025-01");
+        assert_eq!(TimeBucket::ChargeMonth.label(t, paris), "2025-01");
+        assert_eq!(TimeBucket::ChargeMonth.label(t, Tz::UTC), "2024-12");
+        // Billing months: an OVH Paris month, a UTC month, a US-Pacific month, Kiribati (+14)
+        // and Baker Island (−12) month starts.
+        for (start, month) in [
+            ("2026-07-31T22:00:00Z", "2026-08"),
+            ("2026-08-01T00:00:00Z", "2026-08"),
+            ("2026-08-01T07:00:00Z", "2026-08"),
+            ("2026-07-31T10:00:00Z", "2026-08"),
+            ("2026-08-01T12:00:00Z", "2026-08"),
+            ("2026-12-31T23:00:00Z", "2027-01"),
+        ] {
+            let t = parse_time(start).unwrap();
+            assert_eq!(TimeBucket::Month.label(t, paris), month, "{start}");
+            assert_eq!(TimeBucket::Month.label(t, Tz::UTC), month, "{start}");
+        }
         assert_eq!(TimeBucket::Week.label(t, Tz::UTC), "2025-W01");
         assert_eq!(TimeBucket::Hour.label(t, paris), "2025-01-01T00:00+01:00");
         assert_eq!(TimeBucket::BillingPeriod.label(t, paris), "2024-12-31");

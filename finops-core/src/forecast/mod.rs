@@ -1,16 +1,49 @@
-//! Forecasting over daily cost series: averages over a look-back window, a weekday-profile
-//! forecast to an end date, the date a credit runs out, and a backtest error (MAPE).
+//! Forecasting over daily cost series: the seed-001 weekday model (averages over a look-back
+//! window, a weekday-profile forecast to an end date, the date a credit runs out, a backtest
+//! error), a linear trend and a weekly-seasonal Holt-Winters model, a rolling-origin backtest
+//! (MAPE, bias) with automatic model choice, prediction intervals and run-out dates.
+//!
+//! # Brief overview
+//!
+//! - [`WeekdayProfile`], [`weekday_forecast`], [`run_out_date`], [`backtest_weekday`]: the
+//!   seed-001 method, used as-is by the OCI contract report (one implementation: the
+//!   [`ModelKind::Weekday`] model is this profile).
+//! - [`series::daily_series_from_files`] / [`series::daily_series_from_records`]: daily
+//!   series of any group (`ProviderName`, `SubAccountId`, `tag:app`, `x_Contract`, …) per
+//!   billing currency, built by the exact aggregation engine, days in a stated time zone.
+//! - [`forecast()`]: one series → a [`Forecast`] (model, backtest, daily values with
+//!   interval, total); [`run_out`]: the day a cumulative budget or credit is reached.
 //!
 //! Everything here is a pure function of a [`DailySeries`] and dates passed in (the as-of
-//! date is a parameter, never the wall clock). Money stays exact [`Decimal`]; the only
-//! divisions are means (sum ÷ day count), done after multiplying where possible so that
-//! `sum × remaining ÷ count` keeps full precision. Rounding for display is the caller's job.
+//! date is a parameter, never the wall clock).
 //!
-//! Conventions (shared by every report that uses this module):
-//! - A [`DateRange`] is half-open `[start, end)` over UTC calendar days.
+//! # Numbers
+//!
+//! Money stays exact [`Decimal`] in the weekday and linear models (means and least squares
+//! in decimal arithmetic; `sum × remaining ÷ count` multiplies before dividing). The
+//! Holt-Winters recursion and the interval width (a standard deviation) are computed in
+//! `f64` on the *shape* of the series; their outputs are converted back to `Decimal` and
+//! rounded to [`model::VALUE_SCALE`] (6) decimal places, as every model's daily values are.
+//! Totals are the exact sums of those rounded daily values, so a total always equals the sum
+//! of its days to the last digit. The f64 rounding error (about 1e-15 relative) is far
+//! below the 6th decimal for any realistic amount.
+//!
+//! # Conventions
+//!
+//! - A [`DateRange`] is half-open `[start, end)` over calendar days. Days are calendar
+//!   dates in the time zone the series was built in (UTC by default), so month ends and DST
+//!   changes are ordinary days.
 //! - A day missing from the series consumed nothing (billing APIs omit zero days), so means
 //!   divide by **calendar days** in the window, not by days with data.
 //! - Weekday arrays are indexed Monday = 0 … Sunday = 6 (`Weekday::num_days_from_monday`).
+//! - The training window is the look-back window of the seed: the 2 calendar months before
+//!   the forecast origin, never before the first day of history.
+//! - Rolling-origin backtest: 4 folds of 7 days (origins 7, 14, 21, 28 days before the
+//!   as-of day), each trained on the look-back window before its origin. MAPE is the mean of
+//!   `|forecast − actual| ÷ |actual|` × 100 over days with a non-zero actual; bias is
+//!   `(Σ forecast − Σ actual) ÷ |Σ actual|` × 100 (positive = over-forecast). The automatic
+//!   choice keeps the model with the smallest mean absolute error (MAPE is undefined on
+//!   zero days), ties going to the simpler model (weekday, linear, seasonal).
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -23,12 +56,44 @@
 //! let f = weekday_forecast(&profile, DateRange::new(d(9, 15), d(9, 22)));
 //! assert_eq!(f.total, Decimal::from(70));
 //! ```
+//!
+//! The general path, with the automatic choice:
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use finops_core::forecast::{Dense, ForecastOptions, ModelKind, forecast, run_out};
+//! use rust_decimal::Decimal;
+//! let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(); // a Monday
+//! // Eight weeks: weekdays 10, weekends 4.
+//! let values = (0..56).map(|i| Decimal::from(if i % 7 >= 5 { 4 } else { 10 })).collect();
+//! let history = Dense { start, values };
+//! let as_of = history.range().end;
+//! let f = forecast(&history, as_of, 7, &ForecastOptions::default())?;
+//! assert_eq!(f.model, ModelKind::Weekday);
+//! assert_eq!(f.total, Decimal::from(58));
+//! assert_eq!(f.backtest.unwrap().mape, Some(Decimal::ZERO));
+//! // 8 weeks cost 464; a budget of 500 is reached on the 4th forecast day (Thursday).
+//! let r = run_out(&history, &f.daily, Decimal::from(500));
+//! assert_eq!(r.date(), Some(NaiveDate::from_ymd_opt(2026, 3, 5).unwrap()));
+//! # Ok::<(), finops_core::Error>(())
+//! ```
 
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
-/// Cost per UTC day (missing day = nothing consumed).
+mod auto;
+pub mod model;
+pub mod series;
+
+pub use auto::{
+    BacktestScore, DailyForecast, Forecast, ForecastOptions, ModelChoice, backtest, forecast,
+    forecast_all, run_out,
+};
+pub use model::{Dense, ModelKind};
+pub use series::{KeyedSeries, SeriesKey, SeriesQuery};
+
+/// Cost per calendar day (missing day = nothing consumed).
 pub type DailySeries = BTreeMap<NaiveDate, Decimal>;
 
 /// Weekday names, Monday first (the index order of every weekday array here).
@@ -42,7 +107,7 @@ pub const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sun,
 ];
 
-/// A half-open range of UTC days `[start, end)`. `end <= start` is an empty range.
+/// A half-open range of calendar days `[start, end)`. `end <= start` is an empty range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct DateRange {
     /// First day (inclusive).
@@ -195,6 +260,21 @@ impl WeekdayProfile {
             for (d, v) in series.range(window.start..window.end) {
                 sums[d.weekday().num_days_from_monday() as usize] += *v;
             }
+        }
+        WeekdayProfile {
+            window,
+            sums,
+            day_counts: window.weekday_counts(),
+        }
+    }
+
+    /// Build the profile from one value per day of `window` (`values[0]` is
+    /// `window.start`; missing trailing days count as zero, extra values are ignored).
+    pub fn from_values(window: DateRange, values: &[Decimal]) -> Self {
+        let mut sums = [Decimal::ZERO; 7];
+        let first = window.start.weekday().num_days_from_monday() as usize;
+        for (i, v) in values.iter().take(window.len_days() as usize).enumerate() {
+            sums[(first + i) % 7] += *v;
         }
         WeekdayProfile {
             window,
