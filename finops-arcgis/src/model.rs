@@ -3,7 +3,6 @@
 //! [`Allocation::Unallocated`], never a number.
 
 use crate::error::ArcGisError;
-use finops_core::money::parse_decimal;
 use finops_core::source::Allocation;
 use finops_core::{Decimal, Error, Result};
 use serde::Deserialize;
@@ -138,28 +137,20 @@ pub(crate) fn body_error(call: &str, body: &[u8], e: &serde_json::Error) -> Erro
     bad(call, "<body>", e.to_string())
 }
 
-/// A JSON number (or numeric string) read exactly from its text.
+/// A JSON number (or numeric string) read exactly from its text by the shared rules
+/// ([`finops_core::json`]: never through `f64`, never rounded silently, at most 10^18 in
+/// magnitude); errors name the call and the field.
 pub(crate) fn raw_decimal(raw: &RawValue, call: &str, field: &str) -> Result<Decimal> {
-    let text = raw.get();
-    let text = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
-    let d = parse_decimal(text).map_err(|e| bad(call, field, e))?;
-    if d.abs() > max_magnitude() {
-        return Err(bad(
-            call,
-            field,
-            format!("{text} is out of range (more than 10^18 in magnitude)"),
-        ));
+    match finops_core::json::raw_number(raw.get()) {
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => Err(bad(call, field, format!("{} is not a number", raw.get()))),
+        Err(e) => Err(bad(call, field, e.to_string())),
     }
-    Ok(d)
 }
 
-/// Largest magnitude read from a reply (10^18): far above any credit amount, count or epoch
-/// millisecond, and far enough below `Decimal::MAX` that sums and products cannot overflow.
+/// Largest magnitude read from a reply (10^18, [`finops_core::json::max_magnitude`]).
 pub(crate) fn max_magnitude() -> Decimal {
-    Decimal::from(1_000_000_000_000_000_000u64)
+    finops_core::json::max_magnitude()
 }
 
 /// `-1` (or missing/null) means "no allocation".
