@@ -437,6 +437,30 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Random, huge, negative and malformed credit amounts: a bounded value or an error
+        /// naming the user and the field, never a panic.
+        #[test]
+        fn credit_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
+            for body in [
+                format!(r#"{{"users":[{{"username":"u","assignedCredits":{v},"availableCredits":"{v}"}}],"nextStart":{v}}}"#),
+                format!(r#"{{"id":"o","availableCredits":{v}}}"#),
+            ] {
+                if let Ok((users, _)) = parse_users_page(body.as_bytes(), "POST /u") {
+                    for u in users {
+                        for a in [u.assigned, u.available] {
+                            if let Some(d) = a.amount() {
+                                proptest::prop_assert!(d.abs() <= max_magnitude());
+                            }
+                        }
+                        let _ = (u.consumed(), u.available_ratio());
+                    }
+                }
+                let _ = parse_portal(body.as_bytes(), "GET /p");
+            }
+        }
+    }
+
     #[test]
     fn bad_numbers_name_the_field() {
         let e = parse_users_page(

@@ -269,23 +269,13 @@ impl Error {
 
     /// Set the provider request id of a [`Error::Status`] (other variants are returned as they
     /// are; their message already names what the provider said).
-    pub fn with_request_id(self, id: Option<String>) -> Self {
-        match self {
-            Error::Status {
-                provider,
-                call,
-                status,
-                body,
-                request_id,
-            } => Error::Status {
-                provider,
-                call,
-                status,
-                body,
-                request_id: id.or(request_id),
-            },
-            other => other,
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        if let Error::Status { request_id, .. } = &mut self
+            && id.is_some()
+        {
+            *request_id = id;
         }
+        self
     }
 
     /// Shorthand for an I/O error on `path`.

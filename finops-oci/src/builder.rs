@@ -1011,6 +1011,22 @@ mod tests {
         fn ini_parser_never_panics(text in "[ -~\n\t\r]{0,300}") {
             let _ = IniFile::parse(&text, "fuzz");
         }
+
+        /// Random, huge, negative and malformed credits in a client file: a bounded credit
+        /// or an error naming the file and key, never a panic.
+        #[test]
+        fn contract_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
+            let text = format!("[DEFAULT]\ncredito={v}\ninicio_contrato=2026-01-01\nfim_contrato=2026-12-31\n");
+            if let Ok(ini) = IniFile::parse(&text, "config_fuzz") {
+                match read_contract(&ini, "DEFAULT", "fuzz") {
+                    Ok(c) => proptest::prop_assert!(
+                        c.credit >= Decimal::ZERO && c.credit < Decimal::from(1_000_000_000_000_000_i64)
+                    ),
+                    Err(e) => proptest::prop_assert!(e.to_string().contains("config_fuzz"), "{}", e),
+                }
+            }
+            let _ = parse_credit(&v);
+        }
     }
 
     #[test]

@@ -656,6 +656,20 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Random, huge, negative and malformed `rate_limit` values of a credential file: a
+        /// client or an error naming the key, never a panic.
+        #[test]
+        fn rate_limit_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
+            let text = format!("{INI}rate_limit={v}\n");
+            if let Ok(b) = OvhBuilder::from_ini_str(&text, "fuzz.ini") {
+                if let Err(e) = b.build() {
+                    proptest::prop_assert!(e.to_string().contains("rate_limit"), "{}", e);
+                }
+            }
+        }
+    }
+
     #[test]
     fn config_keys() {
         assert_eq!(

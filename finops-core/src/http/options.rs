@@ -21,12 +21,25 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// Slowest pace accepted: one call every this many seconds (an hour).
+    pub const MAX_INTERVAL_SECS: f64 = 3600.0;
+    /// Fastest pace accepted (a million calls per second: no limit in practice).
+    pub const MAX_PER_SECOND: f64 = 1_000_000.0;
+
     /// A rate; 0, negative, NaN or infinite rates are refused (they would make every call
-    /// wait forever or never), and a burst of 0 is read as 1.
+    /// wait forever or never), so are rates below one call per [`RateLimit::MAX_INTERVAL_SECS`]
+    /// seconds or above [`RateLimit::MAX_PER_SECOND`]; a burst of 0 is read as 1.
     pub fn new(per_second: f64, burst: u32) -> std::result::Result<Self, String> {
         if !(per_second.is_finite() && per_second > 0.0) {
             return Err(format!(
                 "{per_second} is not a positive number of calls per second"
+            ));
+        }
+        if per_second < 1.0 / Self::MAX_INTERVAL_SECS || per_second > Self::MAX_PER_SECOND {
+            return Err(format!(
+                "{per_second} calls per second is outside 1/{} .. {}",
+                Self::MAX_INTERVAL_SECS,
+                Self::MAX_PER_SECOND
             ));
         }
         Ok(RateLimit {
@@ -297,6 +310,18 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(Arc::ptr_eq(&got, &shared));
+    }
+
+    proptest::proptest! {
+        /// Random, huge, negative and malformed rates (the `rate_limit` key of a credential
+        /// file): a positive finite rate or an error, never a panic.
+        #[test]
+        fn rate_text_never_panics(s in "-?[0-9]{0,40}(\\.[0-9]{0,40})?([eE][-+]?[0-9]{1,5})?|.{0,20}", burst in proptest::num::u32::ANY) {
+            if let Ok(r) = RateLimit::parse(&s, burst) {
+                proptest::prop_assert!(r.per_second().is_finite() && r.per_second() > 0.0);
+                let _ = r.limiter();
+            }
+        }
     }
 
     #[test]
