@@ -337,10 +337,14 @@ impl ArcGis {
 }
 
 fn user_balance(u: &PortalUser, as_of: chrono::DateTime<chrono::Utc>) -> CreditBalance {
-    CreditBalance::new(u.username.clone(), CreditUnit::Virtual(CREDITS.into()), as_of)
-        .with_assigned(u.assigned)
-        .with_available(u.available)
-        .with_consumed(u.consumed())
+    CreditBalance::new(
+        u.username.clone(),
+        CreditUnit::Virtual(CREDITS.into()),
+        as_of,
+    )
+    .with_assigned(u.assigned)
+    .with_available(u.available)
+    .with_consumed(u.consumed())
 }
 
 /// The organisation's balance: assigned is unknown (`Unallocated`), available is the

@@ -115,7 +115,11 @@ pub fn read_text(path: impl AsRef<Path>) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1;
         Error::Parse {
             location: crate::error::Location {
                 file: path.display().to_string(),
@@ -166,7 +170,10 @@ pub fn list_files(dir: &Path, filter: &DirFilter) -> Result<Vec<PathBuf>> {
     for entry in rd {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
-        let accepted = entry.file_name().to_str().is_some_and(|n| filter.accepts(n));
+        let accepted = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| filter.accepts(n));
         if accepted && path.is_file() {
             files.push(path);
         }

@@ -266,11 +266,19 @@ pass_phrase = a=b:c
         assert_eq!(ini.get("ADMIN_USER", "REGION"), Some("eu-frankfurt-1"));
         assert_eq!(ini.get("DEFAULT", "region"), Some("us-ashburn-1"));
         assert_eq!(ini.entry("ADMIN_USER", "region").unwrap().line, 10);
-        assert!(ini.section("admin_user").is_none(), "section names keep their case");
+        assert!(
+            ini.section("admin_user").is_none(),
+            "section names keep their case"
+        );
         assert_eq!(ini.find_section("admin_user"), Some("ADMIN_USER"));
         assert_eq!(ini.find_section("default"), Some("DEFAULT"));
         assert!(ini.section("NOPE").is_none());
-        assert!(Ini::parse("[A]\nx=1\n", "f").unwrap().section("DEFAULT").is_none());
+        assert!(
+            Ini::parse("[A]\nx=1\n", "f")
+                .unwrap()
+                .section("DEFAULT")
+                .is_none()
+        );
     }
 
     #[test]
@@ -289,7 +297,10 @@ pass_phrase = a=b:c
         assert_eq!(ini.get("s", "b"), Some("100%"));
         // An indented key line after a header is an ordinary key.
         let ini = Ini::parse("[s]\n  a=1\n  b=2\n", "f").unwrap();
-        assert_eq!((ini.get("s", "a"), ini.get("s", "b")), (Some("1"), Some("2")));
+        assert_eq!(
+            (ini.get("s", "a"), ini.get("s", "b")),
+            (Some("1"), Some("2"))
+        );
     }
 
     #[test]

@@ -157,7 +157,9 @@ pub fn parse_number_text(text: &str) -> Result<ParsedNumber, NumberError> {
     if point > 19 {
         return Err(refuse(
             text,
-            format!("is out of range (more than {MAX_MAGNITUDE_TEXT} in magnitude, beyond any plausible amount)"),
+            format!(
+                "is out of range (more than {MAX_MAGNITUDE_TEXT} in magnitude, beyond any plausible amount)"
+            ),
         ));
     }
     // Scale to keep: as written (never negative), at most 28, and at most what fits in the
@@ -196,7 +198,10 @@ pub fn parse_number_text(text: &str) -> Result<ParsedNumber, NumberError> {
         }
         if mantissa >= (1u128 << 96) {
             if scale == 0 {
-                return Err(refuse(text, format!("is out of range (more than {MAX_MAGNITUDE_TEXT} in magnitude)")));
+                return Err(refuse(
+                    text,
+                    format!("is out of range (more than {MAX_MAGNITUDE_TEXT} in magnitude)"),
+                ));
             }
             scale -= 1;
             continue;
@@ -211,7 +216,9 @@ pub fn parse_number_text(text: &str) -> Result<ParsedNumber, NumberError> {
         if value.abs() > max_magnitude() {
             return Err(refuse(
                 text,
-                format!("is out of range (more than {MAX_MAGNITUDE_TEXT} in magnitude, beyond any plausible amount)"),
+                format!(
+                    "is out of range (more than {MAX_MAGNITUDE_TEXT} in magnitude, beyond any plausible amount)"
+                ),
             ));
         }
         return Ok(ParsedNumber {
@@ -373,7 +380,10 @@ mod tests {
             "0.1000000000000000055",
             "19 digits fit"
         );
-        assert_eq!(p("999999999999999999.9999999999").to_string(), "999999999999999999.9999999999");
+        assert_eq!(
+            p("999999999999999999.9999999999").to_string(),
+            "999999999999999999.9999999999"
+        );
     }
 
     #[test]
@@ -383,11 +393,19 @@ mod tests {
         assert_eq!(r.value.to_string(), "0.1000000000000000055511151231");
         let r = parse_number_text("0.00000000000000000000000000015").unwrap();
         assert!(r.rounded);
-        assert_eq!(r.value, Decimal::new(2, 28), "half-even on the 29th decimal");
+        assert_eq!(
+            r.value,
+            Decimal::new(2, 28),
+            "half-even on the 29th decimal"
+        );
         let r = parse_number_text("123456789012345678.123456789012345").unwrap();
         assert!(r.rounded);
         assert_eq!(r.value.to_string(), "123456789012345678.12345678901");
-        assert!(!parse_number_text("1.5000000000000000000000000000000").unwrap().rounded);
+        assert!(
+            !parse_number_text("1.5000000000000000000000000000000")
+                .unwrap()
+                .rounded
+        );
         // Ties go to the even last digit.
         let tie_even = parse_number_text("2.50000000000000000000000000005").unwrap();
         assert!(tie_even.rounded);
@@ -416,7 +434,12 @@ mod tests {
             let e = parse_number(s).unwrap_err().to_string();
             assert!(e.contains(why), "{s:?}: {e}");
         }
-        assert!(parse_number("1e27").unwrap_err().to_string().contains("plausible"));
+        assert!(
+            parse_number("1e27")
+                .unwrap_err()
+                .to_string()
+                .contains("plausible")
+        );
     }
 
     #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
@@ -448,7 +471,10 @@ mod tests {
         assert_eq!(back, r#"{"amount":1.20,"quantity":3}"#);
         let e = from_slice::<Body>(br#"{"items":[{"amount":1},{"amount":1e27}]}"#).unwrap_err();
         let s = e.to_string();
-        assert!(s.starts_with("items[1].amount: ") && s.contains("out of range"), "{s}");
+        assert!(
+            s.starts_with("items[1].amount: ") && s.contains("out of range"),
+            "{s}"
+        );
         assert!(!e.syntax);
         let e = from_slice::<Body>(br#"{"items":[{"amount":"lots"}]}"#).unwrap_err();
         assert!(e.to_string().contains("items[0].amount"), "{e}");

@@ -172,7 +172,9 @@ pub fn parse_decimal_comma(text: &str) -> Result<Decimal, String> {
         return Err(format!("{text:?}: ambiguous decimal separators"));
     }
     if cleaned.starts_with([',', '.']) || cleaned.ends_with([',', '.']) {
-        return Err(format!("{text:?}: a decimal separator needs digits on both sides"));
+        return Err(format!(
+            "{text:?}: a decimal separator needs digits on both sides"
+        ));
     }
     if cleaned.matches(',').count() > 1 {
         return Err(format!("{text:?}: more than one decimal comma"));

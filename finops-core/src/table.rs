@@ -63,7 +63,12 @@ pub struct RenderedCsv {
 
 /// Render `header` and `rows` (`label` names the file in errors and warnings; lines are
 /// counted from 1 = the header).
-pub fn render_csv<H, R, C>(label: &str, header: &[H], rows: R, format: CsvFormat) -> Result<RenderedCsv>
+pub fn render_csv<H, R, C>(
+    label: &str,
+    header: &[H],
+    rows: R,
+    format: CsvFormat,
+) -> Result<RenderedCsv>
 where
     H: AsRef<str>,
     R: IntoIterator,
@@ -115,7 +120,12 @@ where
 }
 
 /// Render the table and write it to `path` atomically; returns the encoding warnings.
-pub fn write_csv<H, R, C>(path: &Path, header: &[H], rows: R, format: CsvFormat) -> Result<Vec<String>>
+pub fn write_csv<H, R, C>(
+    path: &Path,
+    header: &[H],
+    rows: R,
+    format: CsvFormat,
+) -> Result<Vec<String>>
 where
     H: AsRef<str>,
     R: IntoIterator,

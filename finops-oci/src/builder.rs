@@ -427,9 +427,10 @@ pub struct DirEntry {
 /// directory, or one without `config_*` files, is an error; a bad file is reported in its
 /// entry.
 pub fn load_config_dir(dir: &Path) -> Result<Vec<DirEntry>> {
-    let files = finops_core::fs::load_dir(dir, &DirFilter::with_prefix("config_"), |path, text| {
-        load_client_text(path, text, None)
-    })?;
+    let files =
+        finops_core::fs::load_dir(dir, &DirFilter::with_prefix("config_"), |path, text| {
+            load_client_text(path, text, None)
+        })?;
     Ok(files
         .into_iter()
         .map(|f| DirEntry {
@@ -764,7 +765,10 @@ mod tests {
         assert_eq!(f["region"].value, "eu-frankfurt-1");
         assert!(f["user"].value.starts_with("ocid1.user"));
         // Key names are case-insensitive (`Region = ap-tokyo-1`).
-        assert_eq!(ini.section("SESSION").unwrap()["region"].value, "ap-tokyo-1");
+        assert_eq!(
+            ini.section("SESSION").unwrap()["region"].value,
+            "ap-tokyo-1"
+        );
         assert_eq!(
             ini.section("ENCRYPTED").unwrap()["pass_phrase"].value,
             "example-pass-phrase"

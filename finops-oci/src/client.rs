@@ -426,7 +426,9 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
             body: described,
             request_id,
         },
-        401 | 403 | 429 => Error::from_status(provider, resp.call.clone(), resp.status, with_id, None),
+        401 | 403 | 429 => {
+            Error::from_status(provider, resp.call.clone(), resp.status, with_id, None)
+        }
         s => Error::from_status(provider, resp.call.clone(), s, described, None)
             .with_request_id(request_id),
     })

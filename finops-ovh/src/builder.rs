@@ -485,12 +485,10 @@ impl OvhBuilder {
             .map_err(|m| self.err(OvhConfigKey::RateLimit, m))?;
         let limiter = match &self.options.rate_limiter {
             Some(l) => l.clone(),
-            None => from_file
-                .or(from_options)
-                .map_or_else(
-                    || Arc::new(RateLimiter::new(DEFAULT_RATE_PER_SEC, DEFAULT_BURST)),
-                    |r| r.limiter(),
-                ),
+            None => from_file.or(from_options).map_or_else(
+                || Arc::new(RateLimiter::new(DEFAULT_RATE_PER_SEC, DEFAULT_BURST)),
+                |r| r.limiter(),
+            ),
         };
         let client = |options: ClientOptions| {
             HttpClient::builder(crate::PROVIDER)
@@ -662,10 +660,10 @@ mod tests {
         #[test]
         fn rate_limit_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
             let text = format!("{INI}rate_limit={v}\n");
-            if let Ok(b) = OvhBuilder::from_ini_str(&text, "fuzz.ini") {
-                if let Err(e) = b.build() {
-                    proptest::prop_assert!(e.to_string().contains("rate_limit"), "{}", e);
-                }
+            if let Ok(b) = OvhBuilder::from_ini_str(&text, "fuzz.ini")
+                && let Err(e) = b.build()
+            {
+                proptest::prop_assert!(e.to_string().contains("rate_limit"), "{}", e);
             }
         }
     }

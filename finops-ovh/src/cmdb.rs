@@ -796,7 +796,13 @@ mod tests {
         assert!(parse_factor("1,000.5").is_err());
         // Huge factors are refused at parse time, naming the limit (1E20 used to panic in
         // `ratio` through rust_decimal's `*`).
-        for huge in ["1E20", "1e20", "101", "10001 %", "79228162514264337593543950335"] {
+        for huge in [
+            "1E20",
+            "1e20",
+            "101",
+            "10001 %",
+            "79228162514264337593543950335",
+        ] {
             assert!(parse_factor(huge).is_err(), "{huge}");
         }
         assert_eq!(parse_factor("10000 %").unwrap(), Decimal::ONE_HUNDRED);

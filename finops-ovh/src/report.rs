@@ -651,7 +651,12 @@ impl ReportWriter {
         header: &[String],
         rows: &[Vec<String>],
     ) -> Result<Vec<u8>> {
-        let out = render_csv(file, header, rows, CsvFormat::new(self.encoding, LineEnd::CrLf))?;
+        let out = render_csv(
+            file,
+            header,
+            rows,
+            CsvFormat::new(self.encoding, LineEnd::CrLf),
+        )?;
         self.warnings.extend(out.warnings);
         Ok(out.bytes)
     }

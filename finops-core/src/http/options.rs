@@ -35,7 +35,7 @@ impl RateLimit {
                 "{per_second} is not a positive number of calls per second"
             ));
         }
-        if per_second < 1.0 / Self::MAX_INTERVAL_SECS || per_second > Self::MAX_PER_SECOND {
+        if !(1.0 / Self::MAX_INTERVAL_SECS..=Self::MAX_PER_SECOND).contains(&per_second) {
             return Err(format!(
                 "{per_second} calls per second is outside 1/{} .. {}",
                 Self::MAX_INTERVAL_SECS,
