@@ -5,7 +5,7 @@ use crate::credential::{ArcGisCredential, TokenSigner};
 use crate::error::ArcGisError;
 use crate::{ArcGis, PROVIDER};
 use finops_core::clock::SharedClock;
-use finops_core::http::{HttpClient, RetryConfig, TokenCache, Url};
+use finops_core::http::{ClientOptions, HttpClient, RetryConfig, TokenCache, Url};
 use finops_core::{Result, Secret};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -105,8 +105,7 @@ pub struct ArcGisBuilder {
     client_id: Option<String>,
     client_secret: Option<Secret>,
     token_expiration: Option<String>,
-    clock: Option<SharedClock>,
-    retry: Option<RetryConfig>,
+    options: ClientOptions,
 }
 
 impl std::fmt::Debug for ArcGisBuilder {
@@ -116,6 +115,7 @@ impl std::fmt::Debug for ArcGisBuilder {
             .field("username", &self.username)
             .field("client_id", &self.client_id)
             .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -204,13 +204,38 @@ impl ArcGisBuilder {
 
     /// Clock (token expiry, `as_of` of balances). Default: the system clock.
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.options = self.options.with_clock(clock);
         self
     }
 
     /// Retry policy of the HTTP layer.
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.options = self.options.with_retry(retry);
+        self
+    }
+
+    /// Longest one HTTP attempt may take (default 60 s).
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.with_timeout(timeout);
+        self
+    }
+
+    /// Connect timeout of one attempt (default 5 s).
+    pub fn with_connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.with_connect_timeout(timeout);
+        self
+    }
+
+    /// Space the calls (none by default; the portal's 429 is honoured by the retry loop).
+    pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.options = self.options.with_rate_limit(per_second, burst);
+        self
+    }
+
+    /// Every client setting at once (overlaid on those already set: what `options` gives
+    /// wins). Its `endpoint`, when set, is the portal URL.
+    pub fn with_client_options(mut self, options: &ClientOptions) -> Self {
+        self.options = self.options.merged_with(options);
         self
     }
 
@@ -259,8 +284,10 @@ impl ArcGisBuilder {
     /// Validate the configuration and build the adapter (no network call).
     pub fn build(self) -> Result<ArcGis> {
         let portal = self
-            .portal
+            .options
+            .endpoint
             .clone()
+            .or_else(|| self.portal.clone())
             .filter(|p| !p.trim().is_empty())
             .ok_or(ArcGisError::MissingPortal)?;
         let rest = rest_root(&portal)?;
@@ -287,14 +314,10 @@ impl ArcGisBuilder {
                     reason: format!("{v:?} is not a positive number of minutes"),
                 })?,
         };
-        let clock = self
-            .clock
-            .clone()
-            .unwrap_or_else(finops_core::clock::system);
+        let clock = self.options.clock_or_system();
         let http = HttpClient::builder(PROVIDER)
-            .with_clock(clock.clone())
-            .with_retry(self.retry.clone().unwrap_or_default())
             .with_error_parser(Arc::new(parse_error))
+            .with_options(&self.options.clone().with_clock(clock.clone()))?
             .with_redactions(credential.secrets())
             .build()?;
         tracing::debug!(provider = PROVIDER, portal = %rest, credential = ?credential, "using ArcGIS credential");
@@ -458,6 +481,37 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("ARCGIS_REFERER"), "{e}");
+    }
+
+    #[test]
+    fn client_options_are_validated_and_applied() {
+        let base = || {
+            ArcGisBuilder::new()
+                .with_portal("https://www.arcgis.com")
+                .with_token("tok-123456")
+        };
+        assert!(
+            base()
+                .with_timeout(std::time::Duration::from_secs(5))
+                .with_connect_timeout(std::time::Duration::from_secs(1))
+                .with_rate_limit(2.0, 4)
+                .build()
+                .is_ok()
+        );
+        let e = base().with_rate_limit(0.0, 1).build().unwrap_err();
+        assert!(e.to_string().contains("rate_limit"), "{e}");
+        let e = base()
+            .with_timeout(std::time::Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("timeout"), "{e}");
+        // The options' endpoint is the portal.
+        let ago = ArcGisBuilder::new()
+            .with_token("tok-123456")
+            .with_client_options(&ClientOptions::new().with_endpoint("https://org.maps.arcgis.com"))
+            .build()
+            .unwrap();
+        assert_eq!(ago.to_string(), "ArcGis(org.maps.arcgis.com)");
     }
 
     #[test]

@@ -157,35 +157,25 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
             call,
             message: format!("login refused (error {code}): {message}"),
         },
-        403 => {
-            let message = if is_admin_call(&call) {
-                format!(
-                    "administrator rights required: this operation needs an organization \
-                     administrator's login (the portal said: {message})"
-                )
-            } else {
-                message
-            };
-            Error::PermissionDenied {
-                provider,
-                call,
-                message,
-            }
-        }
-        404 => Error::NotFound { provider, call },
-        429 => Error::RateLimited {
+        403 if is_admin_call(&call) => Error::from_status(
             provider,
             call,
-            retry_after: None,
-            body: message,
-        },
-        other => Error::Status {
+            403,
+            format!(
+                "administrator rights required: this operation needs an organization \
+                 administrator's login (the portal said: {message})"
+            ),
+            None,
+        ),
+        // The shared status table (403, 404, 429, anything else; a code outside HTTP's range
+        // is a server error).
+        other => Error::from_status(
             provider,
             call,
-            status: u16::try_from(other).unwrap_or(500),
-            body: message,
-            request_id: None,
-        },
+            u16::try_from(other).unwrap_or(500),
+            message,
+            None,
+        ),
     })
 }
 

@@ -337,29 +337,23 @@ impl ArcGis {
 }
 
 fn user_balance(u: &PortalUser, as_of: chrono::DateTime<chrono::Utc>) -> CreditBalance {
-    CreditBalance {
-        holder: u.username.clone(),
-        assigned: u.assigned,
-        available: u.available,
-        consumed: u.consumed(),
-        unit: CreditUnit::Virtual(CREDITS.into()),
+    CreditBalance::new(
+        u.username.clone(),
+        CreditUnit::Virtual(CREDITS.into()),
         as_of,
-    }
+    )
+    .with_assigned(u.assigned)
+    .with_available(u.available)
+    .with_consumed(u.consumed())
 }
 
 /// The organisation's balance: assigned is unknown (`Unallocated`), available is the
 /// org's remaining credits.
 pub fn org_balance(p: &Portal, as_of: chrono::DateTime<chrono::Utc>) -> CreditBalance {
-    CreditBalance {
-        holder: p.id.clone(),
-        assigned: Allocation::Unallocated,
-        available: p
-            .available_credits
+    CreditBalance::new(p.id.clone(), CreditUnit::Virtual(CREDITS.into()), as_of).with_available(
+        p.available_credits
             .map_or(Allocation::Unallocated, Allocation::Amount),
-        consumed: None,
-        unit: CreditUnit::Virtual(CREDITS.into()),
-        as_of,
-    }
+    )
 }
 
 #[async_trait]

@@ -3,7 +3,6 @@
 //! [`Allocation::Unallocated`], never a number.
 
 use crate::error::ArcGisError;
-use finops_core::money::parse_decimal;
 use finops_core::source::Allocation;
 use finops_core::{Decimal, Error, Result};
 use serde::Deserialize;
@@ -138,28 +137,20 @@ pub(crate) fn body_error(call: &str, body: &[u8], e: &serde_json::Error) -> Erro
     bad(call, "<body>", e.to_string())
 }
 
-/// A JSON number (or numeric string) read exactly from its text.
+/// A JSON number (or numeric string) read exactly from its text by the shared rules
+/// ([`finops_core::json`]: never through `f64`, never rounded silently, at most 10^18 in
+/// magnitude); errors name the call and the field.
 pub(crate) fn raw_decimal(raw: &RawValue, call: &str, field: &str) -> Result<Decimal> {
-    let text = raw.get();
-    let text = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
-    let d = parse_decimal(text).map_err(|e| bad(call, field, e))?;
-    if d.abs() > max_magnitude() {
-        return Err(bad(
-            call,
-            field,
-            format!("{text} is out of range (more than 10^18 in magnitude)"),
-        ));
+    match finops_core::json::raw_number(raw.get()) {
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => Err(bad(call, field, format!("{} is not a number", raw.get()))),
+        Err(e) => Err(bad(call, field, e.to_string())),
     }
-    Ok(d)
 }
 
-/// Largest magnitude read from a reply (10^18): far above any credit amount, count or epoch
-/// millisecond, and far enough below `Decimal::MAX` that sums and products cannot overflow.
+/// Largest magnitude read from a reply (10^18, [`finops_core::json::max_magnitude`]).
 pub(crate) fn max_magnitude() -> Decimal {
-    Decimal::from(1_000_000_000_000_000_000u64)
+    finops_core::json::max_magnitude()
 }
 
 /// `-1` (or missing/null) means "no allocation".
@@ -445,6 +436,30 @@ mod tests {
             e.to_string().contains("out of range") && e.to_string().contains("big"),
             "{e}"
         );
+    }
+
+    proptest::proptest! {
+        /// Random, huge, negative and malformed credit amounts: a bounded value or an error
+        /// naming the user and the field, never a panic.
+        #[test]
+        fn credit_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
+            for body in [
+                format!(r#"{{"users":[{{"username":"u","assignedCredits":{v},"availableCredits":"{v}"}}],"nextStart":{v}}}"#),
+                format!(r#"{{"id":"o","availableCredits":{v}}}"#),
+            ] {
+                if let Ok((users, _)) = parse_users_page(body.as_bytes(), "POST /u") {
+                    for u in users {
+                        for a in [u.assigned, u.available] {
+                            if let Some(d) = a.amount() {
+                                proptest::prop_assert!(d.abs() <= max_magnitude());
+                            }
+                        }
+                        let _ = (u.consumed(), u.available_ratio());
+                    }
+                }
+                let _ = parse_portal(body.as_bytes(), "GET /p");
+            }
+        }
     }
 
     #[test]

@@ -8,19 +8,12 @@ use crate::model::PortalUser;
 use crate::usage::{OperationUsage, UserUsage};
 use finops_core::money::format_decimal;
 use finops_core::source::Allocation;
+use finops_core::table::{CsvFormat, render_csv};
 use finops_core::{Error, Result};
 
-fn csv_out<F>(header: &[&str], fill: F) -> Result<String>
-where
-    F: FnOnce(&mut csv::Writer<Vec<u8>>) -> std::result::Result<(), csv::Error>,
-{
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::InvalidArgument(format!("CSV rendering: {e}"));
-    w.write_record(header).map_err(err)?;
-    fill(&mut w).map_err(err)?;
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::InvalidArgument(format!("CSV rendering: {e}")))?;
+/// The table through the shared writer ([`finops_core::table`], UTF-8, `\n`).
+fn csv_out(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
+    let bytes = render_csv("ArcGIS report", header, &rows, CsvFormat::utf8())?.bytes;
     String::from_utf8(bytes).map_err(|e| Error::InvalidArgument(format!("CSV rendering: {e}")))
 }
 
@@ -33,27 +26,30 @@ fn alloc_text(a: Allocation) -> String {
 
 /// `stype,etype,credits,count`, in the report's order (credits descending).
 pub fn operations_csv(ops: &[OperationUsage]) -> Result<String> {
-    csv_out(&["stype", "etype", "credits", "count"], |w| {
-        for o in ops {
-            w.write_record([
-                o.stype.as_str(),
-                o.etype.as_str(),
-                &format_decimal(o.credits),
-                &format_decimal(o.count),
-            ])?;
-        }
-        Ok(())
-    })
+    csv_out(
+        &["stype", "etype", "credits", "count"],
+        ops.iter()
+            .map(|o| {
+                vec![
+                    o.stype.clone(),
+                    o.etype.clone(),
+                    format_decimal(o.credits),
+                    format_decimal(o.count),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// `username,credits` (credits descending).
 pub fn users_usage_csv(users: &[UserUsage]) -> Result<String> {
-    csv_out(&["username", "credits"], |w| {
-        for u in users {
-            w.write_record([u.username.as_str(), &format_decimal(u.credits)])?;
-        }
-        Ok(())
-    })
+    csv_out(
+        &["username", "credits"],
+        users
+            .iter()
+            .map(|u| vec![u.username.clone(), format_decimal(u.credits)])
+            .collect(),
+    )
 }
 
 /// `username,role,disabled,assigned,available,share_left,alert` for every user; `-1` is
@@ -69,8 +65,9 @@ pub fn balances_csv(users: &[PortalUser], alerts: &AlertReport) -> Result<String
             "share_left",
             "alert",
         ],
-        |w| {
-            for u in users {
+        users
+            .iter()
+            .map(|u| {
                 let alert = alerts
                     .users
                     .iter()
@@ -81,18 +78,17 @@ pub fn balances_csv(users: &[PortalUser], alerts: &AlertReport) -> Result<String
                     .available_ratio()
                     .map(|r| format_decimal(r.round_dp(6)))
                     .unwrap_or_default();
-                w.write_record([
-                    u.username.as_str(),
-                    u.role.as_deref().unwrap_or(""),
-                    if u.disabled { "true" } else { "false" },
-                    &alloc_text(u.assigned),
-                    &alloc_text(u.available),
-                    &share,
-                    &alert,
-                ])?;
-            }
-            Ok(())
-        },
+                vec![
+                    u.username.clone(),
+                    u.role.clone().unwrap_or_default(),
+                    if u.disabled { "true" } else { "false" }.to_string(),
+                    alloc_text(u.assigned),
+                    alloc_text(u.available),
+                    share,
+                    alert,
+                ]
+            })
+            .collect(),
     )
 }
 
@@ -133,21 +129,23 @@ pub fn allocation_csv(plan: &AllocationPlan, report: Option<&AllocationReport>) 
             })
             .collect(),
     };
-    csv_out(&header, |w| {
-        for (c, status, detail) in rows {
-            w.write_record([
-                c.username.as_str(),
-                &format_decimal(c.assigned_before),
-                &format_decimal(c.assigned_after),
-                &format_decimal(c.delta),
-                &format_decimal(c.available_before),
-                &format_decimal(c.available_after),
-                status,
-                &detail,
-            ])?;
-        }
-        Ok(())
-    })
+    csv_out(
+        &header,
+        rows.into_iter()
+            .map(|(c, status, detail)| {
+                vec![
+                    c.username.clone(),
+                    format_decimal(c.assigned_before),
+                    format_decimal(c.assigned_after),
+                    format_decimal(c.delta),
+                    format_decimal(c.available_before),
+                    format_decimal(c.available_after),
+                    status.to_string(),
+                    detail,
+                ]
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

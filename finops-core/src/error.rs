@@ -216,6 +216,68 @@ impl Error {
         }
     }
 
+    /// The one HTTP status → error-variant table, used by every adapter's `parse_error`
+    /// (after its provider-specific cases) and by [`crate::http::default_parse_error`]:
+    ///
+    /// | status | variant |
+    /// |---|---|
+    /// | 401 | [`Error::Unauthenticated`] (the body is the message) |
+    /// | 403 | [`Error::PermissionDenied`] (the body is the message) |
+    /// | 404 | [`Error::NotFound`] |
+    /// | 429 | [`Error::RateLimited`] with `retry_after` |
+    /// | anything else | [`Error::Status`] (5xx and 408 are retryable, see [`Error::is_retryable`]) |
+    ///
+    /// `body` should already be what the provider said (an error message extracted from its
+    /// JSON, or the truncated body); the HTTP client redacts secrets from it afterwards.
+    /// Add a request id with [`Error::with_request_id`].
+    pub fn from_status(
+        provider: &'static str,
+        call: impl Into<String>,
+        status: u16,
+        body: impl Into<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        let call = call.into();
+        let body = body.into();
+        match status {
+            401 => Error::Unauthenticated {
+                provider,
+                call,
+                message: body,
+            },
+            403 => Error::PermissionDenied {
+                provider,
+                call,
+                message: body,
+            },
+            404 => Error::NotFound { provider, call },
+            429 => Error::RateLimited {
+                provider,
+                call,
+                retry_after,
+                body,
+            },
+            status => Error::Status {
+                provider,
+                call,
+                status,
+                body,
+                request_id: None,
+            },
+        }
+    }
+
+    /// Set the provider request id of a [`Error::Status`] (other variants are returned as they
+    /// are; their message already names what the provider said).
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        if let Error::Status { request_id, .. } = &mut self
+            && id.is_some()
+        {
+            *request_id = id;
+        }
+        self
+    }
+
     /// Shorthand for an I/O error on `path`.
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
         Error::Io {
@@ -281,6 +343,30 @@ mod tests {
         assert!(!s(400).is_retryable());
         assert!(!s(404).is_retryable());
         assert!(!Error::config("x").is_retryable());
+    }
+
+    #[test]
+    fn status_table() {
+        let e = |s| Error::from_status("x", "GET /a", s, "said", None);
+        assert!(matches!(e(401), Error::Unauthenticated { message, .. } if message == "said"));
+        assert!(matches!(e(403), Error::PermissionDenied { message, .. } if message == "said"));
+        assert!(matches!(e(404), Error::NotFound { call, .. } if call == "GET /a"));
+        let r = Error::from_status("x", "GET /a", 429, "slow", Some(Duration::from_secs(3)));
+        assert_eq!(r.retry_after(), Some(Duration::from_secs(3)));
+        assert!(r.is_retryable());
+        for s in [400u16, 409, 422] {
+            assert!(!e(s).is_retryable(), "{s}");
+            assert_eq!(e(s).status(), Some(s));
+        }
+        for s in [408u16, 500, 502, 503, 504] {
+            assert!(e(s).is_retryable(), "{s}");
+        }
+        let with_id = e(500).with_request_id(Some("R1".into()));
+        assert!(matches!(with_id, Error::Status { request_id: Some(ref id), .. } if id == "R1"));
+        assert!(matches!(
+            e(401).with_request_id(Some("R".into())),
+            Error::Unauthenticated { .. }
+        ));
     }
 
     #[test]

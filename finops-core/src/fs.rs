@@ -108,9 +108,152 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     f.commit()
 }
 
+/// Read a text file as UTF-8 (a leading byte-order mark is kept for the parser to skip).
+/// Bytes that are not UTF-8 are an error naming the file and the line.
+pub fn read_text(path: impl AsRef<Path>) -> Result<String> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1;
+        Error::Parse {
+            location: crate::error::Location {
+                file: path.display().to_string(),
+                line: Some(line),
+                column: None,
+            },
+            message: format!("not UTF-8 text (byte {valid} of the file)"),
+        }
+    })
+}
+
+/// Which files of a credential directory count: regular files, never hidden ones (`.name`),
+/// optionally only those whose name starts with a prefix (OCI's `config_`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirFilter {
+    prefix: Option<String>,
+}
+
+impl DirFilter {
+    /// Every visible regular file (an OVH token folder).
+    pub fn visible_files() -> Self {
+        DirFilter::default()
+    }
+
+    /// Visible regular files whose name starts with `prefix` (`config_`).
+    pub fn with_prefix(prefix: impl Into<String>) -> Self {
+        DirFilter {
+            prefix: Some(prefix.into()),
+        }
+    }
+
+    /// Whether a file name passes.
+    pub fn accepts(&self, name: &str) -> bool {
+        !name.starts_with('.') && self.prefix.as_deref().is_none_or(|p| name.starts_with(p))
+    }
+
+    /// `config_*` or `*`, for messages.
+    pub fn pattern(&self) -> String {
+        format!("{}*", self.prefix.as_deref().unwrap_or(""))
+    }
+}
+
+/// The files of `dir` that `filter` accepts, in file-name order. An unreadable directory is
+/// an error; so is one without any such file (naming the directory and the pattern).
+pub fn list_files(dir: &Path, filter: &DirFilter) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut files = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let accepted = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| filter.accepts(n));
+        if accepted && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    if files.is_empty() {
+        return Err(Error::config_at(
+            dir.display().to_string(),
+            filter.pattern(),
+            format!("no file matching {} in this directory", filter.pattern()),
+        ));
+    }
+    Ok(files)
+}
+
+/// One file of a credential directory and what loading it gave.
+#[derive(Debug)]
+pub struct LoadedFile<T> {
+    /// The file.
+    pub path: PathBuf,
+    /// Its value, or why it could not be read or loaded (other files are unaffected).
+    pub result: Result<T>,
+}
+
+/// The credential-directory loader: list the files of `dir` that `filter` accepts (file-name
+/// order), read each as UTF-8 text and give it to `load` with its path. A file that cannot be
+/// read or loaded gets its error in its own [`LoadedFile`]; the others are still loaded. Only
+/// an unreadable directory, or one without any such file, fails the whole call.
+pub fn load_dir<T>(
+    dir: &Path,
+    filter: &DirFilter,
+    mut load: impl FnMut(&Path, &str) -> Result<T>,
+) -> Result<Vec<LoadedFile<T>>> {
+    Ok(list_files(dir, filter)?
+        .into_iter()
+        .map(|path| {
+            let result = read_text(&path).and_then(|text| load(&path, &text));
+            LoadedFile { path, result }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_loader_filters_orders_and_isolates_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |n: &str, b: &[u8]| std::fs::write(dir.path().join(n), b).unwrap();
+        w("config_b", b"B");
+        w("config_a", b"A");
+        w("config_bad", b"\xff\xfe");
+        w("config_err", b"E");
+        w(".config_hidden", b"H");
+        w("other", b"O");
+        std::fs::create_dir(dir.path().join("config_dir")).unwrap();
+        let got = load_dir(dir.path(), &DirFilter::with_prefix("config_"), |_, t| {
+            if t == "E" {
+                Err(Error::config("refused"))
+            } else {
+                Ok(t.to_string())
+            }
+        })
+        .unwrap();
+        let names: Vec<String> = got
+            .iter()
+            .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["config_a", "config_b", "config_bad", "config_err"]);
+        assert_eq!(got[0].result.as_deref().unwrap(), "A");
+        let e = got[2].result.as_ref().unwrap_err().to_string();
+        assert!(e.contains("config_bad:1") && e.contains("UTF-8"), "{e}");
+        assert!(got[3].result.is_err());
+        let all = list_files(dir.path(), &DirFilter::visible_files()).unwrap();
+        assert_eq!(all.len(), 5, "hidden files and folders are skipped");
+        let e = list_files(dir.path(), &DirFilter::with_prefix("nothing_")).unwrap_err();
+        assert!(e.to_string().contains("nothing_*"), "{e}");
+        assert!(list_files(&dir.path().join("missing"), &DirFilter::visible_files()).is_err());
+    }
 
     #[test]
     fn uncommitted_write_leaves_old_file() {

@@ -16,9 +16,12 @@ pub mod error;
 pub mod focus;
 pub mod forecast;
 pub mod fs;
+pub mod ini;
+pub mod json;
 pub mod money;
 pub mod secret;
 pub mod source;
+pub mod table;
 
 #[cfg(feature = "http")]
 pub mod http;

@@ -153,6 +153,35 @@ pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
     }
 }
 
+/// Parse a number written by a person, with a decimal comma or point: `1234,56`,
+/// `1 234,56` (spaces, no-break spaces U+00A0 / U+202F and `_` as thousands separators are
+/// dropped), `1234.56`, `1,2`. A text holding both `,` and `.` (`1.234,56`, `1,000.5`) is
+/// refused as ambiguous; so is more than one comma. Exact (see [`parse_decimal`]), never
+/// through `f64`; the caller bounds the value. Used for the OCI contract credit and the OVH
+/// CMDB factors.
+pub fn parse_decimal_comma(text: &str) -> Result<Decimal, String> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '_'))
+        .collect();
+    if cleaned.is_empty() {
+        return Err("empty number".into());
+    }
+    if cleaned.contains(',') && cleaned.contains('.') {
+        return Err(format!("{text:?}: ambiguous decimal separators"));
+    }
+    if cleaned.starts_with([',', '.']) || cleaned.ends_with([',', '.']) {
+        return Err(format!(
+            "{text:?}: a decimal separator needs digits on both sides"
+        ));
+    }
+    if cleaned.matches(',').count() > 1 {
+        return Err(format!("{text:?}: more than one decimal comma"));
+    }
+    parse_decimal(&cleaned.replace(',', ".")).map_err(|e| format!("{text:?}: {e}"))
+}
+
 /// Format a decimal in full, without exponent, with trailing zeros removed (`1.50` → `1.5`,
 /// `2.000` → `2`). The value is unchanged.
 pub fn format_decimal(d: Decimal) -> String {
@@ -198,7 +227,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn decimal_comma() {
+        let p = |s| parse_decimal_comma(s).unwrap().to_string();
+        assert_eq!(p("1 234,56"), "1234.56");
+        assert_eq!(p("1\u{a0}234,56"), "1234.56");
+        assert_eq!(p("1\u{202f}234,5"), "1234.5");
+        assert_eq!(p("1500,50"), "1500.50");
+        assert_eq!(p("150000.00"), "150000.00");
+        assert_eq!(p("1_000"), "1000");
+        assert_eq!(p("-0,5"), "-0.5");
+        for huge in ["1e99999999", "1E-99999", "9e28", "1e4294967296"] {
+            let _ = parse_decimal_comma(huge);
+            let _ = parse_decimal(huge);
+        }
+        for bad in ["", "1.500,00", "1,000.5", "1,2,3", "abc", "+1", "1,", ",5"] {
+            assert!(parse_decimal_comma(bad).is_err(), "{bad:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn decimal_comma_never_panics(s in ".{0,40}") {
+            let _ = parse_decimal_comma(&s);
+        }
+
+        #[test]
+        fn decimal_comma_reads_what_it_writes(m in proptest::num::i64::ANY, scale in 0u32..12) {
+            let d = Decimal::new(m, scale);
+            let text = d.to_string().replace('.', ",");
+            proptest::prop_assert_eq!(parse_decimal_comma(&text).unwrap(), d);
+        }
+
         /// Exact decimal sums do not depend on the order of the terms (they would with f64).
         #[test]
         fn decimal_sums_are_order_independent(

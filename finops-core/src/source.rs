@@ -64,8 +64,10 @@ pub trait CostSource: Display + Send + Sync + Debug + 'static {
     async fn costs(&self, query: &CostQuery) -> Result<BoxStream<'static, Result<CostRecord>>>;
 }
 
-/// One utilisation sample of a resource.
+/// One utilisation sample of a resource. Build it with [`UsageSample::new`] (the struct is
+/// `#[non_exhaustive]`: fields may be added without a breaking change).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct UsageSample {
     /// Resource id (VM, instance, ...).
     pub resource: String,
@@ -82,6 +84,30 @@ pub struct UsageSample {
 }
 
 impl UsageSample {
+    /// A sample of `used` `unit` of `metric` on `resource` at `time` (capacity unknown).
+    pub fn new(
+        resource: impl Into<String>,
+        metric: impl Into<String>,
+        time: DateTime<Utc>,
+        used: Decimal,
+        unit: impl Into<String>,
+    ) -> Self {
+        UsageSample {
+            resource: resource.into(),
+            metric: metric.into(),
+            time,
+            used,
+            capacity: None,
+            unit: unit.into(),
+        }
+    }
+
+    /// Set the capacity.
+    pub fn with_capacity(mut self, capacity: Option<Decimal>) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
     /// Utilisation ratio `used / capacity`, when capacity is known and positive.
     pub fn ratio(&self) -> Option<Decimal> {
         match self.capacity {
@@ -129,6 +155,7 @@ pub trait UsageSource: Display + Send + Sync + Debug + 'static {
 
 /// The unit of a credit balance: a national currency or a named virtual unit (ArcGIS credits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
 pub enum CreditUnit {
     /// Money in a currency (an OCI contract credit).
     Currency(Currency),
@@ -164,8 +191,10 @@ impl Allocation {
     }
 }
 
-/// A credit balance of one holder (an organisation, a user, a contract).
+/// A credit balance of one holder (an organisation, a user, a contract). Build it with
+/// [`CreditBalance::new`] (the struct is `#[non_exhaustive]`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditBalance {
     /// Who holds the credit (org id, user name, client name).
     pub holder: String,
@@ -182,6 +211,37 @@ pub struct CreditBalance {
 }
 
 impl CreditBalance {
+    /// The balance of `holder` in `unit` read at `as_of`: nothing assigned or available yet
+    /// (set them with the `with_*` methods).
+    pub fn new(holder: impl Into<String>, unit: CreditUnit, as_of: DateTime<Utc>) -> Self {
+        CreditBalance {
+            holder: holder.into(),
+            assigned: Allocation::Unallocated,
+            available: Allocation::Unallocated,
+            consumed: None,
+            unit,
+            as_of,
+        }
+    }
+
+    /// Set the assigned credit.
+    pub fn with_assigned(mut self, assigned: Allocation) -> Self {
+        self.assigned = assigned;
+        self
+    }
+
+    /// Set the available credit.
+    pub fn with_available(mut self, available: Allocation) -> Self {
+        self.available = available;
+        self
+    }
+
+    /// Set the consumed credit.
+    pub fn with_consumed(mut self, consumed: Option<Decimal>) -> Self {
+        self.consumed = consumed;
+        self
+    }
+
     /// Share of the assigned credit still available, when both are numbers and assigned > 0.
     pub fn available_ratio(&self) -> Option<Decimal> {
         match (self.assigned.amount(), self.available.amount()) {

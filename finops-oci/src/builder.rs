@@ -1,117 +1,29 @@
 //! Configuration (parity OCI-01, OCI-02): the standard OCI config file, the contract fields of
 //! the original script, the `config_*` directory loader, and [`OciBuilder`].
 //!
-//! The config file is INI without interpolation, like the SDK's `configparser` use:
-//! `[DEFAULT]` values are inherited by every profile, key names are case-insensitive, `#` and
-//! `;` start comment lines, `key=value` and `key: value` both work. `key_file` is resolved
-//! relative to the config file's directory after `~` expansion.
+//! The config file is INI without interpolation, read by the shared configparser-compatible
+//! reader ([`finops_core::ini`]) as the SDK's `configparser` reads it: `[DEFAULT]` values are
+//! inherited by every profile, key names are case-insensitive, `#` and `;` start comment lines,
+//! `key=value` and `key: value` both work, indented lines continue a value. `key_file` is
+//! resolved relative to the config file's directory after `~` expansion.
 
 use crate::PROVIDER;
 use crate::client::{OciClient, UsageApiOptions};
 use crate::credential::{OciCredential, OciPrivateKey, is_valid_fingerprint};
 use chrono::NaiveDate;
 use finops_core::clock::SharedClock;
-use finops_core::http::RetryConfig;
+use finops_core::fs::DirFilter;
+use finops_core::http::{ClientOptions, RetryConfig};
+use finops_core::ini::{DEFAULT_SECTION, Ini};
 use finops_core::{Currency, Error, Result, Secret};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// One parsed INI file: section name → (lower-case key → (value, line)).
-#[derive(Debug, Clone, Default)]
-pub struct IniFile {
-    /// Label of the file (its path) used in errors.
-    pub file: String,
-    sections: BTreeMap<String, BTreeMap<String, (String, usize)>>,
-}
-
-impl IniFile {
-    /// Parse INI text. Keys before any section header go to `DEFAULT`.
-    pub fn parse(text: &str, file: &str) -> Result<Self> {
-        // A UTF-8 byte-order mark (Windows Notepad) is not part of the first line.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut sections: BTreeMap<String, BTreeMap<String, (String, usize)>> = BTreeMap::new();
-        let mut current = "DEFAULT".to_string();
-        let mut last_key: Option<String> = None;
-        for (i, raw) in text.lines().enumerate() {
-            let line_no = i + 1;
-            let line = raw.trim_end_matches('\r');
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-                last_key = None;
-                continue;
-            }
-            if trimmed.starts_with('[') {
-                let name = trimmed
-                    .strip_prefix('[')
-                    .and_then(|s| s.strip_suffix(']'))
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| Error::Parse {
-                        location: finops_core::error::Location {
-                            file: file.to_string(),
-                            line: Some(line_no as u64),
-                            column: None,
-                        },
-                        message: format!("bad section header {trimmed:?}"),
-                    })?;
-                current = name.to_string();
-                sections.entry(current.clone()).or_default();
-                last_key = None;
-                continue;
-            }
-            // Continuation line (indented) extends the previous value, as configparser does.
-            if line.starts_with(char::is_whitespace)
-                && let Some(k) = &last_key
-                && let Some(entry) = sections.get_mut(&current).and_then(|s| s.get_mut(k))
-            {
-                entry.0.push('\n');
-                entry.0.push_str(trimmed);
-                continue;
-            }
-            let sep = trimmed.find(['=', ':']).ok_or_else(|| Error::Parse {
-                location: finops_core::error::Location {
-                    file: file.to_string(),
-                    line: Some(line_no as u64),
-                    column: None,
-                },
-                message: format!("expected key=value, found {trimmed:?}"),
-            })?;
-            let key = trimmed[..sep].trim().to_ascii_lowercase();
-            let value = trimmed[sep + 1..].trim().to_string();
-            sections
-                .entry(current.clone())
-                .or_default()
-                .insert(key.clone(), (value, line_no));
-            last_key = Some(key);
-        }
-        Ok(IniFile {
-            file: file.to_string(),
-            sections,
-        })
-    }
-
-    /// Profile names (sections other than `DEFAULT`).
-    pub fn profiles(&self) -> Vec<&str> {
-        self.sections
-            .keys()
-            .map(String::as_str)
-            .filter(|s| *s != "DEFAULT")
-            .collect()
-    }
-
-    /// The keys of `profile` with `DEFAULT` inherited (`None` for an unknown profile).
-    pub fn profile(&self, profile: &str) -> Option<BTreeMap<String, (String, usize)>> {
-        let mut out = self.sections.get("DEFAULT").cloned().unwrap_or_default();
-        if profile != "DEFAULT" {
-            out.extend(self.sections.get(profile)?.clone());
-        } else if !self.sections.contains_key("DEFAULT") {
-            return None;
-        }
-        Some(out)
-    }
-}
+/// The parsed config file: the shared configparser-compatible reader
+/// ([`finops_core::ini::Ini`]).
+pub type IniFile = Ini;
 
 /// The contract fields of a client file (seed 001), Portuguese keys or English aliases.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -320,18 +232,9 @@ fn parse_contract_date(v: &str) -> std::result::Result<NaiveDate, String> {
 }
 
 fn parse_credit(v: &str) -> std::result::Result<Decimal, String> {
-    let cleaned: String = v
-        .trim()
-        .chars()
-        .filter(|c| *c != '_' && *c != ' ')
-        .collect();
-    let candidate = if cleaned.contains(',') && !cleaned.contains('.') {
-        // "1500,50": a decimal comma (the seed's users write Brazilian numbers).
-        cleaned.replace(',', ".")
-    } else {
-        cleaned.clone()
-    };
-    let d = finops_core::money::parse_decimal(&candidate).map_err(|_| {
+    // "1500,50": a decimal comma (the seed's users write Brazilian numbers); spaces and `_`
+    // as thousands separators. The shared decimal-comma parser refuses "1.500,00".
+    let d = finops_core::money::parse_decimal_comma(v).map_err(|_| {
         format!("{v:?} is not an amount (write it as 150000.00, no thousands separators)")
     })?;
     if d < Decimal::ZERO {
@@ -346,21 +249,21 @@ fn parse_credit(v: &str) -> std::result::Result<Decimal, String> {
 }
 
 /// Read the standard keys of `profile` in `ini` (the file is `path`).
-pub fn read_profile(ini: &IniFile, profile: &str, path: &Path) -> Result<OciProfile> {
-    let file = ini.file.clone();
-    let keys = ini.profile(profile).ok_or_else(|| {
+pub fn read_profile(ini: &Ini, profile: &str, path: &Path) -> Result<OciProfile> {
+    let file = ini.file().to_string();
+    let keys = ini.section(profile).ok_or_else(|| {
         Error::config_at(
             &file,
             format!("[{profile}]"),
             format!(
                 "profile {profile:?} not found (ProfileNotFound); profiles in the file: {:?}",
-                ini.profiles()
+                ini.sections()
             ),
         )
     })?;
     let get = |k: &str| {
         keys.get(k)
-            .map(|(v, _)| v.clone())
+            .map(|e| e.value.clone())
             .filter(|v| !v.is_empty())
     };
     let need = |k: &str| {
@@ -431,15 +334,15 @@ pub fn read_profile(ini: &IniFile, profile: &str, path: &Path) -> Result<OciProf
 }
 
 /// Read the contract fields of `profile` in `ini`.
-pub fn read_contract(ini: &IniFile, profile: &str, default_name: &str) -> Result<Contract> {
-    let file = ini.file.clone();
-    let keys = ini.profile(profile).unwrap_or_default();
+pub fn read_contract(ini: &Ini, profile: &str, default_name: &str) -> Result<Contract> {
+    let file = ini.file().to_string();
+    let keys = ini.section(profile).unwrap_or_default();
     let find = |field: &str| -> Option<(String, String)> {
         let names = CONTRACT_KEYS.iter().find(|(f, _)| *f == field)?.1;
         names.iter().find_map(|n| {
             keys.get(*n)
-                .filter(|(v, _)| !v.is_empty())
-                .map(|(v, _)| ((*n).to_string(), v.clone()))
+                .filter(|e| !e.value.is_empty())
+                .map(|e| ((*n).to_string(), e.value.clone()))
         })
     };
     let need = |field: &str, names: &str| {
@@ -480,16 +383,21 @@ pub fn read_contract(ini: &IniFile, profile: &str, default_name: &str) -> Result
 
 /// Load one client file (`profile` defaults to `DEFAULT`).
 pub fn load_client_file(path: &Path, profile: Option<&str>) -> Result<ClientConfig> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = finops_core::fs::read_text(path)?;
+    load_client_text(path, &text, profile)
+}
+
+/// [`load_client_file`] on text already read from `path`.
+fn load_client_text(path: &Path, text: &str, profile: Option<&str>) -> Result<ClientConfig> {
     let label = path.display().to_string();
-    let ini = IniFile::parse(&text, &label)?;
+    let ini = Ini::parse(text, &label)?;
     // A client file holds one client: with no `[DEFAULT]` section and a single profile
     // (`[CLIENTE_A]` copied from a multi-profile ~/.oci/config), that profile is the client.
-    let single = match ini.profiles().as_slice() {
-        [only] if ini.profile("DEFAULT").is_none() => Some((*only).to_string()),
+    let single = match ini.sections().as_slice() {
+        [only] if !ini.has_defaults() => Some((*only).to_string()),
         _ => None,
     };
-    let profile = profile.or(single.as_deref()).unwrap_or("DEFAULT");
+    let profile = profile.or(single.as_deref()).unwrap_or(DEFAULT_SECTION);
     let default_name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -515,31 +423,19 @@ pub struct DirEntry {
 }
 
 /// Every file of `dir` whose name starts with `config_` is one client (OCI-01), in name
-/// order. An unreadable directory is an error; a bad file is reported in its entry.
+/// order (the shared directory loader [`finops_core::fs::load_dir`]). An unreadable
+/// directory, or one without `config_*` files, is an error; a bad file is reported in its
+/// entry.
 pub fn load_config_dir(dir: &Path) -> Result<Vec<DirEntry>> {
-    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut files = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name();
-        let is_config = name.to_str().is_some_and(|n| n.starts_with("config_"));
-        if is_config && entry.path().is_file() {
-            files.push(entry.path());
-        }
-    }
-    files.sort();
-    if files.is_empty() {
-        return Err(Error::config_at(
-            dir.display().to_string(),
-            "config_*",
-            "no file whose name starts with config_ in this directory",
-        ));
-    }
+    let files =
+        finops_core::fs::load_dir(dir, &DirFilter::with_prefix("config_"), |path, text| {
+            load_client_text(path, text, None)
+        })?;
     Ok(files
         .into_iter()
         .map(|f| DirEntry {
-            client: load_client_file(&f, None),
-            file: f,
+            file: f.path,
+            client: f.result,
         })
         .collect())
 }
@@ -628,8 +524,7 @@ pub struct OciBuilder {
     values: BTreeMap<OciConfigKey, String>,
     pass_phrase: Option<Secret>,
     client_file: Option<PathBuf>,
-    clock: Option<SharedClock>,
-    retry: Option<RetryConfig>,
+    client: ClientOptions,
     options: UsageApiOptions,
     name: Option<String>,
 }
@@ -640,6 +535,7 @@ impl std::fmt::Debug for OciBuilder {
             .field("values", &self.values)
             .field("pass_phrase", &self.pass_phrase)
             .field("client_file", &self.client_file)
+            .field("client", &self.client)
             .finish_non_exhaustive()
     }
 }
@@ -664,10 +560,12 @@ impl OciBuilder {
     /// Set any key.
     pub fn with_config(mut self, key: OciConfigKey, value: impl Into<String>) -> Self {
         let value = value.into();
-        if key == OciConfigKey::PassPhrase {
-            self.pass_phrase = Some(Secret::new(value));
-        } else {
-            self.values.insert(key, value);
+        match key {
+            OciConfigKey::PassPhrase => self.pass_phrase = Some(Secret::new(value)),
+            OciConfigKey::Endpoint => self.client = self.client.with_endpoint(value),
+            _ => {
+                self.values.insert(key, value);
+            }
         }
         self
     }
@@ -696,13 +594,39 @@ impl OciBuilder {
 
     /// Clock used to sign requests (default: the system clock).
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.client = self.client.with_clock(clock);
         self
     }
 
     /// Retry policy of the shared HTTP layer.
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.client = self.client.with_retry(retry);
+        self
+    }
+
+    /// Longest one HTTP attempt may take (default 60 s, the SDK's read timeout).
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.client = self.client.with_timeout(timeout);
+        self
+    }
+
+    /// Connect timeout of one attempt (default 5 s).
+    pub fn with_connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.client = self.client.with_connect_timeout(timeout);
+        self
+    }
+
+    /// Space the calls of this credential (none by default: the Usage API answers 429 when
+    /// it wants a slower pace, and the shared loop honours it).
+    pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.client = self.client.with_rate_limit(per_second, burst);
+        self
+    }
+
+    /// Every client setting at once (overlaid on those already set: what `options` gives
+    /// wins). Its `endpoint` replaces the Usage API scheme+host(+port).
+    pub fn with_client_options(mut self, options: &ClientOptions) -> Self {
+        self.client = self.client.merged_with(options);
         self
     }
 
@@ -746,8 +670,8 @@ impl OciBuilder {
             ] {
                 text.push_str(&format!("{name}={}\n", v(k)));
             }
-            let ini = IniFile::parse(&text, "<builder>")?;
-            let mut p = read_profile(&ini, "DEFAULT", Path::new("."))?;
+            let ini = Ini::parse(&text, "<builder>")?;
+            let mut p = read_profile(&ini, DEFAULT_SECTION, Path::new("."))?;
             p.pass_phrase = self.pass_phrase.clone();
             return Ok(p);
         }
@@ -762,13 +686,12 @@ impl OciBuilder {
                 }
             }
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let ini = IniFile::parse(&text, &path.display().to_string())?;
+        let ini = Ini::read(&path)?;
         let profile = self
             .values
             .get(&OciConfigKey::Profile)
             .map(String::as_str)
-            .unwrap_or("DEFAULT");
+            .unwrap_or(DEFAULT_SECTION);
         let mut p = read_profile(&ini, profile, &path)?;
         if self.pass_phrase.is_some() {
             p.pass_phrase = self.pass_phrase.clone();
@@ -781,18 +704,19 @@ impl OciBuilder {
         let profile = self.resolve_profile()?;
         let credential = credential_for(&profile)?;
         let endpoint = self
-            .values
-            .get(&OciConfigKey::Endpoint)
-            .cloned()
+            .client
+            .endpoint
+            .clone()
             .unwrap_or_else(|| usage_api_endpoint(&profile.region));
         let name = self.name.clone().unwrap_or_else(|| profile.tenancy.clone());
+        let mut client = self.client.clone();
+        client.redactions.extend(profile.pass_phrase.clone());
         OciClient::new(
             name,
             profile.tenancy.clone(),
             credential,
             &endpoint,
-            self.clock.clone(),
-            self.retry.clone(),
+            &client,
             self.options.clone(),
         )
     }
@@ -835,23 +759,27 @@ mod tests {
     #[test]
     fn parses_the_sdk_example_with_default_inheritance() {
         let ini = IniFile::parse(EXAMPLE, "example").unwrap();
-        assert_eq!(ini.profiles(), vec!["ENCRYPTED", "FRANKFURT", "SESSION"]);
-        let f = ini.profile("FRANKFURT").unwrap();
-        assert_eq!(f["region"].0, "eu-frankfurt-1");
-        assert!(f["user"].0.starts_with("ocid1.user"));
+        // File order, as configparser's `sections()`.
+        assert_eq!(ini.sections(), vec!["FRANKFURT", "ENCRYPTED", "SESSION"]);
+        let f = ini.section("FRANKFURT").unwrap();
+        assert_eq!(f["region"].value, "eu-frankfurt-1");
+        assert!(f["user"].value.starts_with("ocid1.user"));
         // Key names are case-insensitive (`Region = ap-tokyo-1`).
-        assert_eq!(ini.profile("SESSION").unwrap()["region"].0, "ap-tokyo-1");
         assert_eq!(
-            ini.profile("ENCRYPTED").unwrap()["pass_phrase"].0,
+            ini.section("SESSION").unwrap()["region"].value,
+            "ap-tokyo-1"
+        );
+        assert_eq!(
+            ini.section("ENCRYPTED").unwrap()["pass_phrase"].value,
             "example-pass-phrase"
         );
-        assert!(ini.profile("NOPE").is_none());
+        assert!(ini.section("NOPE").is_none());
     }
 
     #[test]
     fn a_byte_order_mark_does_not_break_the_first_section() {
         let ini = IniFile::parse("\u{feff}[DEFAULT]\r\nuser=u\r\n", "bom").unwrap();
-        assert_eq!(ini.profile("DEFAULT").unwrap()["user"].0, "u");
+        assert_eq!(ini.section("DEFAULT").unwrap()["user"].value, "u");
     }
 
     #[test]
@@ -1086,6 +1014,22 @@ mod tests {
         #[test]
         fn ini_parser_never_panics(text in "[ -~\n\t\r]{0,300}") {
             let _ = IniFile::parse(&text, "fuzz");
+        }
+
+        /// Random, huge, negative and malformed credits in a client file: a bounded credit
+        /// or an error naming the file and key, never a panic.
+        #[test]
+        fn contract_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
+            let text = format!("[DEFAULT]\ncredito={v}\ninicio_contrato=2026-01-01\nfim_contrato=2026-12-31\n");
+            if let Ok(ini) = IniFile::parse(&text, "config_fuzz") {
+                match read_contract(&ini, "DEFAULT", "fuzz") {
+                    Ok(c) => proptest::prop_assert!(
+                        c.credit >= Decimal::ZERO && c.credit < Decimal::from(1_000_000_000_000_000_i64)
+                    ),
+                    Err(e) => proptest::prop_assert!(e.to_string().contains("config_fuzz"), "{}", e),
+                }
+            }
+            let _ = parse_credit(&v);
         }
     }
 

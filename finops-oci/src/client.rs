@@ -4,16 +4,13 @@
 use crate::PROVIDER;
 use crate::credential::{OciCredential, OciSigner};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Timelike, Utc};
-use finops_core::clock::SharedClock;
 use finops_core::error::truncate_body;
-use finops_core::http::{HttpClient, Method, Page, RequestParts, Response, RetryConfig, Url};
-use finops_core::money::parse_decimal;
+use finops_core::http::{ClientOptions, HttpClient, Method, Page, RequestParts, Response, Url};
 use finops_core::{Error, Result};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use std::sync::Arc;
 
 /// API version prefix of every Usage API path (kept when `--endpoint` replaces the host).
@@ -268,13 +265,20 @@ struct WireItem {
     subscription_id: Option<String>,
     overage: Option<String>,
     overages_flag: Option<String>,
-    computed_amount: Option<Box<RawValue>>,
-    computed_quantity: Option<Box<RawValue>>,
-    unit_price: Option<Box<RawValue>>,
-    list_rate: Option<Box<RawValue>>,
-    discount: Option<Box<RawValue>>,
-    attributed_cost: Option<Box<RawValue>>,
-    attributed_usage: Option<Box<RawValue>>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    computed_amount: Option<Decimal>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    computed_quantity: Option<Decimal>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    unit_price: Option<Decimal>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    list_rate: Option<Decimal>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    discount: Option<Decimal>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    attributed_cost: Option<Decimal>,
+    #[serde(default, with = "finops_core::json::decimal::opt")]
+    attributed_usage: Option<Decimal>,
     time_usage_started: Option<String>,
     time_usage_ended: Option<String>,
     is_forecast: Option<bool>,
@@ -286,27 +290,6 @@ struct WireItem {
 struct WireAggregation {
     #[serde(default)]
     items: Vec<WireItem>,
-}
-
-/// Decimal from a raw JSON number or numeric string (`null` → `None`), never via f64.
-fn raw_decimal(raw: &Option<Box<RawValue>>) -> std::result::Result<Option<Decimal>, String> {
-    let Some(r) = raw else { return Ok(None) };
-    let text = r.get().trim();
-    if text == "null" {
-        return Ok(None);
-    }
-    let unquoted = text.trim_matches('"');
-    if unquoted.is_empty() {
-        return Ok(None);
-    }
-    // Exact when it fits in 28 significant digits; longer texts (a double printed in full)
-    // are rounded to 28 digits from the text, never through f64.
-    parse_decimal(unquoted)
-        .or_else(|e| {
-            use std::str::FromStr;
-            Decimal::from_str(unquoted).map_err(|_| e)
-        })
-        .map(Some)
 }
 
 /// Largest |amount| accepted on one usage item (10^15): far above any real bill, far below
@@ -322,23 +305,25 @@ pub fn parse_usage_body(body: &[u8], call: &str) -> Result<Vec<UsageItem>> {
         call: call.to_string(),
         message,
     };
-    let wire: WireAggregation = serde_json::from_slice(body).map_err(|e| {
-        invalid(format!(
-            "invalid UsageAggregation JSON: {e}: {}",
-            truncate_body(&String::from_utf8_lossy(body), 300)
-        ))
+    // Amounts are read exactly by the shared JSON number rules (finops_core::json); an error
+    // names the field path (`items[3].computedAmount`).
+    let wire: WireAggregation = finops_core::json::from_slice(body).map_err(|e| {
+        if e.syntax {
+            invalid(format!(
+                "invalid UsageAggregation JSON: {e}: {}",
+                truncate_body(&String::from_utf8_lossy(body), 300)
+            ))
+        } else {
+            invalid(e.to_string())
+        }
     })?;
     wire.items
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
-            let num = |field: &str, raw: &Option<Box<RawValue>>| {
-                raw_decimal(raw).map_err(|e| invalid(format!("items[{i}].{field}: {e}")))
-            };
             // Money is summed and multiplied by day counts downstream: an amount no tenancy
             // could owe is a broken reply, refused here rather than overflowing later.
-            let money = |field: &str, raw: &Option<Box<RawValue>>| {
-                let v = num(field, raw)?;
+            let money = |field: &str, v: Option<Decimal>| -> Result<Option<Decimal>> {
                 match v {
                     Some(d) if d.abs() >= max_item_amount() => Err(invalid(format!(
                         "items[{i}].{field}: {d} is outside the plausible range (|amount| < 10^15)"
@@ -355,13 +340,13 @@ pub fn parse_usage_body(body: &[u8], call: &str) -> Result<Vec<UsageItem>> {
                     .transpose()
             };
             Ok(UsageItem {
-                computed_amount: money("computedAmount", &w.computed_amount)?,
-                computed_quantity: num("computedQuantity", &w.computed_quantity)?,
-                unit_price: num("unitPrice", &w.unit_price)?,
-                list_rate: num("listRate", &w.list_rate)?,
-                discount: num("discount", &w.discount)?,
-                attributed_cost: money("attributedCost", &w.attributed_cost)?,
-                attributed_usage: num("attributedUsage", &w.attributed_usage)?,
+                computed_amount: money("computedAmount", w.computed_amount)?,
+                computed_quantity: w.computed_quantity,
+                unit_price: w.unit_price,
+                list_rate: w.list_rate,
+                discount: w.discount,
+                attributed_cost: money("attributedCost", w.attributed_cost)?,
+                attributed_usage: w.attributed_usage,
                 time_usage_started: time("timeUsageStarted", &w.time_usage_started)?,
                 time_usage_ended: time("timeUsageEnded", &w.time_usage_ended)?,
                 is_forecast: w.is_forecast.unwrap_or(false),
@@ -433,29 +418,19 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
         None => described.clone(),
     };
     Some(match resp.status {
-        401 => Error::Unauthenticated {
+        // NotAuthorizedOrNotFound: kept a Status error with its body (see above).
+        404 => Error::Status {
             provider,
             call: resp.call.clone(),
-            message: with_id,
-        },
-        403 => Error::PermissionDenied {
-            provider,
-            call: resp.call.clone(),
-            message: with_id,
-        },
-        429 => Error::RateLimited {
-            provider,
-            call: resp.call.clone(),
-            retry_after: None,
-            body: with_id,
-        },
-        s => Error::Status {
-            provider,
-            call: resp.call.clone(),
-            status: s,
+            status: 404,
             body: described,
             request_id,
         },
+        401 | 403 | 429 => {
+            Error::from_status(provider, resp.call.clone(), resp.status, with_id, None)
+        }
+        s => Error::from_status(provider, resp.call.clone(), s, described, None)
+            .with_request_id(request_id),
     })
 }
 
@@ -469,8 +444,9 @@ pub struct UsageApiOptions {
     pub group_by: Vec<String>,
     /// Tag to group by (OCI allows one); when set, the tag is the only grouping.
     pub group_by_tag: Option<TagRef>,
-    /// Longest one HTTP attempt may take (`None`: the shared layer's 60 s, the SDK's read
-    /// timeout).
+    /// Longest one HTTP attempt may take (`None`: the client options' timeout, else the
+    /// shared layer's 60 s, the SDK's read timeout). Same as
+    /// [`ClientOptions::timeout`](finops_core::http::ClientOptions), kept for the examples.
     pub request_timeout: Option<std::time::Duration>,
 }
 
@@ -553,14 +529,15 @@ impl std::fmt::Display for OciClient {
 impl OciClient {
     /// A client (use [`crate::OciBuilder`]). `endpoint` is `scheme://host[:port][/path]`; as
     /// in the SDK's `service_endpoint`, the `/20200107` prefix is appended to its path unless
-    /// the path already ends with it (see [`usage_path`]).
+    /// the path already ends with it (see [`usage_path`]). `client` gives the clock, retry
+    /// policy, timeouts, rate limit and extra secrets to redact (its `endpoint` is ignored
+    /// here: the caller resolved it into `endpoint`).
     pub fn new(
         name: String,
         tenancy: String,
         credential: OciCredential,
         endpoint: &str,
-        clock: Option<SharedClock>,
-        retry: Option<RetryConfig>,
+        client: &ClientOptions,
         options: UsageApiOptions,
     ) -> Result<Self> {
         let mut url = Url::parse(endpoint.trim()).map_err(|e| {
@@ -576,16 +553,15 @@ impl OciClient {
         url.set_path(&usage_path(url.path()));
         url.set_query(None);
         url.set_fragment(None);
-        let mut b = HttpClient::builder(PROVIDER).with_error_parser(Arc::new(parse_error));
-        if let Some(c) = clock {
-            b = b.with_clock(c);
-        }
-        if let Some(r) = retry {
-            b = b.with_retry(r);
-        }
+        let mut client = client.clone();
         if let Some(t) = options.request_timeout {
-            b = b.with_timeout(t);
+            client = client.with_timeout(t);
         }
+        // Secrets are redacted from error bodies (a session token, the key's pass phrase).
+        let b = HttpClient::builder(PROVIDER)
+            .with_error_parser(Arc::new(parse_error))
+            .with_options(&client)?
+            .with_redactions(credential.secrets());
         Ok(OciClient {
             name,
             tenancy,
@@ -845,8 +821,7 @@ mod tests {
             "ocid1.tenancy.oc1..t".into(),
             cred,
             "http://127.0.0.1:8080/?q=1",
-            None,
-            None,
+            &ClientOptions::default(),
             UsageApiOptions::default().with_page_limit(100),
         )
         .unwrap();
@@ -868,8 +843,7 @@ mod tests {
             "ocid1.tenancy.oc1..t".into(),
             c.signer.credential_clone(),
             "http://127.0.0.1:8080/oci-proxy/",
-            None,
-            None,
+            &ClientOptions::default(),
             UsageApiOptions::default(),
         )
         .unwrap();
@@ -887,8 +861,7 @@ mod tests {
                 "t".into(),
                 c.signer.credential_clone(),
                 "ftp://h",
-                None,
-                None,
+                &ClientOptions::default(),
                 UsageApiOptions::default()
             )
             .is_err()

@@ -566,8 +566,14 @@ pub struct OciCredential {
 
 impl std::fmt::Debug for OciCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A session-token keyId (`ST$<token>`) is a bearer secret: never printed.
+        let key_id = if self.key_id.starts_with("ST$") {
+            "ST$***"
+        } else {
+            self.key_id.as_str()
+        };
         f.debug_struct("OciCredential")
-            .field("key_id", &self.key_id)
+            .field("key_id", &key_id)
             .finish_non_exhaustive()
     }
 }
@@ -592,6 +598,15 @@ impl OciCredential {
     /// The private key.
     pub fn key(&self) -> &OciPrivateKey {
         &self.key
+    }
+
+    /// The secrets this credential sends, to redact from error bodies: the session token of
+    /// an `ST$<token>` keyId (a `tenancy/user/fingerprint` keyId is not secret).
+    pub fn secrets(&self) -> Vec<Secret> {
+        match self.key_id.strip_prefix("ST$") {
+            Some(token) if !token.is_empty() => vec![Secret::new(token)],
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -13,7 +13,8 @@ use finops_core::forecast::{
     DailySeries, DateRange, RunOut, WEEKDAYS, WeekdayProfile, backtest_weekday, lookback_window,
     monthly_totals, run_out_date, total, weekday_forecast,
 };
-use finops_core::http::RetryConfig;
+use finops_core::http::{ClientOptions, RetryConfig};
+use finops_core::table::{CsvFormat, render_csv};
 use finops_core::{CostRecord, Currency, Error, Result};
 use futures::StreamExt;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -394,38 +395,46 @@ pub async fn fetch_client_data(
     Ok(data)
 }
 
-/// How the report reaches the API.
+/// How the report reaches the API: the [`ClientOptions`] of every client (endpoint override,
+/// clock, retry policy, timeouts, rate limit, clients at the same time) and the query options.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct RunOptions {
-    /// Replace the Usage API scheme+host(+port) of every client.
-    pub endpoint: Option<String>,
-    /// Clock used to sign requests.
-    pub clock: Option<SharedClock>,
-    /// Retry policy.
-    pub retry: Option<RetryConfig>,
+    /// Client settings; `endpoint` replaces the Usage API scheme+host(+port) of every client,
+    /// `concurrency` is the number of clients queried at the same time (default 4).
+    pub client: ClientOptions,
     /// Query options.
     pub usage: UsageApiOptions,
-    /// Clients queried at the same time (default 4).
-    pub concurrency: Option<usize>,
 }
 
 impl RunOptions {
     /// Set the endpoint override.
     pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
+        self.client = self.client.with_endpoint(url);
         self
     }
 
     /// Set the clock.
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.client = self.client.with_clock(clock);
         self
     }
 
     /// Set the retry policy.
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.client = self.client.with_retry(retry);
+        self
+    }
+
+    /// Clients queried at the same time (default 4).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.client = self.client.with_concurrency(n);
+        self
+    }
+
+    /// Set every client setting at once.
+    pub fn with_client_options(mut self, client: ClientOptions) -> Self {
+        self.client = client;
         self
     }
 
@@ -452,16 +461,18 @@ async fn run_one(
 ) -> Result<(ClientReport, Vec<CostRecord>)> {
     let credential = credential_for(&cfg.profile)?;
     let endpoint = run
+        .client
         .endpoint
         .clone()
         .unwrap_or_else(|| usage_api_endpoint(&cfg.profile.region));
+    let mut options = run.client.clone();
+    options.redactions.extend(cfg.profile.pass_phrase.clone());
     let client = OciClient::new(
         cfg.name.clone(),
         cfg.profile.tenancy.clone(),
         credential,
         &endpoint,
-        run.clock.clone(),
-        run.retry.clone(),
+        &options,
         run.usage.clone(),
     )?;
     let c = &cfg.contract;
@@ -508,7 +519,7 @@ pub async fn run_contract_report(
     opts: &ReportOptions,
     run: &RunOptions,
 ) -> ReportRun {
-    let n = run.concurrency.unwrap_or(4).max(1);
+    let n = run.client.concurrency_or(4);
     let results = finops_core::http::bounded(entries, n, |entry: DirEntry| async move {
         let file = entry.file.display().to_string();
         match entry.client {
@@ -702,14 +713,13 @@ pub const CLIENTS_CSV_HEADER: [&str; 22] = [
     "backtest_days",
 ];
 
-fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        w.write_record(&row)
-            .map_err(|e| Error::InvalidArgument(format!("CSV: {e}")))?;
+/// The rows (header first) through the shared table writer (UTF-8, `\n`).
+fn csv_bytes(mut rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    w.into_inner()
-        .map_err(|e| Error::InvalidArgument(format!("CSV: {e}")))
+    let header = rows.remove(0);
+    Ok(render_csv("OCI report", &header, &rows, CsvFormat::utf8())?.bytes)
 }
 
 /// Per-client CSV: one row per client, failed clients included with `status=error`.

@@ -9,7 +9,8 @@ use crate::builder::OvhBuilder;
 use crate::client::OvhClient;
 use crate::collect::AccountError;
 use finops_core::clock::SharedClock;
-use finops_core::http::{RateLimiter, RetryConfig};
+use finops_core::fs::DirFilter;
+use finops_core::http::{ClientOptions, RateLimiter, RetryConfig};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,20 +36,14 @@ impl OvhAccount {
     }
 }
 
-/// How to load a token directory.
+/// How to load a token directory: the [`ClientOptions`] applied to every credential file
+/// (`--endpoint` is its [`ClientOptions::endpoint`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct AccountOptions {
-    /// Replace every file's endpoint with this URL (`--endpoint`).
-    pub endpoint_override: Option<String>,
-    /// Calls per second and burst per credential (default [`crate::builder::DEFAULT_RATE_PER_SEC`]).
-    pub rate_limit: Option<(f64, u32)>,
-    /// Clock for signing and token expiry.
-    pub clock: Option<SharedClock>,
-    /// Retry policy.
-    pub retry: Option<RetryConfig>,
-    /// Per-attempt timeout.
-    pub timeout: Option<Duration>,
+    /// Client settings of every account (endpoint override, rate limit per credential, clock,
+    /// retry policy, timeouts).
+    pub client: ClientOptions,
 }
 
 impl AccountOptions {
@@ -57,33 +52,39 @@ impl AccountOptions {
         Self::default()
     }
 
-    /// Override every endpoint (`--endpoint URL`).
-    pub fn with_endpoint_override(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_override = Some(url.into());
+    /// Options from client settings.
+    pub fn with_client_options(mut self, client: ClientOptions) -> Self {
+        self.client = client;
         self
     }
 
-    /// Rate limit per credential.
+    /// Override every endpoint (`--endpoint URL`).
+    pub fn with_endpoint_override(mut self, url: impl Into<String>) -> Self {
+        self.client = self.client.with_endpoint(url);
+        self
+    }
+
+    /// Rate limit per credential (default [`crate::builder::DEFAULT_RATE_PER_SEC`]).
     pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
-        self.rate_limit = Some((per_second, burst));
+        self.client = self.client.with_rate_limit(per_second, burst);
         self
     }
 
     /// Clock.
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.client = self.client.with_clock(clock);
         self
     }
 
     /// Retry policy.
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.client = self.client.with_retry(retry);
         self
     }
 
     /// Per-attempt timeout.
     pub fn with_timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
+        self.client = self.client.with_timeout(d);
         self
     }
 }
@@ -105,79 +106,58 @@ pub fn account_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The credential files of `dir`, sorted by file name (hidden files and folders skipped).
+/// The credential files of `dir`, sorted by file name (hidden files and folders skipped;
+/// [`finops_core::fs::list_files`]).
 pub fn credential_files(dir: &Path) -> finops_core::Result<Vec<PathBuf>> {
-    let rd = std::fs::read_dir(dir).map_err(|e| finops_core::Error::io(dir, e))?;
-    let mut files = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| finops_core::Error::io(dir, e))?;
-        let p = entry.path();
-        let hidden = p
-            .file_name()
-            .map(|n| n.to_string_lossy().starts_with('.'))
-            .unwrap_or(true);
-        if hidden || !p.is_file() {
-            continue;
-        }
-        files.push(p);
+    match finops_core::fs::list_files(dir, &DirFilter::visible_files()) {
+        // An empty folder is no error for a listing.
+        Err(finops_core::Error::Config { .. }) if dir.is_dir() => Ok(Vec::new()),
+        other => other,
     }
-    files.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
-    Ok(files)
 }
 
-/// Load every credential file of `dir`. Fails only when the directory cannot be read (or holds
+/// Load every credential file of `dir` (the shared directory loader
+/// [`finops_core::fs::load_dir`]). Fails only when the directory cannot be read (or holds
 /// no file); a bad file is reported in [`LoadedAccounts::errors`]. Files holding the same
 /// credential share one rate limiter.
 pub fn load_dir(dir: &Path, opts: &AccountOptions) -> finops_core::Result<LoadedAccounts> {
-    let files = credential_files(dir)?;
-    if files.is_empty() {
-        return Err(finops_core::Error::config_at(
+    let mut limiters: HashMap<String, Arc<RateLimiter>> = HashMap::new();
+    let files = finops_core::fs::load_dir(dir, &DirFilter::visible_files(), |path, text| {
+        let name = account_name(path);
+        let mut b = OvhBuilder::from_ini_path_and_text(path, text)?
+            .with_name(name)
+            .with_client_options(&opts.client);
+        if let Some(id) = b.credential_identity() {
+            if let Some(l) = limiters.get(&id) {
+                b = b.with_rate_limiter(l.clone());
+            } else if !b.has_rate_limit() || opts.client.rate_limit.is_some() {
+                let (r, burst) = opts.client.rate_limit.unwrap_or((
+                    crate::builder::DEFAULT_RATE_PER_SEC,
+                    crate::builder::DEFAULT_BURST,
+                ));
+                let l = Arc::new(RateLimiter::new(r, burst));
+                limiters.insert(id, l.clone());
+                b = b.with_rate_limiter(l);
+            }
+        }
+        b.build()
+    })
+    .map_err(|e| match e {
+        finops_core::Error::Config { .. } => finops_core::Error::config_at(
             dir.display().to_string(),
             "token directory",
             "no credential file found",
-        ));
-    }
+        ),
+        other => other,
+    })?;
     let mut out = LoadedAccounts::default();
-    let mut limiters: HashMap<String, Arc<RateLimiter>> = HashMap::new();
-    for path in files {
-        let name = account_name(&path);
-        let built = OvhBuilder::from_ini_file(&path).and_then(|b| {
-            let mut b = b.with_name(name.clone());
-            if let Some(u) = &opts.endpoint_override {
-                b = b.with_endpoint_override(u.clone());
-            }
-            if let Some((r, burst)) = opts.rate_limit {
-                b = b.with_rate_limit(r, burst);
-            }
-            if let Some(c) = &opts.clock {
-                b = b.with_clock(c.clone());
-            }
-            if let Some(r) = &opts.retry {
-                b = b.with_retry(r.clone());
-            }
-            if let Some(t) = opts.timeout {
-                b = b.with_timeout(t);
-            }
-            if let Some(id) = b.credential_identity() {
-                if let Some(l) = limiters.get(&id) {
-                    b = b.with_rate_limiter(l.clone());
-                } else if !b.has_rate_limit() || opts.rate_limit.is_some() {
-                    let (r, burst) = opts.rate_limit.unwrap_or((
-                        crate::builder::DEFAULT_RATE_PER_SEC,
-                        crate::builder::DEFAULT_BURST,
-                    ));
-                    let l = Arc::new(RateLimiter::new(r, burst));
-                    limiters.insert(id, l.clone());
-                    b = b.with_rate_limiter(l);
-                }
-            }
-            b.build()
-        });
-        match built {
+    for f in files {
+        let name = account_name(&f.path);
+        match f.result {
             Ok(client) => out.accounts.push(OvhAccount { name, client }),
             Err(e) => out.errors.push(AccountError {
                 file: name,
-                call: format!("read credential file {}", path.display()),
+                call: format!("read credential file {}", f.path.display()),
                 message: e.to_string(),
             }),
         }

@@ -6,7 +6,8 @@ use crate::credential::{OvhCredential, OvhSigner};
 use crate::error::OvhError;
 use finops_core::Secret;
 use finops_core::clock::SharedClock;
-use finops_core::http::{HttpClient, RateLimiter, RetryConfig, Url};
+use finops_core::http::{ClientOptions, HttpClient, RateLimit, RateLimiter, RetryConfig, Url};
+use finops_core::ini::Ini;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -157,19 +158,14 @@ pub struct OvhBuilder {
     name: Option<String>,
     source: Option<String>,
     endpoint: Option<String>,
-    endpoint_override: Option<String>,
     application_key: Option<String>,
     application_secret: Option<Secret>,
     consumer_key: Option<Secret>,
     client_id: Option<String>,
     client_secret: Option<Secret>,
-    rate_per_sec: Option<f64>,
+    /// The `rate_limit` key of the credential file (validated at build).
     rate_raw: Option<String>,
-    burst: Option<u32>,
-    limiter: Option<Arc<RateLimiter>>,
-    clock: Option<SharedClock>,
-    retry: Option<RetryConfig>,
-    timeout: Option<Duration>,
+    options: ClientOptions,
     time_delta: Option<i64>,
 }
 
@@ -178,7 +174,6 @@ impl fmt::Debug for OvhBuilder {
         f.debug_struct("OvhBuilder")
             .field("name", &self.name)
             .field("endpoint", &self.endpoint)
-            .field("endpoint_override", &self.endpoint_override)
             .field(
                 "application_key",
                 &self.application_key.as_ref().map(|_| "***"),
@@ -187,7 +182,8 @@ impl fmt::Debug for OvhBuilder {
             .field("consumer_key", &self.consumer_key)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
-            .field("rate_per_sec", &self.rate_per_sec)
+            .field("rate_limit", &self.rate_raw)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -215,9 +211,13 @@ impl OvhBuilder {
     /// `[ovh-eu]` section). The file name (without extension) becomes the account name.
     pub fn from_ini_file(path: impl AsRef<Path>) -> finops_core::Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read(path).map_err(|e| finops_core::Error::io(path, e))?;
-        let text = String::from_utf8_lossy(&text);
-        let mut b = Self::from_ini_str(&text, &path.display().to_string())?;
+        let text = finops_core::fs::read_text(path)?;
+        Self::from_ini_path_and_text(path, &text)
+    }
+
+    /// [`OvhBuilder::from_ini_file`] on text already read from `path` (the directory loader).
+    pub(crate) fn from_ini_path_and_text(path: &Path, text: &str) -> finops_core::Result<Self> {
+        let mut b = Self::from_ini_str(text, &path.display().to_string())?;
         if b.name.is_none() {
             b.name = path
                 .file_stem()
@@ -227,22 +227,23 @@ impl OvhBuilder {
         Ok(b)
     }
 
-    /// Parse INI text; `label` names the file in errors.
+    /// Parse INI text ([`finops_core::ini`], configparser's rules); `label` names the file in
+    /// errors. Section names are matched ignoring case (`[default]`, `[DEFAULT]`).
     pub fn from_ini_str(text: &str, label: &str) -> finops_core::Result<Self> {
-        let ini = parse_ini(text, label)?;
+        let ini = Ini::parse(text, label)?;
         let get = |section: &str, key: &str| {
-            ini.iter()
-                .find(|(s, k, _)| s.eq_ignore_ascii_case(section) && k.eq_ignore_ascii_case(key))
-                .map(|(_, _, v)| v.clone())
+            ini.find_section(section)
+                .and_then(|s| ini.get(s, key))
+                .map(str::to_string)
         };
         // python-ovh reads `[default] endpoint`; a file holding a single section named after
         // a known endpoint (`[ovh-eu]` only) is read as that endpoint too.
-        let sections: std::collections::BTreeSet<&str> = ini
-            .iter()
-            .map(|(s, _, _)| s.as_str())
+        let sections: Vec<&str> = ini
+            .sections()
+            .into_iter()
             .filter(|s| !s.eq_ignore_ascii_case("default"))
             .collect();
-        let lone_endpoint = match sections.iter().collect::<Vec<_>>().as_slice() {
+        let lone_endpoint = match sections.as_slice() {
             [only] if resolve_endpoint(only).is_ok() => Some(only.to_string()),
             _ => None,
         };
@@ -302,9 +303,10 @@ impl OvhBuilder {
         self
     }
 
-    /// Replace whatever endpoint the file says by this URL (the `--endpoint` option).
+    /// Replace whatever endpoint the file says by this URL (the `--endpoint` option; the
+    /// [`ClientOptions::endpoint`]).
     pub fn with_endpoint_override(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_override = Some(url.into());
+        self.options = self.options.with_endpoint(url);
         self
     }
 
@@ -335,33 +337,49 @@ impl OvhBuilder {
 
     /// Calls per second per credential and burst (default 5/s, burst 10).
     pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
-        self.rate_per_sec = Some(per_second);
-        self.burst = Some(burst);
+        self.options = self.options.with_rate_limit(per_second, burst);
         self
     }
 
     /// Share an existing limiter (several clients of the same consumer key).
     pub fn with_rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
-        self.limiter = Some(limiter);
+        self.options = self.options.with_rate_limiter(limiter);
         self
     }
 
     /// The clock (signing timestamps, token expiry). Defaults to the system clock.
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.options = self.options.with_clock(clock);
         self
     }
 
     /// The retry policy.
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.options = self.options.with_retry(retry);
         self
     }
 
     /// Per-attempt timeout (default 60 s).
     pub fn with_timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
+        self.options = self.options.with_timeout(d);
         self
+    }
+
+    /// Connect timeout of one attempt (default 5 s).
+    pub fn with_connect_timeout(mut self, d: Duration) -> Self {
+        self.options = self.options.with_connect_timeout(d);
+        self
+    }
+
+    /// Every client setting at once (overlaid on those already set: what `options` gives wins).
+    pub fn with_client_options(mut self, options: &ClientOptions) -> Self {
+        self.options = self.options.merged_with(options);
+        self
+    }
+
+    /// The client settings given so far.
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.options
     }
 
     /// Fix the server time delta instead of asking `GET /auth/time` (tests).
@@ -382,7 +400,9 @@ impl OvhBuilder {
 
     /// The rate limit configured (`rate_limit` key or `with_rate_limit`), if any.
     pub(crate) fn has_rate_limit(&self) -> bool {
-        self.rate_raw.is_some() || self.rate_per_sec.is_some() || self.limiter.is_some()
+        self.rate_raw.is_some()
+            || self.options.rate_limit.is_some()
+            || self.options.rate_limiter.is_some()
     }
 
     fn err(&self, key: OvhConfigKey, message: impl Into<String>) -> finops_core::Error {
@@ -397,7 +417,8 @@ impl OvhBuilder {
     /// Build the client.
     pub fn build(self) -> finops_core::Result<OvhClient> {
         let endpoint = self
-            .endpoint_override
+            .options
+            .endpoint
             .clone()
             .or_else(|| self.endpoint.clone())
             .unwrap_or_else(|| "ovh-eu".to_string());
@@ -449,63 +470,50 @@ impl OvhBuilder {
                 ));
             }
         };
-        let rate = match &self.rate_raw {
-            Some(r) => Some(
-                r.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite() && *x > 0.0)
-                    .ok_or_else(|| {
-                        self.err(
-                            OvhConfigKey::RateLimit,
-                            format!("{r:?} is not a positive number"),
-                        )
-                    })?,
+        // The shared limiter wins, then the file's `rate_limit`, then `with_rate_limit`, then
+        // the default pace.
+        let burst = self.options.rate_limit.map_or(DEFAULT_BURST, |(_, b)| b);
+        let from_file = self
+            .rate_raw
+            .as_deref()
+            .map(|r| RateLimit::parse(r, burst))
+            .transpose()
+            .map_err(|m| self.err(OvhConfigKey::RateLimit, m))?;
+        let from_options = self
+            .options
+            .checked_rate_limit()
+            .map_err(|m| self.err(OvhConfigKey::RateLimit, m))?;
+        let limiter = match &self.options.rate_limiter {
+            Some(l) => l.clone(),
+            None => from_file.or(from_options).map_or_else(
+                || Arc::new(RateLimiter::new(DEFAULT_RATE_PER_SEC, DEFAULT_BURST)),
+                |r| r.limiter(),
             ),
-            None => match self.rate_per_sec {
-                // 0, a negative rate or NaN would make every call wait forever.
-                Some(r) if !(r.is_finite() && r > 0.0) => {
-                    return Err(self.err(
-                        OvhConfigKey::RateLimit,
-                        format!("{r} is not a positive number of calls per second"),
-                    ));
-                }
-                other => other,
-            },
         };
-        let limiter = self.limiter.clone().unwrap_or_else(|| {
-            Arc::new(RateLimiter::new(
-                rate.unwrap_or(DEFAULT_RATE_PER_SEC),
-                self.burst.unwrap_or(DEFAULT_BURST),
-            ))
-        });
-        let client = |retry: Option<RetryConfig>, timeout: Option<Duration>| {
-            let mut http = HttpClient::builder(crate::PROVIDER)
+        let client = |options: ClientOptions| {
+            HttpClient::builder(crate::PROVIDER)
                 .with_error_parser(Arc::new(crate::client::parse_error))
-                .with_rate_limiter(limiter.clone())
-                .with_redactions(credential.secrets());
-            if let Some(c) = &self.clock {
-                http = http.with_clock(c.clone());
-            }
-            if let Some(r) = retry {
-                http = http.with_retry(r);
-            }
-            if let Some(t) = timeout {
-                http = http.with_timeout(t);
-            }
-            http.build()
+                .with_options(&options.with_rate_limiter(limiter.clone()))?
+                .with_redactions(credential.secrets())
+                .build()
         };
-        let http = client(self.retry.clone(), self.timeout)?;
+        let http = client(self.options.clone())?;
         // `GET /auth/time` is tiny and comes first: a server that accepts connections but
         // never answers is given up on within TIME_SYNC_BUDGET instead of the data calls'
         // 60 s per attempt and 180 s budget (same retry count, so fault storms still pass).
-        let mut time_retry = self.retry.clone().unwrap_or_default();
+        let mut time_retry = self.options.retry.clone().unwrap_or_default();
         time_retry.retry_timeout = time_retry.retry_timeout.min(TIME_SYNC_BUDGET);
         let time_timeout = self
+            .options
             .timeout
             .unwrap_or(TIME_SYNC_TIMEOUT)
             .min(TIME_SYNC_TIMEOUT);
-        let time_http = client(Some(time_retry), Some(time_timeout))?;
+        let time_http = client(
+            self.options
+                .clone()
+                .with_retry(time_retry)
+                .with_timeout(time_timeout),
+        )?;
         let signer = OvhSigner::with_time_client(
             credential,
             base.clone(),
@@ -517,48 +525,6 @@ impl OvhBuilder {
         tracing::debug!(account = %name, endpoint = %base, "built OVH client");
         Ok(OvhClient::new(name, base, http, signer))
     }
-}
-
-/// `(section, key, value)` triples of an INI text; errors name the file and line.
-fn parse_ini(text: &str, label: &str) -> finops_core::Result<Vec<(String, String, String)>> {
-    let mut out = Vec::new();
-    let mut section: Option<String> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        let bad = |msg: String| finops_core::Error::Parse {
-            location: finops_core::error::Location {
-                file: label.to_string(),
-                line: Some(i as u64 + 1),
-                column: None,
-            },
-            message: msg,
-        };
-        if let Some(rest) = line.strip_prefix('[') {
-            let name = rest
-                .strip_suffix(']')
-                .ok_or_else(|| bad(format!("unterminated section header {line:?}")))?;
-            section = Some(name.trim().to_string());
-            continue;
-        }
-        // configparser splits at the first `=` or `:`, whichever comes first.
-        let (k, v) = line
-            .find(['=', ':'])
-            .map(|i| (&line[..i], &line[i + 1..]))
-            .ok_or_else(|| bad("expected `key=value`".into()))?;
-        let s = section
-            .clone()
-            .ok_or_else(|| bad(format!("key {:?} outside any [section]", k.trim())))?;
-        let v = v.trim();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|x| x.strip_suffix('"'))
-            .unwrap_or(v);
-        out.push((s, k.trim().to_string(), v.to_string()));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -686,6 +652,20 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    proptest::proptest! {
+        /// Random, huge, negative and malformed `rate_limit` values of a credential file: a
+        /// client or an error naming the key, never a panic.
+        #[test]
+        fn rate_limit_numbers_never_panic(v in "-?[0-9]{0,40}([.,][0-9]{0,40})?([eE][-+]?[0-9]{1,6})?|[-+ ,._0-9eE%a-z]{0,24}") {
+            let text = format!("{INI}rate_limit={v}\n");
+            if let Ok(b) = OvhBuilder::from_ini_str(&text, "fuzz.ini")
+                && let Err(e) = b.build()
+            {
+                proptest::prop_assert!(e.to_string().contains("rate_limit"), "{}", e);
+            }
+        }
     }
 
     #[test]

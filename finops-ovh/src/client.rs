@@ -58,11 +58,6 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
         400 if code == "INVALID_SIGNATURE" || message.eq_ignore_ascii_case("invalid signature") => {
             OvhError::InvalidSignature { call, message }.into()
         }
-        401 => Error::Unauthenticated {
-            provider,
-            call,
-            message,
-        },
         403 => match code.as_str() {
             "INVALID_CREDENTIAL" | "NOT_CREDENTIAL" | "INVALID_KEY" => {
                 OvhError::InvalidCredential {
@@ -87,20 +82,15 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
             }
             .into(),
         },
-        404 => Error::NotFound { provider, call },
-        429 => Error::RateLimited {
-            provider,
-            call,
-            retry_after: None,
-            body: truncate_body(&text, 500),
-        },
-        status => Error::Status {
-            provider,
-            call,
-            status,
-            body: truncate_body(&text, 4096),
-            request_id,
-        },
+        // The shared status table (401, 404, 429, anything else with the query id).
+        status => {
+            let said = match status {
+                401 => message,
+                429 => truncate_body(&text, 500),
+                _ => truncate_body(&text, 4096),
+            };
+            Error::from_status(provider, call, status, said, None).with_request_id(request_id)
+        }
     };
     Some(e)
 }

@@ -15,7 +15,7 @@
 //! `1.1999999999999999556`), then parsed exactly.
 
 use finops_core::error::Location;
-use finops_core::money::parse_decimal;
+use finops_core::money::parse_decimal_comma;
 use finops_core::{Error, Result};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -105,10 +105,30 @@ pub struct AppTenant {
 }
 
 impl AppTenant {
-    /// `TVA × Réduction Marché × Coût support OVH`, exact.
-    pub fn ratio(&self) -> Decimal {
-        self.vat * self.market_discount * self.support_uplift
+    /// `TVA × Réduction Marché × Coût support OVH`, exact; checked: factors whose product a
+    /// decimal cannot hold are an error naming the tenant (never a panic).
+    pub fn ratio(&self) -> Result<Decimal> {
+        self.vat
+            .checked_mul(self.market_discount)
+            .and_then(|r| r.checked_mul(self.support_uplift))
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "tenant {} of application {}: ratio {} × {} × {} is too large",
+                    self.tenant_id,
+                    self.app_id,
+                    self.vat,
+                    self.market_discount,
+                    self.support_uplift
+                ))
+            })
     }
+}
+
+/// Largest ratio factor accepted (100, i.e. 10 000 %): real factors are around 1 (`1.2`,
+/// `0.85`, `1.1`); anything far above is a typing error, and bounding the factors keeps every
+/// price × ratio far from decimal overflow.
+pub fn max_factor() -> Decimal {
+    Decimal::ONE_HUNDRED
 }
 
 /// A row of `4. Domaine-Entreprise`.
@@ -292,24 +312,35 @@ pub fn uplift(factor: Decimal) -> Decimal {
     }
 }
 
-/// Parse a ratio factor: `1.2`, `1,2`, `120%`, `120 %`.
+/// Parse a ratio factor: `1.2`, `1,2`, `120%`, `120 %` (the shared decimal-comma parser
+/// [`parse_decimal_comma`]); negative factors and factors above [`max_factor`] are refused.
 pub fn parse_factor(text: &str) -> std::result::Result<Decimal, String> {
-    let t = text.trim().replace(['\u{a0}', '\u{202f}', ' '], "");
+    let t = text.trim();
     if t.is_empty() {
         return Err("empty ratio factor".into());
     }
     let (num, percent) = match t.strip_suffix('%') {
-        Some(n) => (n.to_string(), true),
-        None => (t.clone(), false),
+        Some(n) => (n, true),
+        None => (t, false),
     };
-    if num.contains(',') && num.contains('.') {
-        return Err(format!("{text:?}: ambiguous decimal separators"));
-    }
-    let d = parse_decimal(&num.replace(',', "."))?;
+    let d = parse_decimal_comma(num)?;
     if d < Decimal::ZERO {
         return Err(format!("{text:?}: a ratio factor cannot be negative"));
     }
-    Ok(if percent { d / Decimal::ONE_HUNDRED } else { d })
+    let d = if percent {
+        d.checked_div(Decimal::ONE_HUNDRED)
+            .ok_or_else(|| format!("{text:?}: not a percentage"))?
+    } else {
+        d
+    };
+    if d > max_factor() {
+        return Err(format!(
+            "{text:?}: a ratio factor above {} ({}%) is not plausible",
+            max_factor(),
+            max_factor() * Decimal::ONE_HUNDRED
+        ));
+    }
+    Ok(d)
 }
 
 impl Cmdb {
@@ -430,8 +461,13 @@ impl Cmdb {
                 continue;
             }
             let factor = |k: usize| -> Result<Decimal> {
-                parse_factor(&cell(row, cols[k]))
-                    .map_err(|m| at.parse_error(*line, SHEETS[2].1[k], m))
+                parse_factor(&cell(row, cols[k])).map_err(|m| {
+                    at.parse_error(
+                        *line,
+                        SHEETS[2].1[k],
+                        format!("cell {}{line}: {m}", column_letter(cols[k])),
+                    )
+                })
             };
             let t = AppTenant {
                 app_id: cell(row, cols[0]),
@@ -441,19 +477,29 @@ impl Cmdb {
                 market_discount: factor(4)?,
                 support_uplift: uplift(factor(5)?),
             };
+            let ratio = t.ratio().map_err(|e| {
+                at.parse_error(
+                    *line,
+                    "Tenant ID",
+                    format!(
+                        "cells {}{line}..{}{line}: {e}",
+                        column_letter(cols[3]),
+                        column_letter(cols[5])
+                    ),
+                )
+            })?;
             if let Some((r, first)) = seen.get(&tenant_id) {
-                if *r != t.ratio() {
+                if *r != ratio {
                     return Err(at.parse_error(
                         *line,
                         "Tenant ID",
                         format!(
-                            "tenant {tenant_id} already has ratio {r} on row {first}, this row gives {}",
-                            t.ratio()
+                            "tenant {tenant_id} already has ratio {r} on row {first}, this row gives {ratio}"
                         ),
                     ));
                 }
             } else {
-                seen.insert(tenant_id, (t.ratio(), *line));
+                seen.insert(tenant_id, (ratio, *line));
             }
             cmdb.app_tenants.push(t);
         }
@@ -558,19 +604,25 @@ impl Cmdb {
         Ok(cmdb)
     }
 
-    /// The price ratio of a tenant, `None` when the CMDB does not list it.
+    /// The price ratio of a tenant, `None` when the CMDB does not list it. (A CMDB read by
+    /// [`Cmdb::load`] has bounded factors; a hand-built one whose factors overflow has no ratio
+    /// for that tenant, with a warning.)
     pub fn ratio(&self, tenant_id: &str) -> Option<Decimal> {
         self.app_tenants
             .iter()
             .find(|t| t.tenant_id == tenant_id)
-            .map(AppTenant::ratio)
+            .and_then(checked_ratio)
     }
 
     /// Every tenant → ratio.
     pub fn ratios(&self) -> BTreeMap<String, Decimal> {
         let mut m = BTreeMap::new();
         for t in &self.app_tenants {
-            m.entry(t.tenant_id.clone()).or_insert_with(|| t.ratio());
+            if !m.contains_key(&t.tenant_id)
+                && let Some(r) = checked_ratio(t)
+            {
+                m.insert(t.tenant_id.clone(), r);
+            }
         }
         m
     }
@@ -636,6 +688,12 @@ impl Cmdb {
             .find(|r| r.matches(tenant, instance_name, region))
             .map(|r| r.output.as_str())
     }
+}
+
+fn checked_ratio(t: &AppTenant) -> Option<Decimal> {
+    t.ratio()
+        .inspect_err(|e| tracing::warn!(error = %e, "CMDB ratio ignored"))
+        .ok()
 }
 
 fn table_from_rows(source: String, mut rows: Vec<(u64, Vec<String>)>) -> Table {
@@ -736,6 +794,34 @@ mod tests {
         assert!(parse_factor("abc").is_err());
         assert!(parse_factor("-1").is_err());
         assert!(parse_factor("1,000.5").is_err());
+        // Huge factors are refused at parse time, naming the limit (1E20 used to panic in
+        // `ratio` through rust_decimal's `*`).
+        for huge in [
+            "1E20",
+            "1e20",
+            "101",
+            "10001 %",
+            "79228162514264337593543950335",
+        ] {
+            assert!(parse_factor(huge).is_err(), "{huge}");
+        }
+        assert_eq!(parse_factor("10000 %").unwrap(), Decimal::ONE_HUNDRED);
+        let big = AppTenant {
+            app_id: "A".into(),
+            tenant_id: "t".into(),
+            environment: String::new(),
+            vat: Decimal::MAX,
+            market_discount: Decimal::MAX,
+            support_uplift: Decimal::ONE,
+        };
+        let e = big.ratio().unwrap_err().to_string();
+        assert!(e.contains("tenant t") && e.contains("too large"), "{e}");
+        let c = Cmdb {
+            app_tenants: vec![big],
+            ..Default::default()
+        };
+        assert_eq!(c.ratio("t"), None);
+        assert!(c.ratios().is_empty());
     }
 
     #[test]
@@ -785,6 +871,21 @@ mod tests {
     }
 
     #[test]
+    fn huge_factor_in_a_sheet_names_file_sheet_and_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("3. Appli-Tenant.csv"),
+            "App ID,Tenant ID,Environnement,TVA,Réduction Marché,Coût support OVH\nA1,t1,Prod,1E20,1,1\n",
+        )
+        .unwrap();
+        let e = Cmdb::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("3. Appli-Tenant.csv:2") && e.contains("TVA") && e.contains("cell D2"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn letters() {
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");
@@ -803,6 +904,28 @@ mod tests {
         #[test]
         fn factor_never_panics(s in ".{0,20}") {
             let _ = parse_factor(&s);
+        }
+
+        /// Random, huge, negative and malformed factors: a bounded value or an error, and the
+        /// ratio of any three factors is a value or an error, never a panic.
+        #[test]
+        fn factors_and_ratios_never_panic(
+            a in "-?[0-9]{0,30}([.,][0-9]{0,30})?([eE][-+]?[0-9]{1,4})? ?%?",
+            m in proptest::num::i128::ANY, scale in 0u32..=28,
+        ) {
+            if let Ok(f) = parse_factor(&a) {
+                proptest::prop_assert!(f >= Decimal::ZERO && f <= max_factor());
+            }
+            let huge = Decimal::from_i128_with_scale(m % 79_228_162_514_264_337_593_543_950_335, scale);
+            let t = AppTenant {
+                app_id: "A".into(),
+                tenant_id: "t".into(),
+                environment: String::new(),
+                vat: huge,
+                market_discount: huge,
+                support_uplift: huge,
+            };
+            let _ = t.ratio();
         }
     }
 }

@@ -2,7 +2,7 @@
 //! rows, one typed row struct per file, written atomically.
 //!
 //! Format, shared by every file (chosen to match what the original's pandas `to_csv` gave and
-//! what French Windows Power BI reads):
+//! what French Windows Power BI reads; written by the shared [`finops_core::table`] writer):
 //! - comma separated, fields quoted only when needed (a comma, a quote or a line break);
 //! - records end with CRLF;
 //! - Windows-1252 by default ([`CsvEncoding::Cp1252`]); a character Windows-1252 cannot hold
@@ -18,12 +18,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use finops_core::fs::AtomicFile;
+use finops_core::Result;
 use finops_core::money::format_decimal;
-use finops_core::{Error, Result};
+use finops_core::table::{CsvFormat, LineEnd, render_csv};
 use rust_decimal::Decimal;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `data_PBI_info_billing.csv`.
 pub const FILE_BILLING: &str = "data_PBI_info_billing.csv";
@@ -60,15 +59,9 @@ pub fn user_history_file(account: &str) -> String {
     )
 }
 
-/// Text encoding of the CSV files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CsvEncoding {
-    /// Windows-1252 (cp1252), what the original wrote for French Windows Power BI.
-    #[default]
-    Cp1252,
-    /// UTF-8 without BOM.
-    Utf8,
-}
+/// Text encoding of the CSV files (the shared table writer's; the weekly run defaults to
+/// [`CsvEncoding::Cp1252`]).
+pub use finops_core::table::CsvEncoding;
 
 /// Formatting of cell values.
 #[derive(Debug, Clone, Copy)]
@@ -645,91 +638,28 @@ impl ReportWriter {
         }
         let bytes = self.render(file, header, &rows)?;
         let path = self.dir.join(file);
-        write_file(&path, &bytes)?;
+        finops_core::fs::write_atomic(&path, &bytes)?;
         self.files.push(path.clone());
         Ok(path)
     }
 
-    /// The bytes of a table, as [`ReportWriter::write_table`] would write them.
+    /// The bytes of a table, as [`ReportWriter::write_table`] would write them (the shared
+    /// [`finops_core::table`] writer, CRLF line ends).
     pub fn render(
         &mut self,
         file: &str,
         header: &[String],
         rows: &[Vec<String>],
     ) -> Result<Vec<u8>> {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        let csv_err = |e: csv::Error| Error::Generic {
-            provider: crate::PROVIDER,
-            message: format!("{file}: cannot write CSV: {e}"),
-            retryable: false,
-        };
-        let mut write_row =
-            |w: &mut csv::Writer<Vec<u8>>, line: usize, cells: &[String]| -> Result<()> {
-                let cells: Vec<String> = cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        self.representable(
-                            file,
-                            line,
-                            header.get(i).map(String::as_str).unwrap_or(""),
-                            c,
-                        )
-                    })
-                    .collect();
-                w.write_record(&cells).map_err(csv_err)
-            };
-        write_row(&mut w, 1, header)?;
-        for (i, r) in rows.iter().enumerate() {
-            write_row(&mut w, i + 2, r)?;
-        }
-        let utf8 = w.into_inner().map_err(|e| Error::Generic {
-            provider: crate::PROVIDER,
-            message: format!("{file}: cannot write CSV: {e}"),
-            retryable: false,
-        })?;
-        Ok(match self.encoding {
-            CsvEncoding::Utf8 => utf8,
-            CsvEncoding::Cp1252 => {
-                let text = String::from_utf8_lossy(&utf8);
-                let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
-                bytes.into_owned()
-            }
-        })
+        let out = render_csv(
+            file,
+            header,
+            rows,
+            CsvFormat::new(self.encoding, LineEnd::CrLf),
+        )?;
+        self.warnings.extend(out.warnings);
+        Ok(out.bytes)
     }
-
-    fn representable(&mut self, file: &str, line: usize, column: &str, cell: &str) -> String {
-        if self.encoding == CsvEncoding::Utf8 {
-            return cell.to_string();
-        }
-        let (_, _, bad) = encoding_rs::WINDOWS_1252.encode(cell);
-        if !bad {
-            return cell.to_string();
-        }
-        let mut out = String::with_capacity(cell.len());
-        let mut buf = [0u8; 4];
-        for c in cell.chars() {
-            let (_, _, bad) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
-            if bad {
-                self.warnings.push(format!(
-                    "{file}: line {line} column {column:?}: {c:?} is not representable in Windows-1252, written as '?'"
-                ));
-                out.push('?');
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    }
-}
-
-/// Write bytes atomically (temporary file, fsync, rename).
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    f.commit()
 }
 
 #[cfg(test)]

@@ -681,22 +681,22 @@ impl UsageSource for Store {
         let mut out = Vec::new();
         for (r, at) in self.samples()? {
             let resource = format!("{}/{}", r.service, r.vm_id);
-            let cpu = UsageSample {
-                resource: resource.clone(),
-                metric: "cpu".into(),
-                time: at,
-                used: r.cpu_used.unwrap_or_default(),
-                capacity: r.cpu_max,
-                unit: "MHz".into(),
-            };
-            let mem = UsageSample {
+            let cpu = UsageSample::new(
+                resource.clone(),
+                "cpu",
+                at,
+                r.cpu_used.unwrap_or_default(),
+                "MHz",
+            )
+            .with_capacity(r.cpu_max);
+            let mem = UsageSample::new(
                 resource,
-                metric: "memory".into(),
-                time: at,
-                used: r.memory_used.unwrap_or_default(),
-                capacity: r.memory_max,
-                unit: "MB".into(),
-            };
+                "memory",
+                at,
+                r.memory_used.unwrap_or_default(),
+                "MB",
+            )
+            .with_capacity(r.memory_max);
             for (s, present) in [(cpu, r.cpu_used.is_some()), (mem, r.memory_used.is_some())] {
                 if present && query.matches(&s) {
                     out.push(Ok(s));

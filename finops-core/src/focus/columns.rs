@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 /// The 57 columns of the FOCUS 1.2 Cost and Usage dataset, in specification (alphabetical) order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Column {
     /// A provider-assigned identifier for a physically separated and isolated area within a Region that provides high availability and fault tolerance.
     AvailabilityZone,

@@ -85,6 +85,7 @@ pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
 /// How a column's values are typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ColumnKind {
     /// Exact decimal.
     Decimal,
@@ -202,6 +203,7 @@ macro_rules! focus_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum $name {
             $($(#[$vm])* $variant),+
         }

@@ -1,6 +1,7 @@
 //! [`HttpClient`]: reqwest plus the retry loop.
 
 use super::limit::RateLimiter;
+use super::options::ClientOptions;
 use super::retry::{Backoff, RetryConfig, parse_retry_after};
 use crate::clock::{SharedClock, SystemClock};
 use crate::error::truncate_body;
@@ -143,9 +144,10 @@ impl Response {
         (200..300).contains(&self.status)
     }
 
-    /// Deserialize the JSON body; an error names the call and the serde path.
+    /// Deserialize the JSON body; an error names the call and the path of the field
+    /// ([`crate::json::from_slice`]).
     pub fn json<T: serde::de::DeserializeOwned>(&self, provider: &'static str) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::InvalidResponse {
+        crate::json::from_slice(&self.body).map_err(|e| Error::InvalidResponse {
             provider,
             call: self.call.clone(),
             message: format!(
@@ -166,36 +168,13 @@ pub fn default_parse_error(provider: &'static str, resp: &Response) -> Option<Er
     if resp.is_success() {
         return None;
     }
-    let body = truncate_body(&resp.text(), 4096);
-    Some(match resp.status {
-        401 => Error::Unauthenticated {
-            provider,
-            call: resp.call.clone(),
-            message: body,
-        },
-        403 => Error::PermissionDenied {
-            provider,
-            call: resp.call.clone(),
-            message: body,
-        },
-        404 => Error::NotFound {
-            provider,
-            call: resp.call.clone(),
-        },
-        429 => Error::RateLimited {
-            provider,
-            call: resp.call.clone(),
-            retry_after: None,
-            body,
-        },
-        s => Error::Status {
-            provider,
-            call: resp.call.clone(),
-            status: s,
-            body,
-            request_id: None,
-        },
-    })
+    Some(Error::from_status(
+        provider,
+        resp.call.clone(),
+        resp.status,
+        truncate_body(&resp.text(), 4096),
+        None,
+    ))
 }
 
 /// Builder of [`HttpClient`].
@@ -266,10 +245,37 @@ impl HttpClientBuilder {
         self
     }
 
-    /// Secrets to redact from error bodies.
+    /// Secrets to redact from error bodies (added to those already given).
     pub fn with_redactions(mut self, secrets: Vec<Secret>) -> Self {
-        self.redact = secrets;
+        self.redact.extend(secrets);
         self
+    }
+
+    /// Apply the adapter-independent [`ClientOptions`] (validated first): clock, retry
+    /// policy, timeouts, rate limiter, redactions and User-Agent. Settings the options leave
+    /// unset keep this builder's values. The endpoint and concurrency are the adapter's to use.
+    pub fn with_options(mut self, opts: &ClientOptions) -> Result<Self> {
+        opts.validate()?;
+        if let Some(c) = &opts.clock {
+            self.clock = c.clone();
+        }
+        if let Some(r) = &opts.retry {
+            self.retry = r.clone();
+        }
+        if let Some(d) = opts.connect_timeout {
+            self.connect_timeout = d;
+        }
+        if let Some(d) = opts.timeout {
+            self.timeout = d;
+        }
+        if let Some(l) = opts.limiter()? {
+            self.limiter = Some(l);
+        }
+        self.redact.extend(opts.redactions.iter().cloned());
+        if let Some(ua) = &opts.user_agent {
+            self.user_agent = ua.clone();
+        }
+        Ok(self)
     }
 
     /// User-Agent header.

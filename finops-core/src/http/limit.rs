@@ -32,10 +32,13 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// `per_second` calls per second on average, with bursts of `burst`.
+    /// `per_second` calls per second on average, with bursts of `burst`. A rate that is not
+    /// a positive finite number is read as 1/s; rates are clamped to one call per hour ..
+    /// a million per second, so no interval can overflow (validate user input with
+    /// [`RateLimit::new`](super::RateLimit::new) to report it instead).
     pub fn new(per_second: f64, burst: u32) -> Self {
         let per_second = if per_second.is_finite() && per_second > 0.0 {
-            per_second
+            per_second.clamp(1.0 / 3600.0, 1_000_000.0)
         } else {
             1.0
         };
@@ -80,6 +83,14 @@ mod tests {
             e >= Duration::from_millis(400) && e < Duration::from_millis(500),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn extreme_rates_do_not_panic() {
+        for r in [1e-300, 1e300, f64::MIN_POSITIVE, f64::NAN, -1.0, 0.0] {
+            let l = RateLimiter::new(r, u32::MAX);
+            assert!(l.interval <= Duration::from_secs(3600), "{r}");
+        }
     }
 
     #[tokio::test]

@@ -10,9 +10,13 @@
 //! - [`paginate`] turns page-by-page calls into a `Stream`.
 //! - [`bounded`] runs calls with bounded concurrency; [`RateLimiter`] spaces calls per credential.
 //! - [`TokenCache`] refreshes a bearer token before it expires.
+//! - [`ClientOptions`] are the settings every adapter builder takes (clock, retry, timeouts,
+//!   endpoint override, rate limit, concurrency, redactions), applied by
+//!   [`HttpClientBuilder::with_options`].
 
 mod client;
 mod limit;
+mod options;
 mod paging;
 mod retry;
 mod token;
@@ -21,6 +25,7 @@ pub use client::{
     ErrorParser, HttpClient, HttpClientBuilder, RequestParts, Response, Signer, default_parse_error,
 };
 pub use limit::{RateLimiter, bounded};
+pub use options::{ClientOptions, RateLimit};
 pub use paging::{Page, paginate};
 pub use retry::{Backoff, BackoffConfig, RetryConfig, parse_retry_after};
 pub use token::{TemporaryToken, TokenCache};
