@@ -8,6 +8,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod aggregate;
+pub mod alert;
 pub mod clock;
 pub mod error;
 pub mod focus;
@@ -16,12 +17,22 @@ pub mod fs;
 pub mod money;
 pub mod secret;
 pub mod source;
+pub mod state;
 
 #[cfg(feature = "http")]
 pub mod http;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+
+#[cfg(feature = "schedule")]
+pub mod schedule;
+
+#[cfg(feature = "publish")]
+pub mod publish;
+
+#[cfg(feature = "notify")]
+pub mod notify;
 
 #[cfg(any(feature = "testing", test))]
 pub mod testing;

@@ -10,9 +10,12 @@
 //! - [`paginate`] turns page-by-page calls into a `Stream`.
 //! - [`bounded`] runs calls with bounded concurrency; [`RateLimiter`] spaces calls per credential.
 //! - [`TokenCache`] refreshes a bearer token before it expires.
+//! - [`OAuth2ClientCredentials`] (module [`oauth2`]) fetches, caches and renews OAuth2
+//!   client-credentials tokens (OVHcloud, ArcGIS, Entra ID).
 
 mod client;
 mod limit;
+pub mod oauth2;
 mod paging;
 mod retry;
 mod token;
@@ -21,6 +24,9 @@ pub use client::{
     ErrorParser, HttpClient, HttpClientBuilder, RequestParts, Response, Signer, default_parse_error,
 };
 pub use limit::{RateLimiter, bounded};
+pub use oauth2::{
+    BearerSigner, ClientAuth, OAuth2Builder, OAuth2ClientCredentials, StaticToken, TokenProvider,
+};
 pub use paging::{Page, paginate};
 pub use retry::{Backoff, BackoffConfig, RetryConfig, parse_retry_after};
 pub use token::{TemporaryToken, TokenCache};
