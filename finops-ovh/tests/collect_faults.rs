@@ -59,8 +59,9 @@ async fn report(emu: &OvhEmulator, out: &Path) -> (BTreeMap<String, Vec<u8>>, us
     let collected = collect_all(&loaded.accounts, &CollectOptions::new(as_of())).await;
     let store = Store::open(out.join("state.sqlite")).unwrap();
     sample_usage(&collected, &store, as_of()).unwrap();
-    let cmdb = Cmdb::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/ovh/cmdb"))
-        .unwrap();
+    let cmdb =
+        Cmdb::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/ovh/cmdb"))
+            .unwrap();
     let csv = out.join("csv");
     write_weekly(
         &collected,
