@@ -177,9 +177,10 @@ impl WebhookNotifier {
         let parsed =
             Url::parse(url.expose()).map_err(|e| Error::config(format!("webhook URL: {e}")))?;
         let label = format!(
-            "{}://{}/***",
+            "{}://{}{}/***",
             parsed.scheme(),
-            parsed.host_str().unwrap_or("")
+            parsed.host_str().unwrap_or(""),
+            parsed.port().map(|p| format!(":{p}")).unwrap_or_default()
         );
         Ok(WebhookNotifier {
             name: name.into(),
@@ -216,6 +217,7 @@ impl Notifier for WebhookNotifier {
                 let e = relabel_call(e, &call);
                 // The transport error text quotes the URL; take it (and its path) out.
                 let text = path.redact(&self.url.redact(&e.to_string()));
+                let text = text.strip_prefix("webhook: ").unwrap_or(&text);
                 Err(Error::Generic {
                     provider: "webhook",
                     message: format!("{}: {text}", self.name),
