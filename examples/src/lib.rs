@@ -14,6 +14,7 @@ pub mod aggregate_cmd;
 pub mod arcgis;
 pub mod oci;
 pub mod ovh;
+pub mod schedule_cmd;
 
 /// What one provider's demo did, for the `finops demo` summary.
 #[derive(Debug, Default, Clone)]

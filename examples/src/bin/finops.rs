@@ -1,5 +1,5 @@
 //! The `finops` command: `finops demo` runs every provider against its emulator;
-//! `finops aggregate` groups FOCUS files.
+//! `finops aggregate` groups FOCUS files; `finops schedule` prints a schedule's next runs.
 
 #![allow(clippy::disallowed_methods)]
 
@@ -28,6 +28,8 @@ enum Command {
     },
     /// Exact group-by over FOCUS CSV / CSV.gz / Parquet files.
     Aggregate(Box<finops_examples::aggregate_cmd::AggregateArgs>),
+    /// Print the next run times of a schedule (--preset ovh-weekly, --cron, --config).
+    Schedule(finops_examples::schedule_cmd::ScheduleArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -41,6 +43,9 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Demo { out } => run_demo(out),
         Command::Aggregate(args) => finops_examples::aggregate_cmd::run(&args),
+        Command::Schedule(args) => {
+            finops_examples::schedule_cmd::run(&args, &finops_core::clock::SystemClock)
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
