@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `finops schedule`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScheduleArgs {
-    /// finops.toml whose [schedule] section (preset, cron, sample) is used; repeatable.
+    /// A finops.toml whose schedule table (preset, cron, sample) is used; repeatable.
     #[arg(long = "config")]
     pub config: Vec<PathBuf>,
     /// A named schedule (ovh-weekly); repeatable.

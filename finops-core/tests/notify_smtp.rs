@@ -219,7 +219,7 @@ async fn a_down_server_is_a_recorded_error_and_the_alert_goes_out_next_run() {
     };
     let alert = Alert::run_failure("arcgis", &tok, "HTTP 498 Invalid token");
     let r = policy(down)
-        .process(&format!("run-1-{tok}"), &[alert.clone()])
+        .process(&format!("run-1-{tok}"), std::slice::from_ref(&alert))
         .await
         .unwrap();
     assert_eq!(r.messages_sent, 0);

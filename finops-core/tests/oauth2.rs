@@ -366,3 +366,33 @@ async fn an_unreachable_token_url_names_it() {
     let m = p.token().await.unwrap_err().to_string();
     assert!(m.contains(&url), "{m}");
 }
+
+#[tokio::test]
+async fn arcgis_shape_form_with_extra_parameters() {
+    let s = shared(false, true, Reply::Number);
+    let server = start(s.clone()).await;
+    let c = clock();
+    let p = OAuth2ClientCredentials::builder(
+        "arcgis",
+        Url::parse(&format!("{}/auth/oauth2/token", server.url())).unwrap(),
+        CLIENT_ID,
+        Secret::new(SECRET),
+    )
+    .with_param("expiration", "120")
+    .with_param("f", "json")
+    .with_http(HttpClient::builder("arcgis").with_clock(Arc::new(c)))
+    .build()
+    .unwrap();
+    p.token().await.unwrap();
+    let g = s.lock().unwrap();
+    assert_eq!(
+        g.last_form.get("expiration").map(String::as_str),
+        Some("120")
+    );
+    assert_eq!(g.last_form.get("f").map(String::as_str), Some("json"));
+    assert_eq!(
+        g.last_form.get("client_id").map(String::as_str),
+        Some(CLIENT_ID)
+    );
+    assert!(!g.last_form.contains_key("scope"));
+}

@@ -317,3 +317,106 @@ async fn run_until_returns_on_shutdown_while_waiting() {
     assert!(job.seen().is_empty());
     assert_eq!(clock.now(), t("2026-11-28T09:20:00+01:00"));
 }
+
+/// A notifier that is down: its failure is an error in the run record, the run goes on, and
+/// the alert goes out with the next run once it is back.
+#[cfg(feature = "notify")]
+mod notify_in_runs {
+    use super::*;
+    use finops_core::alert::{Alert, AlertPolicy, Channel};
+    use finops_core::notify::{Language, Message, Notifier};
+    use finops_core::state::AlertStore;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    #[derive(Debug, Default)]
+    struct Flaky {
+        down: AtomicBool,
+        sent: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Notifier for Flaky {
+        fn label(&self) -> String {
+            "email:smtp.example.org:587".into()
+        }
+        async fn send(&self, _msg: &Message) -> finops_core::Result<()> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(finops_core::Error::Generic {
+                    provider: "smtp",
+                    message: "sending e-mail through smtp.example.org:587: Connection refused"
+                        .into(),
+                    retryable: true,
+                });
+            }
+            self.sent.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    struct AlertingJob {
+        policy: AlertPolicy,
+    }
+
+    #[async_trait]
+    impl Job for AlertingJob {
+        async fn run(&self, ctx: &RunContext) -> JobReport {
+            let alerts = [Alert::unmapped_tenant("ovh", "pcc-203-0-113-7")];
+            match self.policy.process(&ctx.slot.to_rfc3339(), &alerts).await {
+                Ok(r) => JobReport {
+                    errors: r.errors(),
+                    fatal: None,
+                },
+                Err(e) => JobReport {
+                    errors: vec![SourceError::new("notify", e.to_string())],
+                    fatal: None,
+                },
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_down_notifier_is_an_error_in_the_run_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteState::open(dir.path().join("s.db")).unwrap());
+        let clock = FixedClock::new(t("2026-11-28T09:20:00+01:00"));
+        let flaky = Arc::new(Flaky::default());
+        flaky.down.store(true, Ordering::SeqCst);
+        let policy =
+            AlertPolicy::new(store.clone(), Arc::new(clock.clone())).with_channel(Channel::email(
+                "email",
+                flaky.clone(),
+                vec!["team@example.org".into()],
+                Language::Fr,
+            ));
+        let s = Schedule::new(chrono_tz::Europe::Paris)
+            .with_cron("15 * * * *", JobKind::Full)
+            .unwrap();
+        let r = Runner::new(
+            s,
+            Arc::new(clock.clone()),
+            store.clone(),
+            Arc::new(AlertingJob { policy }),
+        )
+        .with_sleeper(Arc::new(FixedClockSleeper(clock.clone())));
+        let (cursor, _) = r.start().await.unwrap();
+        let (cursor, first) = r.step(cursor).await.unwrap().unwrap();
+        assert_eq!(first.outcome, RunOutcome::Partial);
+        assert_eq!(first.errors[0].source, "notify:email");
+        assert!(
+            first.errors[0].message.contains("Connection refused"),
+            "{}",
+            first.errors[0]
+        );
+        assert_eq!(store.pending().await.unwrap().len(), 1);
+        flaky.down.store(false, Ordering::SeqCst);
+        let (_, second) = r.step(cursor).await.unwrap().unwrap();
+        assert_eq!(second.outcome, RunOutcome::Succeeded);
+        assert_eq!(flaky.sent.load(Ordering::SeqCst), 1);
+        let runs = store.recent_runs(10).await.unwrap();
+        assert_eq!(
+            runs[1].errors.len(),
+            1,
+            "the failure is kept in the first run's record"
+        );
+    }
+}

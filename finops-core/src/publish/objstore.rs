@@ -44,6 +44,16 @@ fn store_err(label: &str, what: &str, e: object_store::Error) -> Error {
     }
 }
 
+/// `scheme://host/path` of a URL (no query, no user info: they may hold credentials).
+fn url_label(url: &url::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
 fn child(base: &ObjPath, rel: &str) -> ObjPath {
     rel.split('/')
         .filter(|s| !s.is_empty())
@@ -76,14 +86,10 @@ impl ObjectStorePublisher {
     {
         let u = url::Url::parse(url)
             .map_err(|e| Error::config(format!("object store URL {url:?}: {e}")))?;
-        let (store, prefix) = object_store::parse_url_opts(&u, options).map_err(|e| {
-            Error::config(format!(
-                "object store URL {}: {e}",
-                crate::http::oauth2::url_label(&u)
-            ))
-        })?;
+        let (store, prefix) = object_store::parse_url_opts(&u, options)
+            .map_err(|e| Error::config(format!("object store URL {}: {e}", url_label(&u))))?;
         let mut p = Self::new(Arc::from(store), prefix, live, archive);
-        p.label = crate::http::oauth2::url_label(&u);
+        p.label = url_label(&u);
         Ok(p)
     }
 

@@ -62,7 +62,7 @@ impl FromStr for JobKind {
 /// Why a run started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RunReason {
-    /// The run made when the runner starts ([`Schedule::run_at_start`]).
+    /// The run made when the runner starts (`Schedule::run_at_start`).
     Startup,
     /// A slot reached on time.
     Scheduled,
