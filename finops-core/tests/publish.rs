@@ -266,3 +266,38 @@ async fn azure_blob_on_azurite() {
     assert!(!p.label().contains("Eby8"), "no key in the label");
     object_store_contract(&p, dir.path()).await;
 }
+
+#[test]
+fn s3_compatible_urls_build_and_unknown_schemes_are_refused() {
+    // OVHcloud Object Storage is S3-compatible: endpoint, region and keys as options.
+    let p = ObjectStorePublisher::from_url(
+        "s3://finops-bucket/weekly?x=1",
+        [
+            ("aws_endpoint", "https://s3.gra.io.cloud.ovh.net"),
+            ("aws_region", "gra"),
+            ("aws_access_key_id", "AKIAEXAMPLE"),
+            ("aws_secret_access_key", "not-a-real-secret-key"),
+        ],
+        "live",
+        "archive",
+    )
+    .unwrap();
+    assert_eq!(p.label(), "s3://finops-bucket/weekly");
+    assert_eq!(p.live_path().as_ref(), "weekly/live");
+    let e = ObjectStorePublisher::from_url(
+        "gs://bucket/x",
+        Vec::<(String, String)>::new(),
+        "live",
+        "archive",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("gs://bucket/x"), "{e}");
+    let e = ObjectStorePublisher::from_url(
+        "s3://b/x",
+        [("aws_no_such_option", "1")],
+        "live",
+        "archive",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("aws_no_such_option"), "{e}");
+}

@@ -1,11 +1,14 @@
 //! [`ObjectStorePublisher`]: live + archive prefixes in any `object_store` store.
 
 use super::{Fetcher, PublishReport, PublishRequest, Publisher};
+use crate::http::oauth2::url_label;
 use crate::{Error, Result};
 use async_trait::async_trait;
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
 use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjPath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{ObjectStore, ObjectStoreExt, ObjectStoreScheme};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
@@ -44,16 +47,6 @@ fn store_err(label: &str, what: &str, e: object_store::Error) -> Error {
     }
 }
 
-/// `scheme://host/path` of a URL (no query, no user info: they may hold credentials).
-fn url_label(url: &url::Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.to_string()
-}
-
 fn child(base: &ObjPath, rel: &str) -> ObjPath {
     rel.split('/')
         .filter(|s| !s.is_empty())
@@ -86,10 +79,44 @@ impl ObjectStorePublisher {
     {
         let u = url::Url::parse(url)
             .map_err(|e| Error::config(format!("object store URL {url:?}: {e}")))?;
-        let (store, prefix) = object_store::parse_url_opts(&u, options)
-            .map_err(|e| Error::config(format!("object store URL {}: {e}", url_label(&u))))?;
-        let mut p = Self::new(Arc::from(store), prefix, live, archive);
-        p.label = url_label(&u);
+        let label = url_label(&u);
+        let bad = |e: object_store::Error| Error::config(format!("object store URL {label}: {e}"));
+        let (scheme, prefix) = ObjectStoreScheme::parse(&u)
+            .map_err(|e| Error::config(format!("object store URL {label}: {e}")))?;
+        let opts: Vec<(String, String)> = options
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_string(), v.into()))
+            .collect();
+        let store: Arc<dyn ObjectStore> = match scheme {
+            ObjectStoreScheme::Local | ObjectStoreScheme::Memory => {
+                Arc::from(object_store::parse_url_opts(&u, opts).map_err(bad)?.0)
+            }
+            ObjectStoreScheme::AmazonS3 => {
+                let mut b = AmazonS3Builder::new()
+                    .with_url(u.as_str())
+                    .with_http_connector(connector::ReqwestConnector);
+                for (k, v) in opts {
+                    b = b.with_config(k.parse().map_err(bad)?, v);
+                }
+                Arc::new(b.build().map_err(bad)?)
+            }
+            ObjectStoreScheme::MicrosoftAzure => {
+                let mut b = MicrosoftAzureBuilder::new()
+                    .with_url(u.as_str())
+                    .with_http_connector(connector::ReqwestConnector);
+                for (k, v) in opts {
+                    b = b.with_config(k.parse().map_err(bad)?, v);
+                }
+                Arc::new(b.build().map_err(bad)?)
+            }
+            other => {
+                return Err(Error::config(format!(
+                    "object store URL {label}: {other:?} stores are not supported (s3://, az://, file://, memory://)"
+                )));
+            }
+        };
+        let mut p = Self::new(store, prefix, live, archive);
+        p.label = label;
         Ok(p)
     }
 
@@ -242,5 +269,83 @@ impl Fetcher for ObjectStorePublisher {
             out.push(to);
         }
         Ok(out)
+    }
+}
+
+/// The HTTP transport of the cloud stores: the workspace's reqwest 0.12 client (rustls with
+/// ring), instead of object_store's own reqwest 0.13 client which brings aws-lc-rs. Request
+/// bodies are at most one part (the publisher's part size) and are buffered.
+mod connector {
+    use bytes::Bytes;
+    use http_body_util::BodyExt;
+    use object_store::ClientConfigKey;
+    use object_store::client::{
+        ClientOptions, HttpClient, HttpConnector, HttpError, HttpErrorKind, HttpRequest,
+        HttpResponse, HttpResponseBody, HttpService,
+    };
+    use std::time::Duration;
+
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct ReqwestConnector;
+
+    #[derive(Debug)]
+    struct Service(reqwest::Client);
+
+    fn kind(e: &reqwest::Error) -> HttpErrorKind {
+        if e.is_connect() {
+            HttpErrorKind::Connect
+        } else if e.is_timeout() {
+            HttpErrorKind::Timeout
+        } else if e.is_body() {
+            HttpErrorKind::Interrupted
+        } else if e.is_decode() {
+            HttpErrorKind::Decode
+        } else {
+            HttpErrorKind::Request
+        }
+    }
+
+    fn err(e: reqwest::Error) -> HttpError {
+        HttpError::new(kind(&e), e)
+    }
+
+    impl HttpConnector for ReqwestConnector {
+        fn connect(&self, options: &ClientOptions) -> object_store::Result<HttpClient> {
+            let allow_http = options
+                .get_config_value(&ClientConfigKey::AllowHttp)
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            // Connect 5 s as everywhere else; 5 minutes per request, one part of up to a few
+            // tens of MiB on a slow link.
+            let client = reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(300))
+                .https_only(!allow_http)
+                .user_agent(format!("finops-rs/{}", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| object_store::Error::Generic {
+                    store: "HTTP",
+                    source: Box::new(e),
+                })?;
+            Ok(HttpClient::new(Service(client)))
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpService for Service {
+        async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+            let (parts, body) = req.into_parts();
+            let body: Bytes = body.collect().await?.to_bytes();
+            let url = reqwest::Url::parse(&parts.uri.to_string())
+                .map_err(|e| HttpError::new(HttpErrorKind::Request, e))?;
+            let mut r = reqwest::Request::new(parts.method, url);
+            *r.headers_mut() = parts.headers;
+            *r.body_mut() = Some(body.into());
+            let resp: http::Response<reqwest::Body> = self.0.execute(r).await.map_err(err)?.into();
+            let (parts, body) = resp.into_parts();
+            Ok(HttpResponse::from_parts(
+                parts,
+                HttpResponseBody::new(body.map_err(err)),
+            ))
+        }
     }
 }
