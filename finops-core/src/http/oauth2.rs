@@ -861,5 +861,28 @@ mod tests {
         );
         assert!(f.headers.get("authorization").is_none());
         assert!(!format!("{p:?}").contains("csecret-123"));
+        let v1 = OAuth2ClientCredentials::builder(
+            "azure",
+            Url::parse("https://login.microsoftonline.com/t/oauth2/token").unwrap(),
+            "cid",
+            Secret::new("csecret-123"),
+        )
+        .with_resource("https://management.azure.com/")
+        .build()
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&v1.token_request(false).unwrap().body).unwrap(),
+            "grant_type=client_credentials&client_id=cid&client_secret=csecret-123&resource=https%3A%2F%2Fmanagement.azure.com%2F"
+        );
+        assert!(
+            OAuth2ClientCredentials::builder(
+                "x",
+                Url::parse("https://t/").unwrap(),
+                "",
+                Secret::new("s")
+            )
+            .build()
+            .is_err()
+        );
     }
 }
