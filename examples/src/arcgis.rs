@@ -139,6 +139,10 @@ pub struct Args {
     /// Run against the bundled emulator (no network, no credentials).
     #[arg(long, conflicts_with_all = ["portal", "token_env", "username", "client_id"])]
     pub demo: bool,
+    /// Retry policy replacing the adapter's default (not a command-line flag: the `finops`
+    /// job and tests set it).
+    #[arg(skip)]
+    pub retry: Option<finops_core::http::RetryConfig>,
 }
 
 /// What a run did.
@@ -188,6 +192,9 @@ pub fn connect(args: &Args, portal: &str, env: &Env, clock: SharedClock) -> anyh
         .with_clock(clock)
         .with_portal(portal)
         .with_referer(args.referer.clone());
+    if let Some(r) = &args.retry {
+        b = b.with_retry(r.clone());
+    }
     if let Some(var) = &args.token_env {
         b = b.with_token(env_secret("--token-env", var, env)?);
     } else if let (Some(u), Some(var)) = (&args.username, &args.password_env) {

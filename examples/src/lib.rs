@@ -15,6 +15,8 @@ pub mod allocate_cmd;
 pub mod anomalies_cmd;
 pub mod arcgis;
 pub mod forecast_cmd;
+pub mod job;
+pub mod job_cmd;
 pub mod oci;
 pub mod ovh;
 pub mod schedule_cmd;

@@ -77,6 +77,10 @@ pub struct Args {
     /// Items per Usage API page (`limit`, at least 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub page_limit: Option<u32>,
+    /// Retry policy replacing the default one (not a command-line flag: the `finops` job
+    /// and tests set it).
+    #[arg(skip)]
+    pub retry: Option<finops_core::http::RetryConfig>,
 }
 
 /// Where the bundled demo clients live (works from any working directory).
@@ -183,10 +187,13 @@ pub async fn run(
     if let Some(l) = args.page_limit {
         usage = usage.with_page_limit(l);
     }
-    let retry = finops_core::http::RetryConfig {
-        retry_timeout: budget,
-        ..Default::default()
-    };
+    let retry = args
+        .retry
+        .clone()
+        .unwrap_or_else(|| finops_core::http::RetryConfig {
+            retry_timeout: budget,
+            ..Default::default()
+        });
     let mut run_opts = RunOptions::default()
         .with_clock(clock)
         .with_usage_options(usage)
@@ -328,6 +335,7 @@ pub async fn demo(out: &Path) -> anyhow::Result<DemoSummary> {
         demo: true,
         page_limit: Some(100),
         timeout: 60,
+        retry: None,
     };
     let as_of: NaiveDate = DEMO_AS_OF.parse()?;
     let mut sink = Vec::new();

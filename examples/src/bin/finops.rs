@@ -1,9 +1,11 @@
-//! The `finops` command: `finops demo` runs every provider against its emulator;
+//! The `finops` command: `finops run|daemon --config finops.toml` run the job (every provider,
+//! one FOCUS dataset, the report), `finops check` validates a config, `finops demo` runs the
+//! job against every provider's loopback emulator, `finops emulators` serves them;
 //! `finops aggregate` groups FOCUS files; `finops allocate|forecast|anomalies` analyse them;
 //! `finops schedule` prints a schedule's next runs.
 
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -12,19 +14,32 @@ use std::path::PathBuf;
     about = "One trustworthy view of what your clouds cost"
 )]
 struct Cli {
+    /// Log format on stderr: text, or json (one object per line, for log collectors).
+    #[arg(long = "log-format", global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every provider against its loopback emulator with bundled sample data; write the
-    /// outputs under --out (default ./finops-demo) and print a summary.
-    Demo {
-        /// Output directory.
-        #[arg(long, default_value = "finops-demo")]
-        out: PathBuf,
-    },
+    /// Run the job once: collect every configured source, write focus/, the provider files,
+    /// the analysis, summary.json and report.html, then publish and notify.
+    Run(finops_examples::job_cmd::RunArgs),
+    /// Check a finops.toml: every problem at once, with its line; references resolved.
+    Check(finops_examples::job_cmd::CheckArgs),
+    /// Run the job on the configured [schedule] (runs recorded in the state store).
+    Daemon(finops_examples::job_cmd::DaemonArgs),
+    /// The whole job against every provider's loopback emulator, into ./finops-demo/.
+    Demo(finops_examples::job_cmd::DemoArgs),
+    /// Start every emulator, write a finops.toml and credentials pointing at them, serve.
+    Emulators(finops_examples::job_cmd::EmulatorsArgs),
     /// Exact group-by over FOCUS CSV / CSV.gz / Parquet files.
     Aggregate(Box<finops_examples::aggregate_cmd::AggregateArgs>),
     /// Allocate FOCUS costs to targets by a TOML rules file (showback / chargeback).
@@ -38,22 +53,67 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let job = matches!(
+        cli.command,
+        Command::Run(_) | Command::Daemon(_) | Command::Demo(_) | Command::Emulators(_)
+    );
+    // Progress spinners on a terminal; structured logs otherwise.
+    let terminal = cli.log_format == LogFormat::Text && std::io::stderr().is_terminal();
+    let default_filter = if job && !terminal { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| default_filter.into());
+    match cli.log_format {
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
+    // The one place the wall clock is read; everything below gets it injected.
+    let clock = finops_core::clock::system();
+    let rt = || {
+        tokio::runtime::Runtime::new().map_err(|e| {
+            eprintln!("finops: cannot start the runtime: {e}");
+            std::process::ExitCode::FAILURE
+        })
+    };
+    let code = |c: u8| std::process::ExitCode::from(c);
     let result = match cli.command {
-        Command::Demo { out } => run_demo(out),
+        Command::Run(args) => {
+            return match rt() {
+                Ok(rt) => code(rt.block_on(finops_examples::job_cmd::run(&args, clock, terminal))),
+                Err(c) => c,
+            };
+        }
+        Command::Check(args) => return code(finops_examples::job_cmd::check(&args)),
+        Command::Daemon(args) => {
+            return match rt() {
+                Ok(rt) => code(rt.block_on(finops_examples::job_cmd::daemon(&args, clock, terminal))),
+                Err(c) => c,
+            };
+        }
+        Command::Demo(args) => {
+            return match rt() {
+                Ok(rt) => code(rt.block_on(finops_examples::job_cmd::demo(&args, terminal))),
+                Err(c) => c,
+            };
+        }
+        Command::Emulators(args) => {
+            return match rt() {
+                Ok(rt) => code(rt.block_on(finops_examples::job_cmd::emulators(&args))),
+                Err(c) => c,
+            };
+        }
         Command::Aggregate(args) => finops_examples::aggregate_cmd::run(&args),
         Command::Allocate(args) => finops_examples::allocate_cmd::run(&args),
         Command::Forecast(args) => finops_examples::forecast_cmd::run(&args),
         Command::Anomalies(args) => finops_examples::anomalies_cmd::run(&args),
-        Command::Schedule(args) => {
-            finops_examples::schedule_cmd::run(&args, &finops_core::clock::SystemClock)
-        }
+        Command::Schedule(args) => finops_examples::schedule_cmd::run(&args, clock.as_ref()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -62,148 +122,4 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-fn run_demo(out: PathBuf) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async {
-        std::fs::create_dir_all(&out)?;
-        let mut failed = Vec::new();
-        let demos: Vec<(&str, _)> = vec![
-            ("ovh", finops_examples::ovh::demo(&out.join("ovh")).await),
-            ("oci", finops_examples::oci::demo(&out.join("oci")).await),
-            (
-                "arcgis",
-                finops_examples::arcgis::demo(&out.join("arcgis")).await,
-            ),
-        ];
-        println!("finops demo: outputs under {}", out.display());
-        for (name, result) in demos {
-            match result {
-                Ok(summary) => {
-                    println!("\n== {} ==", summary.provider);
-                    for l in &summary.lines {
-                        println!("  {l}");
-                    }
-                    for f in &summary.files {
-                        println!("  wrote {}", f.display());
-                    }
-                }
-                Err(e) => {
-                    println!("\n== {name} == FAILED: {e:#}");
-                    failed.push(name);
-                }
-            }
-        }
-        match combine_focus(&out) {
-            Ok(lines) => {
-                println!("\n== FOCUS 1.2, all providers ==");
-                for l in &lines {
-                    println!("  {l}");
-                }
-            }
-            Err(e) => {
-                println!("\n== FOCUS 1.2, all providers == FAILED: {e:#}");
-                failed.push("focus_all");
-            }
-        }
-        if failed.is_empty() {
-            Ok(())
-        } else {
-            anyhow::bail!("demo failed for: {}", failed.join(", "))
-        }
-    })
-}
-
-/// one FOCUS 1.2 dataset across providers. Reads every FOCUS Parquet file the provider demos
-/// wrote, writes them together as `focus_all.parquet`, checks it, and prints exact totals per
-/// provider and billing currency.
-fn combine_focus(out: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    use finops_core::Column;
-    use finops_core::aggregate::{AggregateQuery, aggregate_files};
-    use finops_core::focus::check::{CheckOptions, check_file};
-
-    let mut inputs = Vec::new();
-    for provider in ["ovh", "oci", "arcgis"] {
-        let dir = out.join(provider);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut files: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-            .collect();
-        files.sort();
-        inputs.extend(files);
-    }
-    let mut records = Vec::new();
-    for f in &inputs {
-        for r in finops_core::focus::read_file(f)? {
-            records.push(r?);
-        }
-    }
-    let path = out.join("focus_all.parquet");
-    finops_core::focus::parquet::write_parquet_file(&path, &records)?;
-    let report = check_file(&path, &CheckOptions::default())?;
-    let mut lines = vec![format!(
-        "{} records from {} files -> {} ({})",
-        records.len(),
-        inputs.len(),
-        path.display(),
-        if report.is_clean() {
-            "finops check: clean".to_string()
-        } else {
-            format!(
-                "finops check: {} errors, {} issues",
-                report.errors.len(),
-                report.issues.len()
-            )
-        }
-    )];
-    // The exact aggregation engine over the combined file (BillingCurrency joins the key).
-    let query = AggregateQuery::new()
-        .group_by("ProviderName")?
-        .group_by("month")?
-        .sum(Column::BilledCost)
-        .sum(Column::EffectiveCost);
-    let table = aggregate_files(&[&path], &query)?;
-    let summary = out.join("cost_by_provider_month.csv");
-    let mut f = finops_core::fs::AtomicFile::create(&summary)?;
-    table.write_csv(&mut f)?;
-    f.commit()?;
-    lines.push(format!(
-        "{} rows of exact BilledCost / EffectiveCost by provider and month -> {}",
-        table.rows.len(),
-        summary.display()
-    ));
-    let by_provider = AggregateQuery::new()
-        .group_by("ProviderName")?
-        .sum(Column::BilledCost)
-        .sum(Column::EffectiveCost);
-    let totals = aggregate_files(&[&path], &by_provider)?;
-    lines.push(format!(
-        "  {:<22} {:>20} {:>20}",
-        "provider currency", "BilledCost", "EffectiveCost"
-    ));
-    for row in &totals.rows {
-        let key: Vec<&str> = row.key.iter().map(|k| k.as_deref().unwrap_or("")).collect();
-        let vals: Vec<String> = row
-            .values
-            .iter()
-            .map(|v| {
-                v.map(finops_core::money::format_decimal)
-                    .unwrap_or_default()
-            })
-            .collect();
-        lines.push(format!(
-            "  {:<22} {:>20} {:>20}",
-            key.join(" "),
-            vals.first().map(String::as_str).unwrap_or(""),
-            vals.get(1).map(String::as_str).unwrap_or("")
-        ));
-    }
-    if !report.is_clean() {
-        anyhow::bail!("{}", lines.join("; "));
-    }
-    Ok(lines)
 }
