@@ -150,7 +150,11 @@ fn load(path: &Path, err: &mut dyn std::io::Write) -> Option<JobConfig> {
 
 /// Print what a run did; returns the exit code.
 fn report_outcome(o: &JobOutcome, out: &mut dyn std::io::Write) -> u8 {
-    let _ = writeln!(out, "finops: {} of {} source(s) collected", o.collected, o.sources);
+    let _ = writeln!(
+        out,
+        "finops: {} of {} source(s) collected",
+        o.collected, o.sources
+    );
     for e in &o.errors {
         let _ = writeln!(out, "  error {e}");
     }
@@ -172,7 +176,9 @@ fn report_outcome(o: &JobOutcome, out: &mut dyn std::io::Write) -> u8 {
 /// `finops run`.
 pub async fn run(args: &RunArgs, system: SharedClock, terminal: bool) -> u8 {
     let mut stderr = std::io::stderr();
-    let Some(cfg) = load(&args.config, &mut stderr) else { return 2 };
+    let Some(cfg) = load(&args.config, &mut stderr) else {
+        return 2;
+    };
     let clock = match clock_of(args.now.as_deref(), system) {
         Ok(c) => c,
         Err(e) => {
@@ -203,7 +209,9 @@ pub async fn run(args: &RunArgs, system: SharedClock, terminal: bool) -> u8 {
 /// `finops check`.
 pub fn check(args: &CheckArgs) -> u8 {
     let mut stderr = std::io::stderr();
-    let Some(cfg) = load(&args.config, &mut stderr) else { return 1 };
+    let Some(cfg) = load(&args.config, &mut stderr) else {
+        return 1;
+    };
     let env = |k: &str| std::env::var(k).ok();
     let problems = config::check_environment(&cfg, &env);
     if problems.is_empty() {
@@ -211,12 +219,20 @@ pub fn check(args: &CheckArgs) -> u8 {
             "{}: OK ({} source(s): {}; output {})",
             args.config.display(),
             cfg.sources.len(),
-            cfg.sources.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", "),
+            cfg.sources
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             cfg.output.dir.display()
         );
         0
     } else {
-        eprintln!("finops: {}: {} problem(s)", args.config.display(), problems.len());
+        eprintln!(
+            "finops: {}: {} problem(s)",
+            args.config.display(),
+            problems.len()
+        );
         for p in problems {
             eprintln!("  {}:{p}", args.config.display());
         }
@@ -227,7 +243,9 @@ pub fn check(args: &CheckArgs) -> u8 {
 /// `finops daemon`.
 pub async fn daemon(args: &DaemonArgs, system: SharedClock, terminal: bool) -> u8 {
     let mut stderr = std::io::stderr();
-    let Some(cfg) = load(&args.config, &mut stderr) else { return 2 };
+    let Some(cfg) = load(&args.config, &mut stderr) else {
+        return 2;
+    };
     let clock = match clock_of(args.now.as_deref(), system) {
         Ok(c) => c,
         Err(e) => {
@@ -272,7 +290,8 @@ pub async fn demo(args: &DemoArgs, terminal: bool) -> u8 {
 }
 
 async fn demo_inner(args: &DemoArgs, terminal: bool) -> anyhow::Result<u8> {
-    let out = std::path::absolute(&args.out).with_context(|| format!("--out {}", args.out.display()))?;
+    let out =
+        std::path::absolute(&args.out).with_context(|| format!("--out {}", args.out.display()))?;
     let scratch = crate::ovh::ScratchDir::new("finops-demo")?;
     let creds = match &args.credentials {
         Some(d) => std::path::absolute(d)?,
@@ -313,7 +332,14 @@ pub async fn emulators(args: &EmulatorsArgs) -> u8 {
             Some(o) => std::path::absolute(o)?,
             None => dir.join("out"),
         };
-        let emus = demo::start(&dir, &demo::DemoFaults { storm: args.faults, down: Vec::new() }).await?;
+        let emus = demo::start(
+            &dir,
+            &demo::DemoFaults {
+                storm: args.faults,
+                down: Vec::new(),
+            },
+        )
+        .await?;
         let cfg = demo::write_config(&emus, &out, args.language)?;
         println!("finops emulators: ready; config {}", cfg.display());
         for (p, u) in emus.urls() {

@@ -29,7 +29,9 @@ fn chromium(bin: &str, profile: &Path) -> Command {
 
 /// Distinct colours and the share of pixels that are not the page background.
 fn picture_stats(png_path: &Path) -> (usize, f64) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_path).unwrap(),
+    ));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
@@ -69,10 +71,20 @@ fn check_language(bin: &str, lang: &str, words: &[&str]) {
         .arg(&url)
         .output()
         .unwrap();
-    assert!(shot.is_file(), "no screenshot\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        shot.is_file(),
+        "no screenshot\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let (colours, share) = picture_stats(&shot);
-    assert!(colours > 200, "{lang}: the screenshot looks blank ({colours} colours)");
-    assert!(share > 0.05, "{lang}: the screenshot is mostly background ({share:.3})");
+    assert!(
+        colours > 200,
+        "{lang}: the screenshot looks blank ({colours} colours)"
+    );
+    assert!(
+        share > 0.05,
+        "{lang}: the screenshot is mostly background ({share:.3})"
+    );
     // The DOM after layout: the charts are in it.
     let o = chromium(bin, &dir.path().join("profile-dom"))
         .arg("--dump-dom")
@@ -80,10 +92,23 @@ fn check_language(bin: &str, lang: &str, words: &[&str]) {
         .output()
         .unwrap();
     let dom = String::from_utf8_lossy(&o.stdout);
-    assert!(dom.contains(&format!("<html lang=\"{lang}\"")), "{lang}: {}", &dom[..dom.len().min(300)]);
-    assert!(dom.matches("<svg").count() >= 10, "{lang}: SVG charts missing from the DOM");
-    assert!(dom.matches("class=\"bar\"").count() >= 20, "{lang}: bars missing");
-    assert!(dom.matches("class=\"line\"").count() >= 8, "{lang}: lines missing");
+    assert!(
+        dom.contains(&format!("<html lang=\"{lang}\"")),
+        "{lang}: {}",
+        &dom[..dom.len().min(300)]
+    );
+    assert!(
+        dom.matches("<svg").count() >= 10,
+        "{lang}: SVG charts missing from the DOM"
+    );
+    assert!(
+        dom.matches("class=\"bar\"").count() >= 20,
+        "{lang}: bars missing"
+    );
+    assert!(
+        dom.matches("class=\"line\"").count() >= 8,
+        "{lang}: lines missing"
+    );
     for w in words {
         assert!(dom.contains(w), "{lang}: {w:?} not in the page");
     }
@@ -92,9 +117,29 @@ fn check_language(bin: &str, lang: &str, words: &[&str]) {
 
 #[test]
 fn the_report_renders_in_chromium_in_english_and_french() {
-    let Some(bin) = tool("FINOPS_CHROMIUM", "report screenshots in headless Chromium", "scripts/setup.d/60-chromium.sh installs Debian's chromium") else {
+    let Some(bin) = tool(
+        "FINOPS_CHROMIUM",
+        "report screenshots in headless Chromium",
+        "scripts/setup.d/60-chromium.sh installs Debian's chromium",
+    ) else {
         return;
     };
-    check_language(&bin, "en", &["Cost per provider and billing month", "Anomalies and their causes", "Month to date"]);
-    check_language(&bin, "fr", &["Coût par fournisseur et mois de facturation", "Anomalies et leurs causes", "Mois en cours"]);
+    check_language(
+        &bin,
+        "en",
+        &[
+            "Cost per provider and billing month",
+            "Anomalies and their causes",
+            "Month to date",
+        ],
+    );
+    check_language(
+        &bin,
+        "fr",
+        &[
+            "Coût par fournisseur et mois de facturation",
+            "Anomalies et leurs causes",
+            "Mois en cours",
+        ],
+    );
 }

@@ -43,7 +43,10 @@ fn shared() -> &'static Demo {
 fn demo_writes_every_output_and_says_where_the_report_is() {
     let d = shared();
     assert!(d.stdout.contains("Open the report:"), "{}", d.stdout);
-    assert!(d.stdout.contains(&d.out.join("report.html").display().to_string()));
+    assert!(
+        d.stdout
+            .contains(&d.out.join("report.html").display().to_string())
+    );
     let all = files(&d.out);
     for f in [
         "report.html",
@@ -78,7 +81,11 @@ fn demo_writes_every_output_and_says_where_the_report_is() {
         assert!(!f.contains('='), "{f}");
     }
     // No credential of the emulators lands in the output.
-    assert!(!all.iter().any(|f| f.contains("tokens") || f.ends_with(".pem")), "{all:#?}");
+    assert!(
+        !all.iter()
+            .any(|f| f.contains("tokens") || f.ends_with(".pem")),
+        "{all:#?}"
+    );
 }
 
 #[test]
@@ -132,7 +139,11 @@ fn parse_engine(text: &str) -> BTreeMap<(String, String), (Decimal, Decimal)> {
 #[test]
 fn summary_totals_equal_duckdb_sums_exactly() {
     let d = shared();
-    let Some(py) = tool("FINOPS_DUCKDB_PYTHON", "DuckDB read-back of focus/", "./scripts/test sets up a DuckDB venv") else {
+    let Some(py) = tool(
+        "FINOPS_DUCKDB_PYTHON",
+        "DuckDB read-back of focus/",
+        "./scripts/test sets up a DuckDB venv",
+    ) else {
         return;
     };
     let script = r#"
@@ -145,10 +156,17 @@ for p, c, b, e, n in con.sql(f"""select ProviderName, BillingCurrency, sum(Bille
                                  from read_parquet('{glob}') group by all order by 1, 2""").fetchall():
     print("|".join([p, c, format(b.normalize(), "f"), format(e.normalize(), "f"), str(n)]))
 "#;
-    let o = std::process::Command::new(py).args(["-c", script]).arg(&d.out).output().unwrap();
+    let o = std::process::Command::new(py)
+        .args(["-c", script])
+        .arg(&d.out)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
-    let cols = text.lines().find_map(|l| l.strip_prefix("COLUMNS ")).unwrap();
+    let cols = text
+        .lines()
+        .find_map(|l| l.strip_prefix("COLUMNS "))
+        .unwrap();
     assert!(cols.starts_with("AvailabilityZone,BilledCost,"), "{cols}");
     for partition_like in ["month", "provider", "filename"] {
         assert!(!cols.split(',').any(|c| c == partition_like), "{cols}");
@@ -160,7 +178,11 @@ for p, c, b, e, n in con.sql(f"""select ProviderName, BillingCurrency, sum(Bille
 #[test]
 fn summary_totals_equal_spark_sums_exactly() {
     let d = shared();
-    let Some(py) = tool("FINOPS_SPARK_PYTHON", "Spark read-back of focus/", "./scripts/test sets up pyspark (scripts/setup.d/50-pyspark.sh)") else {
+    let Some(py) = tool(
+        "FINOPS_SPARK_PYTHON",
+        "Spark read-back of focus/",
+        "./scripts/test sets up pyspark (scripts/setup.d/50-pyspark.sh)",
+    ) else {
         return;
     };
     let script = r#"
@@ -182,15 +204,29 @@ spark.stop()
         .args(["-c", script])
         .arg(&d.out)
         .env("SPARK_LOCAL_IP", "127.0.0.1")
-        .env("PYSPARK_PYTHON", std::env::var("FINOPS_SPARK_PYTHON").unwrap())
+        .env(
+            "PYSPARK_PYTHON",
+            std::env::var("FINOPS_SPARK_PYTHON").unwrap(),
+        )
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{text}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(text.contains("TYPES decimal(38,18) timestamp"), "{text}");
-    let cols = text.lines().find_map(|l| l.strip_prefix("COLUMNS ")).unwrap();
+    let cols = text
+        .lines()
+        .find_map(|l| l.strip_prefix("COLUMNS "))
+        .unwrap();
     assert!(cols.starts_with("AvailabilityZone,BilledCost,"), "{cols}");
-    assert_eq!(parse_engine(&text), summary_totals(&d.out), "Spark:\n{text}");
+    assert_eq!(
+        parse_engine(&text),
+        summary_totals(&d.out),
+        "Spark:\n{text}"
+    );
 }
 
 #[test]
@@ -202,10 +238,17 @@ fn every_billing_period_reconciles_with_the_providers_own_totals() {
     for r in rdr.records() {
         let r = r.unwrap();
         assert_eq!(&r[7], "true", "{r:?}");
-        assert_eq!(r[4].parse::<Decimal>().unwrap(), r[5].parse::<Decimal>().unwrap(), "{r:?}");
+        assert_eq!(
+            r[4].parse::<Decimal>().unwrap(),
+            r[5].parse::<Decimal>().unwrap(),
+            "{r:?}"
+        );
         *per_provider.entry(r[1].to_string()).or_default() += 1;
     }
-    assert!(per_provider["ovh"] >= 4 && per_provider["oci"] >= 20 && per_provider["arcgis"] >= 3, "{per_provider:?}");
+    assert!(
+        per_provider["ovh"] >= 4 && per_provider["oci"] >= 20 && per_provider["arcgis"] >= 3,
+        "{per_provider:?}"
+    );
 }
 
 #[test]
@@ -214,8 +257,18 @@ fn the_report_is_self_contained_with_charts_anomalies_and_failures() {
     let html = std::fs::read_to_string(d.out.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<html lang=\"en\">"));
-    for forbidden in ["<script", "src=\"http", "href=\"http", "url(http", "@import", "<link"] {
-        assert!(!html.contains(forbidden), "the report must not load anything: found {forbidden}");
+    for forbidden in [
+        "<script",
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "@import",
+        "<link",
+    ] {
+        assert!(
+            !html.contains(forbidden),
+            "the report must not load anything: found {forbidden}"
+        );
     }
     assert!(html.matches("<svg ").count() >= 10, "charts missing");
     assert!(html.matches("class=\"bar\"").count() >= 20);
@@ -235,18 +288,32 @@ fn the_report_is_self_contained_with_charts_anomalies_and_failures() {
         assert!(html.contains(section), "section {section:?} missing");
     }
     // The anomaly of the demo (client D's database from 2026-11-16) and its cause.
-    let an: serde_json::Value = serde_json::from_slice(&std::fs::read(d.out.join("analysis/anomalies.json")).unwrap()).unwrap();
+    let an: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.out.join("analysis/anomalies.json")).unwrap())
+            .unwrap();
     let first = &an["anomalies"][0];
     assert_eq!(first["date"], "2026-11-16", "{an:#}");
     assert_eq!(first["contributors"][0]["value"], "DATABASE", "{an:#}");
     assert!(html.contains("DATABASE"));
     // The revoked OVH token: in the summary and the report, the others collected.
     let errors = summary_errors(&d.out);
-    assert!(errors.iter().any(|(s, m)| s == "ovh:Legacy_Archive" && m.contains("INVALID_CREDENTIAL")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(s, m)| s == "ovh:Legacy_Archive" && m.contains("INVALID_CREDENTIAL")),
+        "{errors:?}"
+    );
     assert!(html.contains("Legacy_Archive"));
-    assert!(d.stdout.contains("3 of 3 source(s) collected"), "{}", d.stdout);
+    assert!(
+        d.stdout.contains("3 of 3 source(s) collected"),
+        "{}",
+        d.stdout
+    );
     // Every provider and currency of the dataset is in the summary.
     let totals = summary_totals(&d.out);
     let keys: Vec<String> = totals.keys().map(|(p, c)| format!("{p} {c}")).collect();
-    assert_eq!(keys, ["Esri EUR", "OVHcloud EUR", "Oracle BRL", "Oracle USD"]);
+    assert_eq!(
+        keys,
+        ["Esri EUR", "OVHcloud EUR", "Oracle BRL", "Oracle USD"]
+    );
 }

@@ -93,7 +93,9 @@ fn main() -> std::process::ExitCode {
         Command::Check(args) => return code(finops_examples::job_cmd::check(&args)),
         Command::Daemon(args) => {
             return match rt() {
-                Ok(rt) => code(rt.block_on(finops_examples::job_cmd::daemon(&args, clock, terminal))),
+                Ok(rt) => {
+                    code(rt.block_on(finops_examples::job_cmd::daemon(&args, clock, terminal)))
+                }
                 Err(c) => c,
             };
         }

@@ -145,7 +145,11 @@ pub struct Analysis {
 }
 
 /// Local calendar days a charge period covers, with the hours in each.
-fn day_weights(start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>, tz: Tz) -> Vec<(NaiveDate, Decimal)> {
+fn day_weights(
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    tz: Tz,
+) -> Vec<(NaiveDate, Decimal)> {
     let mut out = Vec::new();
     let mut t = start;
     let mut guard = 0;
@@ -168,14 +172,17 @@ fn day_weights(start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chron
 /// The instant of a local time (the first one in an ambiguous hour; after the gap in a
 /// skipped one).
 pub fn instant(tz: Tz, local: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
-    finops_core::schedule::instant_of(tz, local).unwrap_or_else(|_| tz.from_utc_datetime(&local).with_timezone(&chrono::Utc))
+    finops_core::schedule::instant_of(tz, local)
+        .unwrap_or_else(|_| tz.from_utc_datetime(&local).with_timezone(&chrono::Utc))
 }
 
 /// Add a record's cost to a daily series (see the module docs).
 pub fn add_spread(series: &mut DailySeries, r: &CostRecord, amount: Decimal, tz: Tz) {
     let p = r.charge_period;
     if p.end - p.start <= Duration::hours(25) {
-        *series.entry(p.start.with_timezone(&tz).date_naive()).or_default() += amount;
+        *series
+            .entry(p.start.with_timezone(&tz).date_naive())
+            .or_default() += amount;
         return;
     }
     let w = day_weights(p.start, p.end, tz);
@@ -186,13 +193,21 @@ pub fn add_spread(series: &mut DailySeries, r: &CostRecord, amount: Decimal, tz:
                 *series.entry(*d).or_default() += v;
             }
         }
-        None => *series.entry(p.start.with_timezone(&tz).date_naive()).or_default() += amount,
+        None => {
+            *series
+                .entry(p.start.with_timezone(&tz).date_naive())
+                .or_default() += amount
+        }
     }
 }
 
 fn explain_value(r: &CostRecord, by: &str) -> Option<String> {
     if let Some(k) = by.strip_prefix("tag:") {
-        return r.tags.as_ref().and_then(|t| t.get_ignore_case(k)).map(|v| v.into_owned());
+        return r
+            .tags
+            .as_ref()
+            .and_then(|t| t.get_ignore_case(k))
+            .map(|v| v.into_owned());
     }
     if by.starts_with("x_") {
         return r.extensions.get(by).map(str::to_string);
@@ -214,8 +229,16 @@ fn read_series(files: &[PathBuf], tz: Tz, explain_by: &str) -> anyhow::Result<Se
     for f in files {
         for r in FocusParquetReader::open(f)? {
             let r = r?;
-            let key = (r.provider_name.clone(), r.billing_currency.as_str().to_string());
-            add_spread(s.total.entry(key.clone()).or_default(), &r, r.billed_cost, tz);
+            let key = (
+                r.provider_name.clone(),
+                r.billing_currency.as_str().to_string(),
+            );
+            add_spread(
+                s.total.entry(key.clone()).or_default(),
+                &r,
+                r.billed_cost,
+                tz,
+            );
             add_spread(
                 s.parts
                     .entry(key)
@@ -245,10 +268,26 @@ fn period_of(p: BudgetPeriod, as_of: NaiveDate) -> DateRange {
         }
         BudgetPeriod::Year => (first.with_month(1).unwrap_or(first), 12),
     };
-    DateRange::new(start, start.checked_add_months(Months::new(months)).unwrap_or(start))
+    DateRange::new(
+        start,
+        start
+            .checked_add_months(Months::new(months))
+            .unwrap_or(start),
+    )
 }
 
-fn cumulative_view(series: &DailySeries, range: DateRange, as_of: NaiveDate, opts: &ForecastOptions) -> (Vec<(NaiveDate, Decimal)>, Vec<(NaiveDate, Decimal, Decimal, Decimal)>) {
+/// Cumulative actual points (day, total) and projected points (day, total, low, high).
+type CumulativeView = (
+    Vec<(NaiveDate, Decimal)>,
+    Vec<(NaiveDate, Decimal, Decimal, Decimal)>,
+);
+
+fn cumulative_view(
+    series: &DailySeries,
+    range: DateRange,
+    as_of: NaiveDate,
+    opts: &ForecastOptions,
+) -> CumulativeView {
     let mut actual = Vec::new();
     let mut cum = Decimal::ZERO;
     for d in DateRange::new(range.start, as_of.min(range.end)).days() {
@@ -328,7 +367,11 @@ pub fn analyze(
             effective: dec(&row.values[1]),
         });
     }
-    let mut months: Vec<String> = a.by_provider_month.iter().map(|r| r.month.clone()).collect();
+    let mut months: Vec<String> = a
+        .by_provider_month
+        .iter()
+        .map(|r| r.month.clone())
+        .collect();
     months.sort();
     months.dedup();
     a.months = months;
@@ -378,12 +421,22 @@ pub fn analyze(
     match &o.cfg.rules {
         Some(rules) => {
             let rules = finops_core::allocate::Rules::from_file(rules)?;
-            let summary = finops_core::allocate::allocate_files(files, &rules, &o.out.join("allocated.parquet"))?;
+            let summary = finops_core::allocate::allocate_files(
+                files,
+                &rules,
+                &o.out.join("allocated.parquet"),
+            )?;
             let mut f = finops_core::fs::AtomicFile::create(o.out.join("showback.csv"))?;
             summary.showback.write_csv(&mut f)?;
             f.commit()?;
             for r in &summary.showback.rows {
-                a.showback.push((r.target.clone(), r.month.clone(), r.currency.clone(), r.billed_cost, r.effective_cost));
+                a.showback.push((
+                    r.target.clone(),
+                    r.month.clone(),
+                    r.currency.clone(),
+                    r.billed_cost,
+                    r.effective_cost,
+                ));
             }
         }
         None => {
@@ -398,10 +451,17 @@ pub fn analyze(
             for row in aggregate_files(files, &q)?.rows {
                 let k = |i: usize| row.key.get(i).cloned().flatten().unwrap_or_default();
                 let name = if k(1).is_empty() { k(2) } else { k(1) };
-                rows.push((format!("{}/{}", k(0), name), k(3), k(4), dec(&row.values[0]), dec(&row.values[1])));
+                rows.push((
+                    format!("{}/{}", k(0), name),
+                    k(3),
+                    k(4),
+                    dec(&row.values[0]),
+                    dec(&row.values[1]),
+                ));
             }
             rows.sort();
-            let mut text = String::from("AllocatedTo,month,BillingCurrency,BilledCost,EffectiveCost\n");
+            let mut text =
+                String::from("AllocatedTo,month,BillingCurrency,BilledCost,EffectiveCost\n");
             {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 for r in &rows {
@@ -413,7 +473,9 @@ pub fn analyze(
                         &finops_core::money::format_decimal(r.4),
                     ])?;
                 }
-                text.push_str(&String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?);
+                text.push_str(&String::from_utf8(
+                    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+                )?);
             }
             finops_core::fs::write_atomic(o.out.join("showback.csv"), text.as_bytes())?;
             a.showback = rows;
@@ -422,7 +484,9 @@ pub fn analyze(
     let mut apps: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
     for (target, month, cur, billed, _) in &a.showback {
         if a.window.contains(month) {
-            *apps.entry((cur.clone(), target.clone(), String::new())).or_default() += *billed;
+            *apps
+                .entry((cur.clone(), target.clone(), String::new()))
+                .or_default() += *billed;
         }
     }
     a.top_apps = top(apps, 10);
@@ -431,7 +495,9 @@ pub fn analyze(
     let series = read_series(files, o.tz, &o.cfg.explain_by)?;
     let fopts = ForecastOptions::default();
     for ((provider, currency), s) in &series.total {
-        let Some(start) = s.keys().next().copied() else { continue };
+        let Some(start) = s.keys().next().copied() else {
+            continue;
+        };
         if start >= o.as_of {
             continue;
         }
@@ -443,7 +509,9 @@ pub fn analyze(
                 history: s.range(..o.as_of).map(|(d, v)| (*d, *v)).collect(),
                 forecast: fc,
             }),
-            Err(e) => a.errors.push(format!("forecast {provider} {currency}: {e}")),
+            Err(e) => a
+                .errors
+                .push(format!("forecast {provider} {currency}: {e}")),
         }
         let key = SeriesKey {
             columns: vec![("ProviderName".into(), Some(provider.clone()))],
@@ -454,17 +522,25 @@ pub fn analyze(
             .get(&(provider.clone(), currency.clone()))
             .map(|m| {
                 m.iter()
-                    .map(|(v, ps)| (v.clone(), Dense::from_series(ps, DateRange::new(start, o.as_of))))
+                    .map(|(v, ps)| {
+                        (
+                            v.clone(),
+                            Dense::from_series(ps, DateRange::new(start, o.as_of)),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
         let aopts = AnomalyOptions::default().with_days(o.cfg.anomaly_days);
         match detect(&key, &hist, &parts, o.as_of, &aopts) {
             Ok(found) => a.anomalies.extend(found),
-            Err(e) => a.errors.push(format!("anomalies {provider} {currency}: {e}")),
+            Err(e) => a
+                .errors
+                .push(format!("anomalies {provider} {currency}: {e}")),
         }
     }
-    a.anomalies.sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.key.cmp(&y.key)));
+    a.anomalies
+        .sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.key.cmp(&y.key)));
 
     // Budgets.
     for b in o.budgets {
@@ -485,7 +561,11 @@ pub fn analyze(
         match evaluate(&budget, &s, o.as_of, &fopts) {
             Ok(status) => {
                 let (actual, projected) = cumulative_view(&s, range, o.as_of, &fopts);
-                a.budgets.push(BudgetView { status, actual, projected });
+                a.budgets.push(BudgetView {
+                    status,
+                    actual,
+                    projected,
+                });
             }
             Err(e) => a.errors.push(format!("budget {}: {e}", b.name)),
         }
@@ -493,8 +573,18 @@ pub fn analyze(
 
     // ArcGIS burn-down per organisation.
     for c in credits {
-        let Credit::ArcgisOrg { source, scope, available, .. } = c else { continue };
-        let Some(src_files) = arcgis_files.get(source) else { continue };
+        let Credit::ArcgisOrg {
+            source,
+            scope,
+            available,
+            ..
+        } = c
+        else {
+            continue;
+        };
+        let Some(src_files) = arcgis_files.get(source) else {
+            continue;
+        };
         let mut credits_per_day = DailySeries::new();
         for f in src_files {
             for r in FocusParquetReader::open(f).with_context(|| f.display().to_string())? {
@@ -506,7 +596,9 @@ pub fn analyze(
                 }
             }
         }
-        let Some(start) = credits_per_day.keys().next().copied() else { continue };
+        let Some(start) = credits_per_day.keys().next().copied() else {
+            continue;
+        };
         if start >= o.as_of {
             continue;
         }
@@ -514,7 +606,14 @@ pub fn analyze(
         // Credits left at the end of day d = available + what was used after d.
         let mut after = Decimal::ZERO;
         let mut history = Vec::new();
-        for (d, v) in hist.range().days().zip(hist.values.iter()).collect::<Vec<_>>().into_iter().rev() {
+        for (d, v) in hist
+            .range()
+            .days()
+            .zip(hist.values.iter())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
             history.push((d, *available + after));
             after += *v;
         }
@@ -536,7 +635,8 @@ pub fn analyze(
                     }
                 }
                 let last28 = DateRange::new(o.as_of - Duration::days(28), o.as_of);
-                let mean = finops_core::forecast::average_daily(&credits_per_day, last28).unwrap_or_default();
+                let mean = finops_core::forecast::average_daily(&credits_per_day, last28)
+                    .unwrap_or_default();
                 a.burndowns.push(BurnDown {
                     source: source.clone(),
                     scope: scope.clone(),
@@ -566,10 +666,19 @@ pub fn analyze(
             runout: None,
         })
         .collect();
-    write_json(&o.out.join("forecasts.json"), &crate::forecast_cmd::to_json(&fj))?;
-    write_json(&o.out.join("anomalies.json"), &serde_json::json!({ "anomalies": a.anomalies }))?;
+    write_json(
+        &o.out.join("forecasts.json"),
+        &crate::forecast_cmd::to_json(&fj),
+    )?;
+    write_json(
+        &o.out.join("anomalies.json"),
+        &serde_json::json!({ "anomalies": a.anomalies }),
+    )?;
     let budgets: Vec<&BudgetStatus> = a.budgets.iter().map(|b| &b.status).collect();
-    write_json(&o.out.join("budgets.json"), &serde_json::json!({ "budgets": budgets }))?;
+    write_json(
+        &o.out.join("budgets.json"),
+        &serde_json::json!({ "budgets": budgets }),
+    )?;
     write_json(
         &o.out.join("credits.json"),
         &serde_json::json!({ "credits": a.credits, "burndown": a.burndowns }),
@@ -589,7 +698,12 @@ pub fn write_json(path: &Path, v: &impl serde::Serialize) -> anyhow::Result<()> 
 fn top(m: BTreeMap<(String, String, String), Decimal>, n: usize) -> Vec<Ranked> {
     let mut per: BTreeMap<String, Vec<Ranked>> = BTreeMap::new();
     for ((currency, label, provider), amount) in m {
-        per.entry(currency.clone()).or_default().push(Ranked { label, provider, currency, amount });
+        per.entry(currency.clone()).or_default().push(Ranked {
+            label,
+            provider,
+            currency,
+            amount,
+        });
     }
     let mut out = Vec::new();
     for (_, mut v) in per {
@@ -615,8 +729,20 @@ mod tests {
     fn monthly_lines_are_spread_exactly_over_local_days() {
         let paris = chrono_tz::Europe::Paris;
         // October 2026 in Paris: 31 days, one of them 25 h long (DST ends on the 25th).
-        let start = instant(paris, NaiveDate::from_ymd_opt(2026, 10, 1).unwrap().and_hms_opt(0, 0, 0).unwrap());
-        let end = instant(paris, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_hms_opt(0, 0, 0).unwrap());
+        let start = instant(
+            paris,
+            NaiveDate::from_ymd_opt(2026, 10, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        );
+        let end = instant(
+            paris,
+            NaiveDate::from_ymd_opt(2026, 11, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        );
         let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let mut r = CostRecord::new(
             "OVHcloud",
@@ -634,8 +760,14 @@ mod tests {
         add_spread(&mut s, &r, r.billed_cost, paris);
         assert_eq!(s.len(), 31);
         assert_eq!(s.values().copied().sum::<Decimal>(), Decimal::from(745));
-        assert_eq!(s[&NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()], Decimal::from(25));
-        assert_eq!(s[&NaiveDate::from_ymd_opt(2026, 10, 24).unwrap()], Decimal::from(24));
+        assert_eq!(
+            s[&NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()],
+            Decimal::from(25)
+        );
+        assert_eq!(
+            s[&NaiveDate::from_ymd_opt(2026, 10, 24).unwrap()],
+            Decimal::from(24)
+        );
         // A daily record stays on its day.
         let mut s = DailySeries::new();
         let mut r2 = r.clone();
@@ -648,7 +780,10 @@ mod tests {
     fn budget_periods() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let q = period_of(BudgetPeriod::Quarter, d);
-        assert_eq!((q.start.to_string(), q.end.to_string()), ("2026-10-01".into(), "2027-01-01".into()));
+        assert_eq!(
+            (q.start.to_string(), q.end.to_string()),
+            ("2026-10-01".into(), "2027-01-01".into())
+        );
         let y = period_of(BudgetPeriod::Year, d);
         assert_eq!(y.start.to_string(), "2026-01-01");
         assert_eq!(period_of(BudgetPeriod::Month, d).len_days(), 30);

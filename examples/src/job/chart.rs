@@ -34,7 +34,11 @@ fn fin(x: f64) -> f64 {
 /// Round ticks covering `[lo, hi]`: about `n` steps of 1, 2, 2.5 or 5 × 10^k.
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let (lo, hi) = (fin(lo), fin(hi));
-    let (lo, hi) = if hi - lo < 1e-9 { (lo.min(0.0), lo.max(0.0) + 1.0) } else { (lo, hi) };
+    let (lo, hi) = if hi - lo < 1e-9 {
+        (lo.min(0.0), lo.max(0.0) + 1.0)
+    } else {
+        (lo, hi)
+    };
     let raw = (hi - lo) / n.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -105,20 +109,35 @@ pub struct BarSeries {
 }
 
 /// Vertical stacked bars: one bar per category, one segment per series.
-pub fn stacked_bars(title: &str, categories: &[String], series: &[BarSeries], french: bool) -> String {
+pub fn stacked_bars(
+    title: &str,
+    categories: &[String],
+    series: &[BarSeries],
+    french: bool,
+) -> String {
     let h = 280.0;
     let (left, right, top, bottom) = (64.0, 12.0, 40.0, 36.0);
     let pw = W - left - right;
     let ph = h - top - bottom;
     let totals: Vec<f64> = (0..categories.len())
-        .map(|i| series.iter().map(|s| fin(*s.values.get(i).unwrap_or(&0.0)).max(0.0)).sum())
+        .map(|i| {
+            series
+                .iter()
+                .map(|s| fin(*s.values.get(i).unwrap_or(&0.0)).max(0.0))
+                .sum()
+        })
         .collect();
     let max = totals.iter().copied().fold(0.0, f64::max);
     let ticks = nice_ticks(0.0, max, 4);
     let ymax = ticks.last().copied().unwrap_or(1.0).max(1e-9);
     let y = |v: f64| top + ph - (v / ymax) * ph;
     let mut s = open(W, h, title);
-    legend(&mut s, series.iter().map(|x| (x.name.as_str(), x.color.as_str())), left, 16.0);
+    legend(
+        &mut s,
+        series.iter().map(|x| (x.name.as_str(), x.color.as_str())),
+        left,
+        16.0,
+    );
     for t in &ticks {
         let yy = y(*t);
         let _ = write!(
@@ -194,7 +213,11 @@ fn line_legend(s: &mut String, lines: &[Line], x0: f64, y: f64) {
             x2 = x + 20.0,
             ly = y - 4.0,
             c = esc(&l.color),
-            dash = if l.dashed { " stroke-dasharray=\"5 4\"" } else { "" },
+            dash = if l.dashed {
+                " stroke-dasharray=\"5 4\""
+            } else {
+                ""
+            },
             tx = x + 26.0,
             n = esc(&l.name)
         );
@@ -233,7 +256,11 @@ pub fn hbars(title: &str, items: &[HBar], width: f64) -> String {
     let (left, right) = (width * 0.36, 110.0);
     let pw = width - left - right;
     let label_chars = ((left - 14.0) / 6.2) as usize;
-    let max = items.iter().map(|i| fin(i.value)).fold(0.0, f64::max).max(1e-9);
+    let max = items
+        .iter()
+        .map(|i| fin(i.value))
+        .fold(0.0, f64::max)
+        .max(1e-9);
     let mut s = open(width, h, title);
     for (k, it) in items.iter().enumerate() {
         let y = 8.0 + row * k as f64;
@@ -314,7 +341,11 @@ pub fn time_chart(c: &TimeChart) -> String {
     let h = c.height.unwrap_or(260.0);
     let w = c.width.unwrap_or(W).max(200.0);
     let small = h < 160.0;
-    let (left, right, top, bottom) = if small { (8.0, 8.0, 8.0, 8.0) } else { (56.0, 16.0, 40.0, 30.0) };
+    let (left, right, top, bottom) = if small {
+        (8.0, 8.0, 8.0, 8.0)
+    } else {
+        (56.0, 16.0, 40.0, 30.0)
+    };
     let pw = w - left - right;
     let ph = h - top - bottom;
     let days = |d: NaiveDate| d.num_days_from_ce_() as f64;
@@ -347,7 +378,11 @@ pub fn time_chart(c: &TimeChart) -> String {
         xs.iter().copied().fold(f64::INFINITY, f64::min),
         xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
-    let (x0, x1) = if x0.is_finite() && x1 > x0 { (x0, x1) } else { (0.0, 1.0) };
+    let (x0, x1) = if x0.is_finite() && x1 > x0 {
+        (x0, x1)
+    } else {
+        (0.0, 1.0)
+    };
     let ymin = ys.iter().copied().fold(0.0, f64::min);
     let ymax = ys.iter().copied().fold(0.0, f64::max);
     let ticks = nice_ticks(ymin, ymax, 4);
@@ -375,7 +410,8 @@ pub fn time_chart(c: &TimeChart) -> String {
         // Month ticks on the x axis.
         if let (Some(first), Some(last)) = (date_of(x0), date_of(x1)) {
             let mut m = first.with_day_(1);
-            let n_months = ((last.year_() - m.year_()) * 12 + last.month_() as i32 - m.month_() as i32).max(1);
+            let n_months =
+                ((last.year_() - m.year_()) * 12 + last.month_() as i32 - m.month_() as i32).max(1);
             let every = ((n_months as f64) / 8.0).ceil().max(1.0) as u32;
             let mut k = 0;
             while m <= last {
@@ -401,17 +437,33 @@ pub fn time_chart(c: &TimeChart) -> String {
         }
         let mut d = String::new();
         for (i, (x, _, hi)) in b.points.iter().enumerate() {
-            let _ = write!(d, "{}{:.1},{:.1} ", if i == 0 { "M" } else { "L" }, px(days(*x)), py(*hi));
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1} ",
+                if i == 0 { "M" } else { "L" },
+                px(days(*x)),
+                py(*hi)
+            );
         }
         for (x, lo, _) in b.points.iter().rev() {
             let _ = write!(d, "L{:.1},{:.1} ", px(days(*x)), py(*lo));
         }
-        let _ = write!(s, "<path class=\"band\" d=\"{}Z\" fill=\"{}\" fill-opacity=\"0.15\" stroke=\"none\"/>", d.trim_end(), esc(&b.color));
+        let _ = write!(
+            s,
+            "<path class=\"band\" d=\"{}Z\" fill=\"{}\" fill-opacity=\"0.15\" stroke=\"none\"/>",
+            d.trim_end(),
+            esc(&b.color)
+        );
     }
     for (v, m) in &c.hlines {
         let yy = py(*v);
         if m.label.is_empty() {
-            let _ = write!(s, "<line x1=\"{left}\" x2=\"{x2}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"{col}\"/>", x2 = w - right, col = esc(&m.color));
+            let _ = write!(
+                s,
+                "<line x1=\"{left}\" x2=\"{x2}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"{col}\"/>",
+                x2 = w - right,
+                col = esc(&m.color)
+            );
             continue;
         }
         let _ = write!(
@@ -430,7 +482,13 @@ pub fn time_chart(c: &TimeChart) -> String {
         }
         let mut d = String::new();
         for (i, (x, v)) in l.points.iter().enumerate() {
-            let _ = write!(d, "{}{:.1},{:.1} ", if i == 0 { "M" } else { "L" }, px(days(*x)), py(*v));
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1} ",
+                if i == 0 { "M" } else { "L" },
+                px(days(*x)),
+                py(*v)
+            );
         }
         let _ = write!(
             s,
@@ -438,7 +496,11 @@ pub fn time_chart(c: &TimeChart) -> String {
             d.trim_end(),
             esc(&l.color),
             if small { 1.5 } else { 2.0 },
-            if l.dashed { " stroke-dasharray=\"5 4\"" } else { "" },
+            if l.dashed {
+                " stroke-dasharray=\"5 4\""
+            } else {
+                ""
+            },
             esc(&l.name)
         );
     }
@@ -454,7 +516,13 @@ pub fn time_chart(c: &TimeChart) -> String {
         if !small {
             let anchor = if xx > w - 140.0 { "end" } else { "start" };
             let tx = if anchor == "end" { xx - 4.0 } else { xx + 4.0 };
-            let _ = write!(s, "<text x=\"{tx:.1}\" y=\"{ty}\" text-anchor=\"{anchor}\" fill=\"{col}\" {FONT}>{t}</text>", ty = top + 12.0 + 15.0 * i as f64, col = esc(&m.color), t = esc(&m.label));
+            let _ = write!(
+                s,
+                "<text x=\"{tx:.1}\" y=\"{ty}\" text-anchor=\"{anchor}\" fill=\"{col}\" {FONT}>{t}</text>",
+                ty = top + 12.0 + 15.0 * i as f64,
+                col = esc(&m.color),
+                t = esc(&m.label)
+            );
         }
     }
     for (d, v, m) in &c.points {
@@ -495,7 +563,8 @@ impl DateExt for NaiveDate {
         chrono::Datelike::month(self)
     }
     fn next_month_(&self) -> NaiveDate {
-        self.checked_add_months(chrono::Months::new(1)).unwrap_or(NaiveDate::MAX)
+        self.checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX)
     }
 }
 
@@ -510,7 +579,8 @@ mod tests {
     fn balanced(svg: &str) {
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"), "{svg}");
         for tag in ["svg", "title", "text", "rect", "path", "line", "circle"] {
-            let opens = svg.matches(&format!("<{tag} ")).count() + svg.matches(&format!("<{tag}>")).count();
+            let opens =
+                svg.matches(&format!("<{tag} ")).count() + svg.matches(&format!("<{tag}>")).count();
             let self_closed = svg
                 .split(&format!("<{tag} "))
                 .skip(1)
@@ -544,8 +614,18 @@ mod tests {
             "Cost <per> month",
             &["2026-09".into(), "2026-10".into()],
             &[
-                BarSeries { name: "A&B".into(), color: "#111111".into(), values: vec![1.0, 2.0], labels: vec!["1.00".into(), "2.00".into()] },
-                BarSeries { name: "C".into(), color: "#222222".into(), values: vec![0.0, f64::NAN], labels: vec![] },
+                BarSeries {
+                    name: "A&B".into(),
+                    color: "#111111".into(),
+                    values: vec![1.0, 2.0],
+                    labels: vec!["1.00".into(), "2.00".into()],
+                },
+                BarSeries {
+                    name: "C".into(),
+                    color: "#222222".into(),
+                    values: vec![0.0, f64::NAN],
+                    labels: vec![],
+                },
             ],
             false,
         );
@@ -557,20 +637,61 @@ mod tests {
 
     #[test]
     fn hbars_and_time_charts_are_well_formed() {
-        let svg = hbars("Top", &[HBar { label: "x".repeat(80), value: 3.0, display: "3 EUR".into(), color: "#333333".into() }], 480.0);
+        let svg = hbars(
+            "Top",
+            &[HBar {
+                label: "x".repeat(80),
+                value: 3.0,
+                display: "3 EUR".into(),
+                color: "#333333".into(),
+            }],
+            480.0,
+        );
         balanced(&svg);
         assert!(svg.contains('…'));
         let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
         let c = TimeChart {
             title: "Forecast".into(),
             lines: vec![
-                Line { name: "actual".into(), color: "#000000".into(), points: vec![(d(1), 1.0), (d(2), 2.0)], dashed: false },
-                Line { name: "forecast".into(), color: "#000000".into(), points: vec![(d(2), 2.0), (d(9), 9.0)], dashed: true },
+                Line {
+                    name: "actual".into(),
+                    color: "#000000".into(),
+                    points: vec![(d(1), 1.0), (d(2), 2.0)],
+                    dashed: false,
+                },
+                Line {
+                    name: "forecast".into(),
+                    color: "#000000".into(),
+                    points: vec![(d(2), 2.0), (d(9), 9.0)],
+                    dashed: true,
+                },
             ],
-            bands: vec![Band { color: "#000000".into(), points: vec![(d(2), 1.0, 3.0), (d(9), 7.0, 11.0)] }],
-            hlines: vec![(10.0, Mark { label: "budget 10".into(), color: "#ff0000".into() })],
-            vlines: vec![(d(5), Mark { label: "run-out".into(), color: "#ff0000".into() })],
-            points: vec![(d(2), 2.0, Mark { label: "anomaly".into(), color: "#ff0000".into() })],
+            bands: vec![Band {
+                color: "#000000".into(),
+                points: vec![(d(2), 1.0, 3.0), (d(9), 7.0, 11.0)],
+            }],
+            hlines: vec![(
+                10.0,
+                Mark {
+                    label: "budget 10".into(),
+                    color: "#ff0000".into(),
+                },
+            )],
+            vlines: vec![(
+                d(5),
+                Mark {
+                    label: "run-out".into(),
+                    color: "#ff0000".into(),
+                },
+            )],
+            points: vec![(
+                d(2),
+                2.0,
+                Mark {
+                    label: "anomaly".into(),
+                    color: "#ff0000".into(),
+                },
+            )],
             ..Default::default()
         };
         let svg = time_chart(&c);

@@ -44,7 +44,11 @@ impl fmt::Display for Problem {
         if self.line == 0 {
             f.write_str(&self.message)
         } else {
-            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
         }
     }
 }
@@ -779,9 +783,9 @@ fn deserialize_collecting<T: for<'de> Deserialize<'de> + Default>(
                     Some((k, kspan)) => {
                         let text = if msg.starts_with("unknown field") {
                             match closest(&k, known) {
-                                Some(s) => format!(
-                                    "[{section}]: unknown key `{k}` (did you mean `{s}`?)"
-                                ),
+                                Some(s) => {
+                                    format!("[{section}]: unknown key `{k}` (did you mean `{s}`?)")
+                                }
                                 None => format!(
                                     "[{section}]: unknown key `{k}` (known: {})",
                                     known.join(", ")
@@ -790,7 +794,14 @@ fn deserialize_collecting<T: for<'de> Deserialize<'de> + Default>(
                         } else {
                             format!("[{section}] {k}: {msg}")
                         };
-                        ctx.at(if msg.starts_with("unknown field") { kspan } else { espan }, text);
+                        ctx.at(
+                            if msg.starts_with("unknown field") {
+                                kspan
+                            } else {
+                                espan
+                            },
+                            text,
+                        );
                         table = table
                             .into_iter()
                             .filter(|(kk, _)| kk.get_ref().as_ref() != k)
@@ -847,11 +858,7 @@ fn secret_ref(
         }
         (Some(e), None) => {
             let name = e.get_ref().trim();
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 ctx.at(
                     e.span(),
                     format!(
@@ -874,7 +881,9 @@ fn secret_ref(
             if let Some(span) = required {
                 ctx.at(
                     span,
-                    format!("[{section}]: missing {key}_env = \"VARIABLE\" or {key}_file = \"PATH\""),
+                    format!(
+                        "[{section}]: missing {key}_env = \"VARIABLE\" or {key}_file = \"PATH\""
+                    ),
                 );
             }
             None
@@ -904,7 +913,12 @@ fn require<'a>(
 
 /// A money amount: a string (`"0.10"`) or an integer; a float is refused (binary floats do
 /// not hold decimal amounts exactly).
-fn amount(ctx: &mut Ctx<'_>, section: &str, key: &str, v: &Spanned<toml::Value>) -> Option<Decimal> {
+fn amount(
+    ctx: &mut Ctx<'_>,
+    section: &str,
+    key: &str,
+    v: &Spanned<toml::Value>,
+) -> Option<Decimal> {
     let parsed = match v.get_ref() {
         toml::Value::String(s) => finops_core::money::parse_decimal(s),
         toml::Value::Integer(i) => Ok(Decimal::from(*i)),
@@ -944,7 +958,10 @@ fn int_in(
         Some(x) => {
             ctx.at(
                 x.span(),
-                format!("[{section}] {key}: {} is out of range {min}..={max}", x.get_ref()),
+                format!(
+                    "[{section}] {key}: {} is out of range {min}..={max}",
+                    x.get_ref()
+                ),
             );
             default
         }
@@ -956,7 +973,10 @@ fn http_url(ctx: &mut Ctx<'_>, section: &str, key: &str, v: &Spanned<String>) ->
     match url::Url::parse(v.get_ref().trim()) {
         Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some() => true,
         Ok(_) => {
-            ctx.at(v.span(), format!("[{section}] {key}: expected an http(s) URL"));
+            ctx.at(
+                v.span(),
+                format!("[{section}] {key}: expected an http(s) URL"),
+            );
             false
         }
         Err(e) => {
@@ -968,7 +988,10 @@ fn http_url(ctx: &mut Ctx<'_>, section: &str, key: &str, v: &Spanned<String>) ->
 
 fn severity(ctx: &mut Ctx<'_>, section: &str, v: &S<String>) -> finops_core::alert::Severity {
     use finops_core::alert::Severity;
-    match v.as_ref().map(|s| (s, s.get_ref().trim().to_ascii_lowercase())) {
+    match v
+        .as_ref()
+        .map(|s| (s, s.get_ref().trim().to_ascii_lowercase()))
+    {
         None => Severity::Info,
         Some((_, s)) if s == "info" => Severity::Info,
         Some((_, s)) if s == "warning" => Severity::Warning,
@@ -1047,10 +1070,19 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                         let es = e.span();
                         match e.into_inner() {
                             DeValue::Table(t) => $out.push((
-                                deserialize_collecting::<$ty>(&mut ctx, $name, $known, t, es.clone()),
+                                deserialize_collecting::<$ty>(
+                                    &mut ctx,
+                                    $name,
+                                    $known,
+                                    t,
+                                    es.clone(),
+                                ),
                                 es,
                             )),
-                            _ => ctx.at(es, format!("`{}` entries must be tables: [[{}]]", $name, $name)),
+                            _ => ctx.at(
+                                es,
+                                format!("`{}` entries must be tables: [[{}]]", $name, $name),
+                            ),
                         }
                     }
                 }
@@ -1058,13 +1090,29 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                     deserialize_collecting::<$ty>(&mut ctx, $name, $known, t, span.clone()),
                     span,
                 )),
-                _ => ctx.at(span, format!("`{}` must be an array of tables: [[{}]]", $name, $name)),
+                _ => ctx.at(
+                    span,
+                    format!("`{}` must be an array of tables: [[{}]]", $name, $name),
+                ),
             }
         }};
     }
 
-    const K_OUTPUT: &[&str] = &["dir", "timezone", "language", "concurrency", "history_months"];
-    const K_OVH: &[&str] = &["name", "credentials_dir", "endpoint", "cmdb", "utf8", "rate_limit"];
+    const K_OUTPUT: &[&str] = &[
+        "dir",
+        "timezone",
+        "language",
+        "concurrency",
+        "history_months",
+    ];
+    const K_OVH: &[&str] = &[
+        "name",
+        "credentials_dir",
+        "endpoint",
+        "cmdb",
+        "utf8",
+        "rate_limit",
+    ];
     const K_OCI: &[&str] = &["name", "config_dir", "endpoint"];
     const K_AZURE: &[&str] = &[
         "name",
@@ -1148,7 +1196,10 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                                     let hint = closest(other, &["email", "webhook"])
                                         .map(|s| format!(" (did you mean [notify.{s}]?)"))
                                         .unwrap_or_else(|| " (known: email, webhook)".into());
-                                    ctx.at(nk.span(), format!("unknown section [notify.{other}]{hint}"));
+                                    ctx.at(
+                                        nk.span(),
+                                        format!("unknown section [notify.{other}]{hint}"),
+                                    );
                                 }
                             }
                         }
@@ -1186,7 +1237,8 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
         if let Some(p) = ctx.problems.last_mut()
             && p.message == "[output]: missing key `dir`"
         {
-            p.message = "missing [output] section with dir = \"…\" (where everything is written)".into();
+            p.message =
+                "missing [output] section with dir = \"…\" (where everything is written)".into();
         }
     }
     let timezone = match &raw_output.timezone {
@@ -1195,7 +1247,10 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             Err(_) => {
                 ctx.at(
                     t.span(),
-                    format!("[output] timezone: {:?} is not an IANA time zone (e.g. Europe/Paris)", t.get_ref()),
+                    format!(
+                        "[output] timezone: {:?} is not an IANA time zone (e.g. Europe/Paris)",
+                        t.get_ref()
+                    ),
                 );
                 Tz::UTC
             }
@@ -1212,9 +1267,24 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
         },
         None => Language::En,
     };
-    let concurrency = int_in(&mut ctx, "output", "concurrency", &raw_output.concurrency, 1, 64, 4) as usize;
-    let history_months =
-        int_in(&mut ctx, "output", "history_months", &raw_output.history_months, 1, 36, 3) as u32;
+    let concurrency = int_in(
+        &mut ctx,
+        "output",
+        "concurrency",
+        &raw_output.concurrency,
+        1,
+        64,
+        4,
+    ) as usize;
+    let history_months = int_in(
+        &mut ctx,
+        "output",
+        "history_months",
+        &raw_output.history_months,
+        1,
+        36,
+        3,
+    ) as u32;
 
     // Sources.
     let mut sources = Vec::new();
@@ -1235,7 +1305,9 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                 if !valid_name(n2) {
                     ctx.at(
                         n.span(),
-                        format!("[{provider}] name: {n2:?}: use letters, digits, - and _ (up to 64)"),
+                        format!(
+                            "[{provider}] name: {n2:?}: use letters, digits, - and _ (up to 64)"
+                        ),
                     );
                 }
                 n2.to_string()
@@ -1268,20 +1340,34 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             .map(|d| resolve_path(base, d.get_ref()));
         if let Some(e) = &r.endpoint {
             let v = e.get_ref().trim();
-            let known = ["ovh-eu", "ovh-ca", "ovh-us", "kimsufi-eu", "kimsufi-ca", "soyoustart-eu", "soyoustart-ca"];
+            let known = [
+                "ovh-eu",
+                "ovh-ca",
+                "ovh-us",
+                "kimsufi-eu",
+                "kimsufi-ca",
+                "soyoustart-eu",
+                "soyoustart-ca",
+            ];
             if v.contains("://") {
                 http_url(&mut ctx, "ovh", "endpoint", e);
             } else if !known.contains(&v) {
                 ctx.at(
                     e.span(),
-                    format!("[ovh] endpoint: {v:?} is not an endpoint name ({}) or an API URL", known.join(", ")),
+                    format!(
+                        "[ovh] endpoint: {v:?} is not an endpoint name ({}) or an API URL",
+                        known.join(", ")
+                    ),
                 );
             }
         }
         if let Some(rl) = &r.rate_limit
             && !(rl.get_ref().is_finite() && *rl.get_ref() > 0.0 && *rl.get_ref() <= 1000.0)
         {
-            ctx.at(rl.span(), "[ovh] rate_limit: calls per second, between 0 and 1000");
+            ctx.at(
+                rl.span(),
+                "[ovh] rate_limit: calls per second, between 0 and 1000",
+            );
         }
         let kind = dir.map(|credentials_dir| {
             SourceKind::Ovh(OvhSource {
@@ -1292,7 +1378,16 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                 rate_limit: r.rate_limit.as_ref().map(|x| *x.get_ref()),
             })
         });
-        add_source(&mut ctx, Provider::Ovh, i, &r.name, span, kind, &mut sources, &mut named);
+        add_source(
+            &mut ctx,
+            Provider::Ovh,
+            i,
+            &r.name,
+            span,
+            kind,
+            &mut sources,
+            &mut named,
+        );
     }
     for (i, (r, span)) in oci.iter().enumerate() {
         let dir = require(&mut ctx, "oci", "config_dir", &r.config_dir, span)
@@ -1306,7 +1401,16 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                 endpoint: str_of(&r.endpoint).map(|s| s.trim().to_string()),
             })
         });
-        add_source(&mut ctx, Provider::Oci, i, &r.name, span, kind, &mut sources, &mut named);
+        add_source(
+            &mut ctx,
+            Provider::Oci,
+            i,
+            &r.name,
+            span,
+            kind,
+            &mut sources,
+            &mut named,
+        );
     }
     for (i, (r, span)) in azure.iter().enumerate() {
         let loc = |ctx: &mut Ctx<'_>, key: &str, v: &S<String>| -> Option<String> {
@@ -1326,7 +1430,15 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
         };
         let exports = loc(&mut ctx, "exports", &r.exports);
         let ingestion = loc(&mut ctx, "ingestion", &r.ingestion);
-        let storage_key = secret_ref(&mut ctx, "azure", "storage_key", &r.storage_key_env, &r.storage_key_file, base, None);
+        let storage_key = secret_ref(
+            &mut ctx,
+            "azure",
+            "storage_key",
+            &r.storage_key_env,
+            &r.storage_key_file,
+            base,
+            None,
+        );
         let connection_string = secret_ref(
             &mut ctx,
             "azure",
@@ -1336,8 +1448,17 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             base,
             None,
         );
-        let retention =
-            r.retention_months.as_ref().map(|_| int_in(&mut ctx, "azure", "retention_months", &r.retention_months, 1, 240, 13) as u32);
+        let retention = r.retention_months.as_ref().map(|_| {
+            int_in(
+                &mut ctx,
+                "azure",
+                "retention_months",
+                &r.retention_months,
+                1,
+                240,
+                13,
+            ) as u32
+        });
         let kind = match (exports, ingestion) {
             (Some(exports), Some(ingestion)) => Some(SourceKind::Azure(AzureSource {
                 exports,
@@ -1348,26 +1469,68 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             })),
             _ => None,
         };
-        add_source(&mut ctx, Provider::Azure, i, &r.name, span, kind, &mut sources, &mut named);
+        add_source(
+            &mut ctx,
+            Provider::Azure,
+            i,
+            &r.name,
+            span,
+            kind,
+            &mut sources,
+            &mut named,
+        );
     }
     for (i, (r, span)) in arcgis.iter().enumerate() {
         let portal = require(&mut ctx, "arcgis", "portal", &r.portal, span)
             .filter(|p| http_url(&mut ctx, "arcgis", "portal", p))
             .map(|p| p.get_ref().trim().to_string());
-        let token = secret_ref(&mut ctx, "arcgis", "token", &r.token_env, &r.token_file, base, None);
-        let password = secret_ref(&mut ctx, "arcgis", "password", &r.password_env, &r.password_file, base, None);
-        let client_secret =
-            secret_ref(&mut ctx, "arcgis", "client_secret", &r.client_secret_env, &r.client_secret_file, base, None);
+        let token = secret_ref(
+            &mut ctx,
+            "arcgis",
+            "token",
+            &r.token_env,
+            &r.token_file,
+            base,
+            None,
+        );
+        let password = secret_ref(
+            &mut ctx,
+            "arcgis",
+            "password",
+            &r.password_env,
+            &r.password_file,
+            base,
+            None,
+        );
+        let client_secret = secret_ref(
+            &mut ctx,
+            "arcgis",
+            "client_secret",
+            &r.client_secret_env,
+            &r.client_secret_file,
+            base,
+            None,
+        );
         let login = match (token, &r.username, password, &r.client_id, client_secret) {
             (Some(t), None, None, None, None) => Some(ArcgisLogin::Token(t)),
-            (None, Some(u), Some(p), None, None) => Some(ArcgisLogin::UserPassword(u.get_ref().clone(), p)),
-            (None, None, None, Some(c), Some(s)) => Some(ArcgisLogin::ClientCredentials(c.get_ref().clone(), s)),
+            (None, Some(u), Some(p), None, None) => {
+                Some(ArcgisLogin::UserPassword(u.get_ref().clone(), p))
+            }
+            (None, None, None, Some(c), Some(s)) => {
+                Some(ArcgisLogin::ClientCredentials(c.get_ref().clone(), s))
+            }
             (None, Some(u), None, None, None) => {
-                ctx.at(u.span(), "[arcgis] username needs password_env or password_file");
+                ctx.at(
+                    u.span(),
+                    "[arcgis] username needs password_env or password_file",
+                );
                 None
             }
             (None, None, None, Some(c), None) => {
-                ctx.at(c.span(), "[arcgis] client_id needs client_secret_env or client_secret_file");
+                ctx.at(
+                    c.span(),
+                    "[arcgis] client_id needs client_secret_env or client_secret_file",
+                );
                 None
             }
             (None, None, None, None, None) => {
@@ -1393,12 +1556,21 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             Some(c) => match Currency::new(c.get_ref().trim()) {
                 Ok(x) => Some(x),
                 Err(_) => {
-                    ctx.at(c.span(), format!("[arcgis] currency: {:?} is not an ISO 4217 code (EUR, USD, ...)", c.get_ref()));
+                    ctx.at(
+                        c.span(),
+                        format!(
+                            "[arcgis] currency: {:?} is not an ISO 4217 code (EUR, USD, ...)",
+                            c.get_ref()
+                        ),
+                    );
                     None
                 }
             },
             None => {
-                ctx.at(span.clone(), "[arcgis]: missing key `currency` (the currency of price_per_credit)");
+                ctx.at(
+                    span.clone(),
+                    "[arcgis]: missing key `currency` (the currency of price_per_credit)",
+                );
                 None
             }
         };
@@ -1407,10 +1579,15 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
                 .with_user_thresholds(t.get_ref())
                 .is_err()
         {
-            ctx.at(t.span(), "[arcgis] thresholds: expected percentages like \"10%,50%\"");
+            ctx.at(
+                t.span(),
+                "[arcgis] thresholds: expected percentages like \"10%,50%\"",
+            );
         }
         if let Some(a) = &r.allocate
-            && a.get_ref().parse::<finops_arcgis::allocation::AllocationRule>().is_err()
+            && a.get_ref()
+                .parse::<finops_arcgis::allocation::AllocationRule>()
+                .is_err()
         {
             ctx.at(a.span(), "[arcgis] allocate: expected 'under=10%,add=200', 'topup=500' or 'under=10%,topup=500'");
         }
@@ -1418,7 +1595,8 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             Some(v) => amount(&mut ctx, "arcgis", "max_total", v).map(|d| d.to_string()),
             None => None,
         };
-        if r.apply.as_ref().is_some_and(|a| *a.get_ref()) && r.allocate.is_none()
+        if r.apply.as_ref().is_some_and(|a| *a.get_ref())
+            && r.allocate.is_none()
             && let Some(a) = &r.apply
         {
             ctx.at(a.span(), "[arcgis] apply = true needs an allocate rule");
@@ -1440,7 +1618,16 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             }
             _ => None,
         };
-        add_source(&mut ctx, Provider::Arcgis, i, &r.name, span, kind, &mut sources, &mut named);
+        add_source(
+            &mut ctx,
+            Provider::Arcgis,
+            i,
+            &r.name,
+            span,
+            kind,
+            &mut sources,
+            &mut named,
+        );
     }
     if ovh.is_empty() && oci.is_empty() && azure.is_empty() && arcgis.is_empty() {
         ctx.at(
@@ -1455,35 +1642,72 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
     // [analysis]
     let analysis = AnalysisConfig {
         rules: str_of(&raw_analysis.rules).map(|r| resolve_path(base, r)),
-        horizon_days: int_in(&mut ctx, "analysis", "horizon_days", &raw_analysis.horizon_days, 7, 730, 90) as u32,
-        anomaly_days: int_in(&mut ctx, "analysis", "anomaly_days", &raw_analysis.anomaly_days, 1, 90, 14) as u32,
-        explain_by: str_of(&raw_analysis.explain_by).unwrap_or("ServiceName").to_string(),
+        horizon_days: int_in(
+            &mut ctx,
+            "analysis",
+            "horizon_days",
+            &raw_analysis.horizon_days,
+            7,
+            730,
+            90,
+        ) as u32,
+        anomaly_days: int_in(
+            &mut ctx,
+            "analysis",
+            "anomaly_days",
+            &raw_analysis.anomaly_days,
+            1,
+            90,
+            14,
+        ) as u32,
+        explain_by: str_of(&raw_analysis.explain_by)
+            .unwrap_or("ServiceName")
+            .to_string(),
     };
     if let Some(e) = &raw_analysis.explain_by
         && finops_core::aggregate::Dimension::parse(e.get_ref()).is_err()
     {
-        ctx.at(e.span(), format!("[analysis] explain_by: {:?} is not a FOCUS column, x_ column or tag:KEY", e.get_ref()));
+        ctx.at(
+            e.span(),
+            format!(
+                "[analysis] explain_by: {:?} is not a FOCUS column, x_ column or tag:KEY",
+                e.get_ref()
+            ),
+        );
     }
 
     // [[budget]]
     let mut budgets = Vec::new();
     let mut budget_names = BTreeMap::new();
     for (r, span) in &budgets_raw {
-        let name = require(&mut ctx, "budget", "name", &r.name, span).map(|n| n.get_ref().trim().to_string());
+        let name = require(&mut ctx, "budget", "name", &r.name, span)
+            .map(|n| n.get_ref().trim().to_string());
         if let Some(n) = &name {
             if !valid_name(n) {
-                ctx.at(span.clone(), format!("[budget] name {n:?}: use letters, digits, - and _"));
+                ctx.at(
+                    span.clone(),
+                    format!("[budget] name {n:?}: use letters, digits, - and _"),
+                );
             }
             let line = ctx.line_of(span);
             if let Some(prev) = budget_names.insert(n.clone(), line) {
-                ctx.at(span.clone(), format!("[budget] name {n:?} is already used on line {prev}"));
+                ctx.at(
+                    span.clone(),
+                    format!("[budget] name {n:?} is already used on line {prev}"),
+                );
             }
         }
         let currency = require(&mut ctx, "budget", "currency", &r.currency, span).and_then(|c| {
             match Currency::new(c.get_ref().trim()) {
                 Ok(x) => Some(x),
                 Err(_) => {
-                    ctx.at(c.span(), format!("[budget] currency: {:?} is not an ISO 4217 code", c.get_ref()));
+                    ctx.at(
+                        c.span(),
+                        format!(
+                            "[budget] currency: {:?} is not an ISO 4217 code",
+                            c.get_ref()
+                        ),
+                    );
                     None
                 }
             }
@@ -1491,21 +1715,33 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
         let amt = match &r.amount {
             Some(v) => amount(&mut ctx, "budget", "amount", v),
             None => {
-                ctx.at(span.clone(), "[budget]: missing key `amount` (e.g. \"2500\")");
+                ctx.at(
+                    span.clone(),
+                    "[budget]: missing key `amount` (e.g. \"2500\")",
+                );
                 None
             }
         };
-        let period = match r.period.as_ref().map(|p| (p, p.get_ref().trim().to_ascii_lowercase())) {
+        let period = match r
+            .period
+            .as_ref()
+            .map(|p| (p, p.get_ref().trim().to_ascii_lowercase()))
+        {
             None => Some(BudgetPeriod::Month),
             Some((_, p)) if p == "month" => Some(BudgetPeriod::Month),
             Some((_, p)) if p == "quarter" => Some(BudgetPeriod::Quarter),
             Some((_, p)) if p == "year" => Some(BudgetPeriod::Year),
             Some((sp, _)) => {
-                ctx.at(sp.span(), "[budget] period: expected month, quarter or year");
+                ctx.at(
+                    sp.span(),
+                    "[budget] period: expected month, quarter or year",
+                );
                 None
             }
         };
-        if let (Some(name), Some(currency), Some(amount), Some(period)) = (name, currency, amt, period) {
+        if let (Some(name), Some(currency), Some(amount), Some(period)) =
+            (name, currency, amt, period)
+        {
             budgets.push(BudgetConfig {
                 name,
                 provider: str_of(&r.provider).map(|s| s.trim().to_string()),
@@ -1587,19 +1823,36 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
     // [[notify.webhook]]
     let mut webhooks = Vec::new();
     for (i, (r, span)) in hooks_raw.iter().enumerate() {
-        let format = match r.format.as_ref().map(|f| (f, f.get_ref().trim().to_ascii_lowercase())) {
+        let format = match r
+            .format
+            .as_ref()
+            .map(|f| (f, f.get_ref().trim().to_ascii_lowercase()))
+        {
             None => Some(HookFormat::Json),
             Some((_, f)) if f == "teams" => Some(HookFormat::Teams),
             Some((_, f)) if f == "slack" => Some(HookFormat::Slack),
             Some((_, f)) if f == "json" => Some(HookFormat::Json),
             Some((sp, _)) => {
-                ctx.at(sp.span(), "[notify.webhook] format: expected teams, slack or json");
+                ctx.at(
+                    sp.span(),
+                    "[notify.webhook] format: expected teams, slack or json",
+                );
                 None
             }
         };
-        let url = secret_ref(&mut ctx, "notify.webhook", "url", &r.url_env, &r.url_file, base, Some(span.clone()));
+        let url = secret_ref(
+            &mut ctx,
+            "notify.webhook",
+            "url",
+            &r.url_env,
+            &r.url_file,
+            base,
+            Some(span.clone()),
+        );
         let min_severity = severity(&mut ctx, "notify.webhook", &r.min_severity);
-        let name = str_of(&r.name).map(str::to_string).unwrap_or_else(|| format!("webhook-{}", i + 1));
+        let name = str_of(&r.name)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("webhook-{}", i + 1));
         if let (Some(format), Some(url)) = (format, url) {
             webhooks.push(WebhookConfig {
                 name,
@@ -1624,7 +1877,8 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
     }
     if let Some(o) = &raw_publish.options {
         for k in o.get_ref().keys() {
-            if is_secret_key(k) || k.contains("secret") || k.contains("key") || k.contains("token") {
+            if is_secret_key(k) || k.contains("secret") || k.contains("key") || k.contains("token")
+            {
                 ctx.at(
                     o.span(),
                     format!("[publish] options.{k} looks like a secret: give it in options_env = {{ {k} = \"VARIABLE\" }}"),
@@ -1635,12 +1889,20 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
     }
     if let Some(o) = &raw_publish.options_env {
         for (k, v) in o.get_ref() {
-            publish.secret_options.insert(k.clone(), SecretRef::Env(v.clone()));
+            publish
+                .secret_options
+                .insert(k.clone(), SecretRef::Env(v.clone()));
         }
     }
-    if (raw_publish.options.is_some() || raw_publish.options_env.is_some()) && publish.url.is_none() {
+    if (raw_publish.options.is_some() || raw_publish.options_env.is_some()) && publish.url.is_none()
+    {
         ctx.at(
-            raw_publish.options.as_ref().map(|o| o.span()).or(raw_publish.options_env.as_ref().map(|o| o.span())).unwrap_or(0..0),
+            raw_publish
+                .options
+                .as_ref()
+                .map(|o| o.span())
+                .or(raw_publish.options_env.as_ref().map(|o| o.span()))
+                .unwrap_or(0..0),
             "[publish] options need url",
         );
     }
@@ -1651,7 +1913,13 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             Some(t) => match t.get_ref().trim().parse::<Tz>() {
                 Ok(tz) => Some(tz),
                 Err(_) => {
-                    ctx.at(t.span(), format!("[schedule] timezone: {:?} is not an IANA time zone", t.get_ref()));
+                    ctx.at(
+                        t.span(),
+                        format!(
+                            "[schedule] timezone: {:?} is not an IANA time zone",
+                            t.get_ref()
+                        ),
+                    );
                     None
                 }
             },
@@ -1667,7 +1935,9 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
         let zone = tz
             .or_else(|| sched.as_ref().map(|s| s.timezone()))
             .unwrap_or(timezone);
-        let mut s = sched.unwrap_or_else(|| Schedule::new(zone)).with_timezone(zone);
+        let mut s = sched
+            .unwrap_or_else(|| Schedule::new(zone))
+            .with_timezone(zone);
         for (field, kind) in [(&r.cron, JobKind::Full), (&r.sample, JobKind::Sample)] {
             if let Some(list) = field {
                 for expr in list.get_ref().items() {
@@ -1679,7 +1949,10 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<JobConfig, Problems
             }
         }
         if s.entries().is_empty() {
-            ctx.at(span, "[schedule]: give preset = \"ovh-weekly\" or cron = [\"15 23 * * SUN\"]");
+            ctx.at(
+                span,
+                "[schedule]: give preset = \"ovh-weekly\" or cron = [\"15 23 * * SUN\"]",
+            );
             return None;
         }
         Some(s)
@@ -1756,19 +2029,42 @@ pub fn check_environment(cfg: &JobConfig, env: &dyn Fn(&str) -> Option<String>) 
         match &s.kind {
             SourceKind::Ovh(o) => {
                 if !o.credentials_dir.is_dir() {
-                    at(s.line, format!("{tag}: credentials_dir {} is not a directory", o.credentials_dir.display()));
+                    at(
+                        s.line,
+                        format!(
+                            "{tag}: credentials_dir {} is not a directory",
+                            o.credentials_dir.display()
+                        ),
+                    );
                 }
                 if let Some(c) = &o.cmdb
                     && !c.exists()
                 {
-                    at(s.line, format!("{tag}: cmdb {} does not exist", c.display()));
+                    at(
+                        s.line,
+                        format!("{tag}: cmdb {} does not exist", c.display()),
+                    );
                 }
             }
             SourceKind::Oci(o) => {
                 if !o.config_dir.is_dir() {
-                    at(s.line, format!("{tag}: config_dir {} is not a directory", o.config_dir.display()));
-                } else if finops_core::fs::list_files(&o.config_dir, &finops_core::fs::DirFilter::with_prefix("config_")).is_err() {
-                    at(s.line, format!("{tag}: no config_* file in {}", o.config_dir.display()));
+                    at(
+                        s.line,
+                        format!(
+                            "{tag}: config_dir {} is not a directory",
+                            o.config_dir.display()
+                        ),
+                    );
+                } else if finops_core::fs::list_files(
+                    &o.config_dir,
+                    &finops_core::fs::DirFilter::with_prefix("config_"),
+                )
+                .is_err()
+                {
+                    at(
+                        s.line,
+                        format!("{tag}: no config_* file in {}", o.config_dir.display()),
+                    );
                 }
             }
             SourceKind::Azure(a) => {
@@ -1785,7 +2081,9 @@ pub fn check_environment(cfg: &JobConfig, env: &dyn Fn(&str) -> Option<String>) 
             }
             SourceKind::Arcgis(a) => {
                 let r = match &a.login {
-                    ArcgisLogin::Token(r) | ArcgisLogin::UserPassword(_, r) | ArcgisLogin::ClientCredentials(_, r) => r,
+                    ArcgisLogin::Token(r)
+                    | ArcgisLogin::UserPassword(_, r)
+                    | ArcgisLogin::ClientCredentials(_, r) => r,
                 };
                 if let Some(e) = check_secret(r) {
                     at(s.line, format!("{tag}: {e}"));
@@ -1807,7 +2105,10 @@ pub fn check_environment(cfg: &JobConfig, env: &dyn Fn(&str) -> Option<String>) 
         if let Some(ca) = &e.ca_file
             && !ca.is_file()
         {
-            at(0, format!("[notify.email] ca_file {} is not a file", ca.display()));
+            at(
+                0,
+                format!("[notify.email] ca_file {} is not a file", ca.display()),
+            );
         }
     }
     for w in &cfg.webhooks {
@@ -1890,10 +2191,15 @@ preset = "ovh-weekly"
         assert!(c.is_named("hds"));
         assert_eq!(c.sources[0].part_name(false), "part-0");
         assert_eq!(c.sources[1].part_name(true), "part-hds");
-        let SourceKind::Ovh(o) = &c.sources[0].kind else { panic!() };
+        let SourceKind::Ovh(o) = &c.sources[0].kind else {
+            panic!()
+        };
         assert_eq!(o.credentials_dir, PathBuf::from("/cfg/conf_token"));
         let e = c.email.unwrap();
-        assert_eq!((e.host.as_str(), e.port, e.starttls), ("smtp.example.org", 587, true));
+        assert_eq!(
+            (e.host.as_str(), e.port, e.starttls),
+            ("smtp.example.org", 587, true)
+        );
         assert_eq!(e.password, Some(SecretRef::Env("SMTP_PASSWORD".into())));
         assert_eq!(c.budgets[0].amount, Decimal::from(2500));
         assert_eq!(c.schedule.unwrap().name(), Some("ovh-weekly"));
@@ -1931,7 +2237,11 @@ cron = ["61 * * * *"]
 x = 1
 "#;
         let p = parse_str(text).unwrap_err();
-        let lines: Vec<(usize, &str)> = p.items.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let lines: Vec<(usize, &str)> = p
+            .items
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
         let has = |line: usize, needle: &str| {
             assert!(
                 lines.iter().any(|(l, m)| *l == line && m.contains(needle)),
@@ -1963,13 +2273,23 @@ x = 1
             ("[[arcgis]]\ntoken = \"abc123456\"", "token"),
             ("[[arcgis]]\nclient_secret = \"abc123456\"", "client_secret"),
             ("[notify.email]\npassword = \"abc123456\"", "password"),
-            ("[[notify.webhook]]\nwebhook_url = \"https://x\"", "webhook_url"),
+            (
+                "[[notify.webhook]]\nwebhook_url = \"https://x\"",
+                "webhook_url",
+            ),
             ("[[azure]]\nstorage_key = \"abc123456\"", "storage_key"),
             ("[publish]\nurl = \"https://user:abc123456@host/x\"", "url"),
         ] {
             let text = format!("[output]\ndir = \"o\"\n{snippet}\n");
             let p = parse_str(&text).unwrap_err();
-            let m = p.items.iter().find(|i| i.message.contains("secret") || i.message.contains("password")).unwrap_or_else(|| panic!("{snippet}: {p}"));
+            let m = p
+                .items
+                .iter()
+                .find(|i| {
+                    i.message.contains("would hold a secret inline")
+                        || i.message.contains("with a password in it")
+                })
+                .unwrap_or_else(|| panic!("{snippet}: {p}"));
             assert_eq!(m.line, 4, "{snippet}: {p}");
             assert!(m.message.contains(key), "{m}");
             assert!(!p.to_string().contains("abc123456"), "{p}");
@@ -1978,9 +2298,20 @@ x = 1
 
     #[test]
     fn syntax_errors_are_reported_with_the_rest() {
-        let p = parse_str("[output]\ndir = \"o\"\nconcurrency = 0\n[[oci]]\nconfig_dir = \"x\"\nendpoint = \n").unwrap_err();
-        assert!(p.items.iter().any(|i| i.line == 3 && i.message.contains("out of range")), "{p}");
-        assert!(p.items.iter().any(|i| i.message.starts_with("TOML syntax")), "{p}");
+        let p = parse_str(
+            "[output]\ndir = \"o\"\nconcurrency = 0\n[[oci]]\nconfig_dir = \"x\"\nendpoint = \n",
+        )
+        .unwrap_err();
+        assert!(
+            p.items
+                .iter()
+                .any(|i| i.line == 3 && i.message.contains("out of range")),
+            "{p}"
+        );
+        assert!(
+            p.items.iter().any(|i| i.message.starts_with("TOML syntax")),
+            "{p}"
+        );
     }
 
     #[test]
@@ -1988,12 +2319,18 @@ x = 1
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("pw");
         std::fs::write(&f, "s3cr3t-value\n").unwrap();
-        assert_eq!(SecretRef::File(f).resolve().unwrap().expose(), "s3cr3t-value");
+        assert_eq!(
+            SecretRef::File(f).resolve().unwrap().expose(),
+            "s3cr3t-value"
+        );
         let env = |k: &str| (k == "A").then(|| "x".to_string());
         assert!(SecretRef::Env("A".into()).resolve_with(&env).is_ok());
         let e = SecretRef::Env("B".into()).resolve_with(&env).unwrap_err();
         assert!(e.contains("B is not set"));
-        assert_eq!(format!("{:?}", SecretRef::Env("B".into())), "environment variable B");
+        assert_eq!(
+            format!("{:?}", SecretRef::Env("B".into())),
+            "environment variable B"
+        );
     }
 
     #[test]

@@ -29,7 +29,10 @@ impl Job for ScheduledJob {
     async fn run(&self, ctx: &RunContext) -> JobReport {
         let mut opts = self.base.clone();
         // The as-of day is the run's local day: data up to yesterday.
-        opts.as_of = ctx.started.with_timezone(&self.cfg.output.timezone).date_naive();
+        opts.as_of = ctx
+            .started
+            .with_timezone(&self.cfg.output.timezone)
+            .date_naive();
         opts.kind = ctx.kind;
         match run_job(&self.cfg, &opts).await {
             Ok(o) => JobReport {
@@ -53,10 +56,12 @@ pub async fn run_daemon(
     max_runs: Option<usize>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> anyhow::Result<usize> {
-    let schedule = cfg
-        .schedule
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("{}: no [schedule] (e.g. preset = \"ovh-weekly\")", cfg.path.display()))?;
+    let schedule = cfg.schedule.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: no [schedule] (e.g. preset = \"ovh-weekly\")",
+            cfg.path.display()
+        )
+    })?;
     let store = crate::job::open_state(&cfg.state)?;
     let clock = base.clock.clone();
     tracing::info!(

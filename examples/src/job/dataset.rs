@@ -162,18 +162,19 @@ pub fn write_focus(
                     ))
                     .or_default();
                 t.rows += 1;
-                t.billed = t
-                    .billed
-                    .checked_add(rec.billed_cost)
-                    .ok_or_else(|| anyhow::anyhow!("{}: BilledCost total overflows", f.display()))?;
-                t.effective = t
-                    .effective
-                    .checked_add(rec.effective_cost)
-                    .ok_or_else(|| anyhow::anyhow!("{}: EffectiveCost total overflows", f.display()))?;
+                t.billed = t.billed.checked_add(rec.billed_cost).ok_or_else(|| {
+                    anyhow::anyhow!("{}: BilledCost total overflows", f.display())
+                })?;
+                t.effective = t.effective.checked_add(rec.effective_cost).ok_or_else(|| {
+                    anyhow::anyhow!("{}: EffectiveCost total overflows", f.display())
+                })?;
                 if in_scope(p.provider, &rec) {
-                    t.billed_in_scope = t.billed_in_scope.checked_add(rec.billed_cost).ok_or_else(
-                        || anyhow::anyhow!("{}: BilledCost total overflows", f.display()),
-                    )?;
+                    t.billed_in_scope =
+                        t.billed_in_scope
+                            .checked_add(rec.billed_cost)
+                            .ok_or_else(|| {
+                                anyhow::anyhow!("{}: BilledCost total overflows", f.display())
+                            })?;
                 }
             }
         }
@@ -211,7 +212,13 @@ mod tests {
     use finops_core::focus::{ChargeCategory, ServiceCategory};
     use finops_core::{Currency, Period};
 
-    fn rec(provider: &str, month: u32, day: u32, cost: &str, ext: Option<(&str, &str)>) -> CostRecord {
+    fn rec(
+        provider: &str,
+        month: u32,
+        day: u32,
+        cost: &str,
+        ext: Option<(&str, &str)>,
+    ) -> CostRecord {
         let d = NaiveDate::from_ymd_opt(2026, month, day).unwrap();
         let mut r = CostRecord::new(
             provider,
@@ -251,8 +258,11 @@ mod tests {
         assert!(root.join("2026-09/ovh/part-0.parquet").exists());
         // A second source with an extension column: the first source's files get it too.
         let b = dir.path().join("b.parquet");
-        finops_core::focus::parquet::write_parquet_file(&b, &[rec("Q", 10, 5, "7", Some(("x_Foo", "1")))])
-            .unwrap();
+        finops_core::focus::parquet::write_parquet_file(
+            &b,
+            &[rec("Q", 10, 5, "7", Some(("x_Foo", "1")))],
+        )
+        .unwrap();
         let r = write_focus(
             &root,
             &[Part {
@@ -270,18 +280,29 @@ mod tests {
         }
         // The OVH source answers again with only October: September keeps its last data.
         let a2 = dir.path().join("a2.parquet");
-        finops_core::focus::parquet::write_parquet_file(&a2, &[rec("P", 10, 4, "9", None)]).unwrap();
+        finops_core::focus::parquet::write_parquet_file(&a2, &[rec("P", 10, 4, "9", None)])
+            .unwrap();
         let r = write_focus(&root, &[part(vec![a2])], &|_, _| true).unwrap();
         assert_eq!(r.written, [root.join("2026-10/ovh/part-0.parquet")]);
-        let oct = finops_core::focus::parquet::read_parquet_file(root.join("2026-10/ovh/part-0.parquet")).unwrap();
+        let oct =
+            finops_core::focus::parquet::read_parquet_file(root.join("2026-10/ovh/part-0.parquet"))
+                .unwrap();
         assert_eq!(oct.len(), 1);
         assert_eq!(oct[0].billed_cost, Decimal::from(9));
-        let sep = finops_core::focus::parquet::read_parquet_file(root.join("2026-09/ovh/part-0.parquet")).unwrap();
+        let sep =
+            finops_core::focus::parquet::read_parquet_file(root.join("2026-09/ovh/part-0.parquet"))
+                .unwrap();
         assert_eq!(sep[0].billed_cost, "1.5".parse::<Decimal>().unwrap());
         assert_eq!(r.files.len(), 3);
         // No temporary file left behind.
         let all: Vec<_> = walkdir(&root);
-        assert!(all.iter().all(|p| !p.contains(".tmp")), "{all:?}");
+        assert!(
+            all.iter().all(|p| {
+                let name = Path::new(p).file_name().unwrap().to_string_lossy();
+                !name.starts_with('.') && !name.contains(".tmp")
+            }),
+            "{all:?}"
+        );
     }
 
     fn walkdir(d: &Path) -> Vec<String> {

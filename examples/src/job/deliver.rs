@@ -16,14 +16,22 @@ use std::sync::Arc;
 
 /// Build the notification channels of the config (a channel that cannot be built is an
 /// error of the run; the others still work).
-pub fn channels(cfg: &JobConfig, env: &EnvFn, clock: &SharedClock) -> (Vec<Channel>, Vec<SourceError>) {
+pub fn channels(
+    cfg: &JobConfig,
+    env: &EnvFn,
+    clock: &SharedClock,
+) -> (Vec<Channel>, Vec<SourceError>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let lang = cfg.output.language;
     if let Some(e) = &cfg.email {
         let built = (|| -> Result<EmailNotifier, String> {
             let mut b = EmailNotifier::builder(&e.host, e.port, &e.from)
-                .with_security(if e.starttls { SmtpSecurity::StartTls } else { SmtpSecurity::None })
+                .with_security(if e.starttls {
+                    SmtpSecurity::StartTls
+                } else {
+                    SmtpSecurity::None
+                })
                 .with_clock(clock.clone())
                 .with_timeout(std::time::Duration::from_secs(30));
             if let (Some(u), Some(p)) = (&e.username, &e.password) {
@@ -32,15 +40,21 @@ pub fn channels(cfg: &JobConfig, env: &EnvFn, clock: &SharedClock) -> (Vec<Chann
                 b = b.with_credentials(user.expose(), pass);
             }
             if let Some(ca) = &e.ca_file {
-                let pem = std::fs::read(ca).map_err(|err| format!("ca_file {}: {err}", ca.display()))?;
+                let pem =
+                    std::fs::read(ca).map_err(|err| format!("ca_file {}: {err}", ca.display()))?;
                 b = b.with_root_certificate_pem(pem);
             }
             b.build().map_err(|err| err.to_string())
         })();
         match built {
             Ok(n) => out.push(
-                Channel::email("email", Arc::new(n) as Arc<dyn Notifier>, e.to.clone(), lang)
-                    .with_min_severity(e.min_severity),
+                Channel::email(
+                    "email",
+                    Arc::new(n) as Arc<dyn Notifier>,
+                    e.to.clone(),
+                    lang,
+                )
+                .with_min_severity(e.min_severity),
             ),
             Err(msg) => errors.push(SourceError::new("notify:email", msg)),
         }
@@ -61,7 +75,9 @@ pub fn channels(cfg: &JobConfig, env: &EnvFn, clock: &SharedClock) -> (Vec<Chann
             WebhookNotifier::new(&w.name, url, format, http).map_err(|e| e.to_string())
         })();
         match built {
-            Ok(n) => out.push(Channel::webhook(&w.name, Arc::new(n), lang).with_min_severity(w.min_severity)),
+            Ok(n) => out.push(
+                Channel::webhook(&w.name, Arc::new(n), lang).with_min_severity(w.min_severity),
+            ),
             Err(msg) => errors.push(SourceError::new(format!("notify:{}", w.name), msg)),
         }
     }
@@ -136,7 +152,10 @@ pub async fn publish(
     }
     for (name, p) in pubs {
         match p.publish(&req).await {
-            Ok(r) => done.push(format!("{} file(s) to {} (archive {})", r.files, r.live, r.archive)),
+            Ok(r) => done.push(format!(
+                "{} file(s) to {} (archive {})",
+                r.files, r.live, r.archive
+            )),
             Err(e) => errors.push(SourceError::new(name, e.to_string())),
         }
     }

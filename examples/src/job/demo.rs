@@ -35,12 +35,27 @@ pub fn demo_now() -> DateTime<Utc> {
 
 const CMDB_XLSX: &[u8] = include_bytes!("../../data/ovh/CMDB.xlsx");
 const OCI_FILES: &[(&str, &str)] = &[
-    ("config_ClientB", include_str!("../../data/oci/config_ClientB")),
-    ("config_ClienteA", include_str!("../../data/oci/config_ClienteA")),
-    ("config_ClienteC", include_str!("../../data/oci/config_ClienteC")),
+    (
+        "config_ClientB",
+        include_str!("../../data/oci/config_ClientB"),
+    ),
+    (
+        "config_ClienteA",
+        include_str!("../../data/oci/config_ClienteA"),
+    ),
+    (
+        "config_ClienteC",
+        include_str!("../../data/oci/config_ClienteC"),
+    ),
     ("client_b.pem", include_str!("../../data/oci/client_b.pem")),
-    ("cliente_a.pem", include_str!("../../data/oci/cliente_a.pem")),
-    ("cliente_c_encrypted.pem", include_str!("../../data/oci/cliente_c_encrypted.pem")),
+    (
+        "cliente_a.pem",
+        include_str!("../../data/oci/cliente_a.pem"),
+    ),
+    (
+        "cliente_c_encrypted.pem",
+        include_str!("../../data/oci/cliente_c_encrypted.pem"),
+    ),
     (
         "config_ClienteD",
         "# Demo client D: a new Autonomous Database workload from 2026-11-16 (the report shows\n\

@@ -127,7 +127,12 @@ pub fn summary_json(totals: &[analysis::Total], errors: &[SourceError]) -> serde
 
 fn rel(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
-        .map(|r| r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"))
+        .map(|r| {
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
         .unwrap_or_else(|_| p.display().to_string())
 }
 
@@ -163,11 +168,21 @@ fn analysis_alerts(a: &analysis::Analysis, horizon_days: u32) -> Vec<Alert> {
         let scope = format!(
             "{} ({})",
             st.budget.name,
-            st.budget.scope.columns.first().and_then(|c| c.1.clone()).unwrap_or_else(|| "*".into())
+            st.budget
+                .scope
+                .columns
+                .first()
+                .and_then(|c| c.1.clone())
+                .unwrap_or_else(|| "*".into())
         );
         let crossed = st.crossed();
         if let Some(p) = crossed.last() {
-            let thr = st.thresholds.iter().find(|t| t.percent == *p).map(|t| t.amount).unwrap_or_default();
+            let thr = st
+                .thresholds
+                .iter()
+                .find(|t| t.percent == *p)
+                .map(|t| t.amount)
+                .unwrap_or_default();
             let mut al = Alert::threshold(
                 "budget",
                 &scope,
@@ -175,13 +190,27 @@ fn analysis_alerts(a: &analysis::Analysis, horizon_days: u32) -> Vec<Alert> {
                 format_decimal(st.actual.round_dp(2)),
                 format_decimal(thr),
                 &cur,
-                if *p >= 100 { Severity::Critical } else { Severity::Warning },
+                if *p >= 100 {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                },
             );
             al.key = st.alert_key(*p, true);
             out.push(al);
         }
-        if let Some(p) = st.projected_crossed().into_iter().filter(|p| !crossed.contains(p)).max() {
-            let thr = st.thresholds.iter().find(|t| t.percent == p).map(|t| t.amount).unwrap_or_default();
+        if let Some(p) = st
+            .projected_crossed()
+            .into_iter()
+            .filter(|p| !crossed.contains(p))
+            .max()
+        {
+            let thr = st
+                .thresholds
+                .iter()
+                .find(|t| t.percent == p)
+                .map(|t| t.amount)
+                .unwrap_or_default();
             let mut al = Alert::threshold(
                 "budget",
                 &scope,
@@ -201,7 +230,13 @@ fn analysis_alerts(a: &analysis::Analysis, horizon_days: u32) -> Vec<Alert> {
             .contributors
             .iter()
             .take(2)
-            .map(|c| format!("{} {:+}", c.value.as_deref().unwrap_or("(null)"), c.delta.round_dp(2)))
+            .map(|c| {
+                format!(
+                    "{} {:+}",
+                    c.value.as_deref().unwrap_or("(null)"),
+                    c.delta.round_dp(2)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let mut al = Alert::anomaly(
@@ -239,8 +274,9 @@ fn analysis_alerts(a: &analysis::Analysis, horizon_days: u32) -> Vec<Alert> {
 /// Run the job once; see the module docs.
 pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOutcome> {
     let out_dir = cfg.output.dir.clone();
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out_dir.display()))?;
+    std::fs::create_dir_all(&out_dir).map_err(|e| {
+        anyhow::anyhow!("cannot create the output folder {}: {e}", out_dir.display())
+    })?;
     let providers_dir = out_dir.join("providers");
     let step_env = StepEnv {
         as_of: opts.as_of,
@@ -271,11 +307,18 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
                     id: id.clone(),
                     provider: Some(provider),
                     dir,
-                    errors: vec![SourceError::new(id.clone(), format!("the collection task ended abnormally: {e}"))],
+                    errors: vec![SourceError::new(
+                        id.clone(),
+                        format!("the collection task ended abnormally: {e}"),
+                    )],
                     ..Default::default()
                 },
             };
-            let summary = out.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+            let summary = out
+                .errors
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
             progress.source_done(&out.id, out.collected, out.errors.len(), &summary);
             out
         }
@@ -320,11 +363,21 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
     progress.step("focus", "writing the FOCUS dataset focus/…");
     let ds = {
         let (root, parts) = (focus_root.clone(), parts.clone());
-        tokio::task::spawn_blocking(move || dataset::write_focus(&root, &parts, &reconcile::in_own_scope)).await?
+        tokio::task::spawn_blocking(move || {
+            dataset::write_focus(&root, &parts, &reconcile::in_own_scope)
+        })
+        .await?
     };
     let ds = match ds {
         Ok(d) => {
-            progress.step_done("focus", &format!("{} file(s) written, {} in focus/", d.written.len(), d.files.len()));
+            progress.step_done(
+                "focus",
+                &format!(
+                    "{} file(s) written, {} in focus/",
+                    d.written.len(),
+                    d.files.len()
+                ),
+            );
             d
         }
         Err(e) => {
@@ -349,17 +402,28 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
         })
         .unwrap_or_else(|| out_dir.join("ingestion").display().to_string());
     let run_id = opts.clock.now().format("%Y%m%dT%H%M%SZ").to_string();
-    let custom: Vec<Part> = parts.iter().filter(|p| p.provider != Provider::Azure).cloned().collect();
-    let ing = ingestion::write_custom(&ingestion_root, &focus_root, &custom, &run_id, &step_env).await;
+    let custom: Vec<Part> = parts
+        .iter()
+        .filter(|p| p.provider != Provider::Azure)
+        .cloned()
+        .collect();
+    let ing =
+        ingestion::write_custom(&ingestion_root, &focus_root, &custom, &run_id, &step_env).await;
     if let Some(why) = &ing.skipped {
         tracing::info!(reason = %why, "ingestion/ not written");
     }
     outcome.errors.extend(ing.errors.iter().cloned());
 
     // 4. Analysis.
-    progress.step("analysis", "analysing: showback, forecasts, budgets, anomalies…");
+    progress.step(
+        "analysis",
+        "analysing: showback, forecasts, budgets, anomalies…",
+    );
     let analysis_dir = out_dir.join("analysis");
-    let credits: Vec<sources::Credit> = outputs.iter().flat_map(|o| o.credits.iter().cloned()).collect();
+    let credits: Vec<sources::Credit> = outputs
+        .iter()
+        .flat_map(|o| o.credits.iter().cloned())
+        .collect();
     let arcgis_files: std::collections::BTreeMap<String, Vec<PathBuf>> = outputs
         .iter()
         .filter(|o| o.provider == Some(Provider::Arcgis))
@@ -376,7 +440,14 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
                 &files,
                 &credits,
                 &arcgis_files,
-                &analysis::AnalyzeOptions { as_of, tz, window_months: window, cfg: &acfg, budgets: &budgets, out: &dir },
+                &analysis::AnalyzeOptions {
+                    as_of,
+                    tz,
+                    window_months: window,
+                    cfg: &acfg,
+                    budgets: &budgets,
+                    out: &dir,
+                },
             )
         })
         .await?
@@ -390,7 +461,10 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
             let msg = format!("analysis: {}", sources::error_text(&e));
             progress.step_failed("analysis", &msg);
             outcome.errors.push(SourceError::new("analysis", msg));
-            analysis::Analysis { as_of: Some(opts.as_of), ..Default::default() }
+            analysis::Analysis {
+                as_of: Some(opts.as_of),
+                ..Default::default()
+            }
         }
     };
 
@@ -403,7 +477,17 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
     }
     {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["source", "provider", "month", "currency", "focus_billed_cost", "provider_total", "difference", "ok", "basis"])?;
+        w.write_record([
+            "source",
+            "provider",
+            "month",
+            "currency",
+            "focus_billed_cost",
+            "provider_total",
+            "difference",
+            "ok",
+            "basis",
+        ])?;
         for r in &recon {
             let d = |x: Option<finops_core::Decimal>| x.map(format_decimal).unwrap_or_default();
             w.write_record([
@@ -424,7 +508,9 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
     }
 
     // 6. Alerts of the run.
-    outcome.alerts.extend(analysis_alerts(&a, cfg.analysis.horizon_days));
+    outcome
+        .alerts
+        .extend(analysis_alerts(&a, cfg.analysis.horizon_days));
     let run_label = opts
         .clock
         .now()
@@ -438,7 +524,11 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
         .map(|o| report::SourceLine {
             id: o.id.clone(),
             provider: o.provider.map(|p| p.key().to_string()).unwrap_or_default(),
-            label: o.provider.map(sources::provider_label).unwrap_or("").to_string(),
+            label: o
+                .provider
+                .map(sources::provider_label)
+                .unwrap_or("")
+                .to_string(),
             collected: o.collected,
             errors: o.errors.len(),
             lines: o.lines.clone(),
@@ -449,7 +539,10 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
     let write_outputs = |errors: &[SourceError], alerts: &[Alert]| -> anyhow::Result<()> {
         analysis::write_json(&summary_path, &summary_json(&a.totals, errors))?;
         let mut files: Vec<String> = vec!["report.html".into(), "summary.json".into()];
-        for f in files_under(&analysis_dir).iter().chain(files_under(&providers_dir).iter()) {
+        for f in files_under(&analysis_dir)
+            .iter()
+            .chain(files_under(&providers_dir).iter())
+        {
             files.push(rel(&out_dir, f));
         }
         files.push(format!("focus/ ({} files)", ds.files.len()));
@@ -487,9 +580,17 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
     let before = outcome.errors.len();
     if cfg.publish.dir.is_some() || cfg.publish.url.is_some() {
         progress.step("publish", "publishing…");
-        let mut files = vec![(report_path.clone(), "report.html".to_string()), (summary_path.clone(), "summary.json".to_string())];
-        for f in files_under(&analysis_dir).into_iter().chain(files_under(&providers_dir)) {
-            if f.extension().is_some_and(|e| e == "sqlite" || e == "sqlite-wal" || e == "sqlite-shm") {
+        let mut files = vec![
+            (report_path.clone(), "report.html".to_string()),
+            (summary_path.clone(), "summary.json".to_string()),
+        ];
+        for f in files_under(&analysis_dir)
+            .into_iter()
+            .chain(files_under(&providers_dir))
+        {
+            if f.extension()
+                .is_some_and(|e| e == "sqlite" || e == "sqlite-wal" || e == "sqlite-shm")
+            {
                 continue;
             }
             let name = rel(&out_dir, &f);
@@ -509,11 +610,22 @@ pub async fn run_job(cfg: &JobConfig, opts: &JobOptions) -> anyhow::Result<JobOu
         let store: Arc<dyn AlertStore> = match open_state(&cfg.state) {
             Ok(s) => s,
             Err(e) => {
-                outcome.errors.push(SourceError::new("notify", format!("state store {}: {e}", cfg.state.display())));
+                outcome.errors.push(SourceError::new(
+                    "notify",
+                    format!("state store {}: {e}", cfg.state.display()),
+                ));
                 Arc::new(finops_core::state::MemoryState::new())
             }
         };
-        let (sent, errs) = deliver::notify(cfg, store, &opts.env, &opts.clock, &run_label, &outcome.alerts).await;
+        let (sent, errs) = deliver::notify(
+            cfg,
+            store,
+            &opts.env,
+            &opts.clock,
+            &run_label,
+            &outcome.alerts,
+        )
+        .await;
         outcome.messages_sent = sent;
         if errs.is_empty() {
             progress.step_done("notify", &format!("{sent} message(s) sent"));

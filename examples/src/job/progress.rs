@@ -31,8 +31,10 @@ impl Progress {
         if let Some((mp, m)) = &self.bars {
             let pb = mp.add(ProgressBar::new_spinner());
             pb.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg} {elapsed:.dim}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template(
+                    "{spinner:.cyan} {prefix:.bold} {wide_msg} {elapsed:.dim}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             pb.set_prefix(key.to_string());
             pb.set_message(msg);
@@ -49,7 +51,8 @@ impl Progress {
             && let Some(pb) = g.remove(key)
         {
             pb.set_style(
-                ProgressStyle::with_template("{prefix:.bold} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("{prefix:.bold} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             pb.finish_with_message(format!("{} {msg}", if ok { "✓" } else { "✗" }));
         }

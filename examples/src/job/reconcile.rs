@@ -84,7 +84,8 @@ pub fn merge(v: Vec<OwnTotal>) -> Vec<OwnTotal> {
 fn read_text(path: &Path, utf8: bool) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(if utf8 {
-        String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("{}: not UTF-8: {e}", path.display()))?
+        String::from_utf8(bytes)
+            .map_err(|e| anyhow::anyhow!("{}: not UTF-8: {e}", path.display()))?
     } else {
         encoding_rs::WINDOWS_1252.decode(&bytes).0.into_owned()
     })
@@ -127,9 +128,8 @@ fn sum_csv(
         if v.is_empty() {
             continue;
         }
-        let d = finops_core::money::parse_decimal(v).map_err(|e| {
-            anyhow::anyhow!("{}: line {line}: {column} {v:?}: {e}", path.display())
-        })?;
+        let d = finops_core::money::parse_decimal(v)
+            .map_err(|e| anyhow::anyhow!("{}: line {line}: {column} {v:?}: {e}", path.display()))?;
         let e = out.entry(m).or_default();
         *e = e
             .checked_add(d)
@@ -142,7 +142,13 @@ fn sum_csv(
 pub fn ovh_own_totals(dir: &Path, utf8: bool, as_of: NaiveDate) -> anyhow::Result<Vec<OwnTotal>> {
     let mut per: BTreeMap<String, Decimal> = BTreeMap::new();
     let current = format!("{:04}-{:02}", as_of.year(), as_of.month());
-    sum_csv(&dir.join("data_PBI_info_billing_history.csv"), utf8, "Coût", None, &mut per)?;
+    sum_csv(
+        &dir.join("data_PBI_info_billing_history.csv"),
+        utf8,
+        "Coût",
+        None,
+        &mut per,
+    )?;
     for f in [
         "data_PBI_info_billing_managed_public_cloud.csv",
         "data_PBI_info_billing_snapshot.csv",
@@ -175,14 +181,17 @@ pub fn rows(
     own: &[OwnTotal],
     written: &BTreeMap<(String, String, String), PartTotals>,
 ) -> Vec<ReconRow> {
-    let mut keys: BTreeMap<(String, String), (Option<Decimal>, Option<&OwnTotal>)> = BTreeMap::new();
+    type Sides<'a> = (Option<Decimal>, Option<&'a OwnTotal>);
+    let mut keys: BTreeMap<(String, String), Sides<'_>> = BTreeMap::new();
     for ((s, m, c), t) in written {
         if s == source {
             keys.entry((m.clone(), c.clone())).or_default().0 = Some(t.billed_in_scope);
         }
     }
     for o in own {
-        keys.entry((o.month.clone(), o.currency.clone())).or_default().1 = Some(o);
+        keys.entry((o.month.clone(), o.currency.clone()))
+            .or_default()
+            .1 = Some(o);
     }
     keys.into_iter()
         .map(|((month, currency), (focus, own))| {
@@ -222,16 +231,31 @@ mod tests {
             "Periode,Tenant ID,Instance ID,Temps d'utilisation (heure),Coût,Mode de facturation,Mode de facturation pertinent\n\
              2026-09-30,t,i,1,10.5,hourly,True\n2026-10-31,t,i,1,0.25,hourly,True\n",
         );
-        w("data_PBI_info_billing_storage.csv", "Periode,Tenant,Région,Prix\n2026-09-30,t,GRA,1.5\n");
+        w(
+            "data_PBI_info_billing_storage.csv",
+            "Periode,Tenant,Région,Prix\n2026-09-30,t,GRA,1.5\n",
+        );
         w(
             "data_PBI_info_billing.csv",
             "ID tenant,Instance ID,Type d'instance,Temps d'activité (heures),Prix actuel,Mode de facturation\nt,i,b2,5,3.33,hourly\n",
         );
-        let t = ovh_own_totals(dir.path(), false, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
-        let got: Vec<(String, String)> = t.iter().map(|t| (t.month.clone(), t.amount.to_string())).collect();
+        let t = ovh_own_totals(
+            dir.path(),
+            false,
+            NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        )
+        .unwrap();
+        let got: Vec<(String, String)> = t
+            .iter()
+            .map(|t| (t.month.clone(), t.amount.to_string()))
+            .collect();
         assert_eq!(
             got,
-            [("2026-09".into(), "12.0".into()), ("2026-10".into(), "0.25".into()), ("2026-11".into(), "3.33".into())]
+            [
+                ("2026-09".into(), "12.0".into()),
+                ("2026-10".into(), "0.25".into()),
+                ("2026-11".into(), "3.33".into())
+            ]
         );
     }
 
@@ -240,11 +264,26 @@ mod tests {
         let mut w = BTreeMap::new();
         w.insert(
             ("s".to_string(), "2026-09".to_string(), "EUR".to_string()),
-            PartTotals { rows: 1, billed: "5".parse().unwrap(), effective: Decimal::ZERO, billed_in_scope: "4.10".parse().unwrap() },
+            PartTotals {
+                rows: 1,
+                billed: "5".parse().unwrap(),
+                effective: Decimal::ZERO,
+                billed_in_scope: "4.10".parse().unwrap(),
+            },
         );
         let own = vec![
-            OwnTotal { month: "2026-09".into(), currency: "EUR".into(), amount: "4.1".parse().unwrap(), basis: "b".into() },
-            OwnTotal { month: "2026-10".into(), currency: "EUR".into(), amount: "1".parse().unwrap(), basis: "b".into() },
+            OwnTotal {
+                month: "2026-09".into(),
+                currency: "EUR".into(),
+                amount: "4.1".parse().unwrap(),
+                basis: "b".into(),
+            },
+            OwnTotal {
+                month: "2026-10".into(),
+                currency: "EUR".into(),
+                amount: "1".parse().unwrap(),
+                basis: "b".into(),
+            },
         ];
         let r = rows("s", Provider::Ovh, &own, &w);
         assert!(r[0].ok);

@@ -100,7 +100,11 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
             .checked_sub_months(chrono::Months::new(1))
             .unwrap_or(r.as_of),
     );
-    let currencies: BTreeSet<String> = a.by_provider_month.iter().map(|x| x.currency.clone()).collect();
+    let currencies: BTreeSet<String> = a
+        .by_provider_month
+        .iter()
+        .map(|x| x.currency.clone())
+        .collect();
     let sum_month = |m: &str, c: &str| -> Decimal {
         a.by_provider_month
             .iter()
@@ -137,7 +141,11 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
         "sub": if failed_accounts > 0 { format!("{failed_accounts} {}", t["accounts_failed"]) } else { String::new() },
         "warn": failed_accounts > 0 || ok < r.sources.len(),
     }));
-    let crit = r.alerts.iter().filter(|x| x.severity == Severity::Critical).count();
+    let crit = r
+        .alerts
+        .iter()
+        .filter(|x| x.severity == Severity::Critical)
+        .count();
     band.push(json!({
         "label": t["alerts"],
         "values": [r.alerts.len().to_string()],
@@ -161,17 +169,41 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     // Cost per provider and billing month, one chart per currency.
     let mut costs = Vec::new();
     for c in &currencies {
-        let rows: Vec<_> = a.by_provider_month.iter().filter(|x| &x.currency == c).collect();
-        let months: Vec<String> = rows.iter().map(|x| x.month.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let providers: Vec<String> = rows.iter().map(|x| x.provider.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let get = |p: &str, m: &str| rows.iter().find(|x| x.provider == p && x.month == m).map(|x| x.billed);
+        let rows: Vec<_> = a
+            .by_provider_month
+            .iter()
+            .filter(|x| &x.currency == c)
+            .collect();
+        let months: Vec<String> = rows
+            .iter()
+            .map(|x| x.month.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let providers: Vec<String> = rows
+            .iter()
+            .map(|x| x.provider.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let get = |p: &str, m: &str| {
+            rows.iter()
+                .find(|x| x.provider == p && x.month == m)
+                .map(|x| x.billed)
+        };
         let series: Vec<BarSeries> = providers
             .iter()
             .map(|p| BarSeries {
                 name: p.clone(),
                 color: provider_color(p).into(),
-                values: months.iter().map(|m| get(p, m).map(f).unwrap_or(0.0)).collect(),
-                labels: months.iter().map(|m| get(p, m).map(|v| money(v, c)).unwrap_or_default()).collect(),
+                values: months
+                    .iter()
+                    .map(|m| get(p, m).map(f).unwrap_or(0.0))
+                    .collect(),
+                labels: months
+                    .iter()
+                    .map(|m| get(p, m).map(|v| money(v, c)).unwrap_or_default())
+                    .collect(),
             })
             .collect();
         let labels: Vec<String> = months.iter().map(|m| i18n::month(m, lang)).collect();
@@ -194,7 +226,16 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
             .collect();
         let col_totals: Vec<String> = months
             .iter()
-            .map(|m| i18n::number(rows.iter().filter(|x| &x.month == m).map(|x| x.billed).sum(), 2, lang))
+            .map(|m| {
+                i18n::number(
+                    rows.iter()
+                        .filter(|x| &x.month == m)
+                        .map(|x| x.billed)
+                        .sum(),
+                    2,
+                    lang,
+                )
+            })
             .collect();
         let grand: Decimal = rows.iter().map(|x| x.billed).sum();
         costs.push(json!({
@@ -244,20 +285,46 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     for s in &a.forecasts {
         let color = provider_color(&s.provider);
         let from = r.as_of - Duration::days(90);
-        let hist: Vec<(NaiveDate, f64)> = s.history.iter().filter(|(d, _)| *d >= from).map(|(d, v)| (*d, f(*v))).collect();
+        let hist: Vec<(NaiveDate, f64)> = s
+            .history
+            .iter()
+            .filter(|(d, _)| *d >= from)
+            .map(|(d, v)| (*d, f(*v)))
+            .collect();
         let mut fc: Vec<(NaiveDate, f64)> = hist.last().cloned().into_iter().collect();
         fc.extend(s.forecast.daily.iter().map(|x| (x.date, f(x.value))));
         let chart = TimeChart {
             title: format!("{} — {} {}", t["forecast_title"], s.provider, s.currency),
             lines: vec![
-                Line { name: t["actual"].into(), color: color.into(), points: hist, dashed: false },
-                Line { name: t["forecast"].into(), color: color.into(), points: fc, dashed: true },
+                Line {
+                    name: t["actual"].into(),
+                    color: color.into(),
+                    points: hist,
+                    dashed: false,
+                },
+                Line {
+                    name: t["forecast"].into(),
+                    color: color.into(),
+                    points: fc,
+                    dashed: true,
+                },
             ],
             bands: vec![Band {
                 color: color.into(),
-                points: s.forecast.daily.iter().map(|x| (x.date, f(x.lower), f(x.upper))).collect(),
+                points: s
+                    .forecast
+                    .daily
+                    .iter()
+                    .map(|x| (x.date, f(x.lower), f(x.upper)))
+                    .collect(),
             }],
-            vlines: vec![(r.as_of, Mark { label: i18n::date(r.as_of, lang), color: "#6b7280".into() })],
+            vlines: vec![(
+                r.as_of,
+                Mark {
+                    label: i18n::date(r.as_of, lang),
+                    color: "#6b7280".into(),
+                },
+            )],
             french: fr,
             ..Default::default()
         };
@@ -280,26 +347,72 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     for b in &a.budgets {
         let st = &b.status;
         let cur = st.budget.scope.currency.clone();
-        let scope = st.budget.scope.columns.first().and_then(|c| c.1.clone()).unwrap_or_else(|| "*".into());
+        let scope = st
+            .budget
+            .scope
+            .columns
+            .first()
+            .and_then(|c| c.1.clone())
+            .unwrap_or_else(|| "*".into());
         let color = provider_color(&scope);
         let mut chart = TimeChart {
             title: format!("{} {}", t["budget"], st.budget.name),
-            lines: vec![Line { name: t["actual"].into(), color: color.into(), points: b.actual.iter().map(|(d, v)| (*d, f(*v))).collect(), dashed: false }],
-            hlines: vec![(f(st.budget.amount), Mark { label: format!("{} {}", t["budget"], money(st.budget.amount, &cur)), color: "#b91c1c".into() })],
-            vlines: vec![(r.as_of, Mark { label: i18n::date(r.as_of, lang), color: "#6b7280".into() })],
+            lines: vec![Line {
+                name: t["actual"].into(),
+                color: color.into(),
+                points: b.actual.iter().map(|(d, v)| (*d, f(*v))).collect(),
+                dashed: false,
+            }],
+            hlines: vec![(
+                f(st.budget.amount),
+                Mark {
+                    label: format!("{} {}", t["budget"], money(st.budget.amount, &cur)),
+                    color: "#b91c1c".into(),
+                },
+            )],
+            vlines: vec![(
+                r.as_of,
+                Mark {
+                    label: i18n::date(r.as_of, lang),
+                    color: "#6b7280".into(),
+                },
+            )],
             width: Some(480.0),
             height: Some(230.0),
             french: fr,
             ..Default::default()
         };
         if !b.projected.is_empty() {
-            let mut pts: Vec<(NaiveDate, f64)> = b.actual.last().map(|(d, v)| (*d, f(*v))).into_iter().collect();
+            let mut pts: Vec<(NaiveDate, f64)> = b
+                .actual
+                .last()
+                .map(|(d, v)| (*d, f(*v)))
+                .into_iter()
+                .collect();
             pts.extend(b.projected.iter().map(|(d, v, _, _)| (*d, f(*v))));
-            chart.lines.push(Line { name: t["forecast"].into(), color: color.into(), points: pts, dashed: true });
-            chart.bands.push(Band { color: color.into(), points: b.projected.iter().map(|(d, _, lo, hi)| (*d, f(*lo), f(*hi))).collect() });
+            chart.lines.push(Line {
+                name: t["forecast"].into(),
+                color: color.into(),
+                points: pts,
+                dashed: true,
+            });
+            chart.bands.push(Band {
+                color: color.into(),
+                points: b
+                    .projected
+                    .iter()
+                    .map(|(d, _, lo, hi)| (*d, f(*lo), f(*hi)))
+                    .collect(),
+            });
         }
         if let Some(d) = st.runout_date {
-            chart.vlines.push((d, Mark { label: format!("{} {}", t["runout"], i18n::date(d, lang)), color: "#b91c1c".into() }));
+            chart.vlines.push((
+                d,
+                Mark {
+                    label: format!("{} {}", t["runout"], i18n::date(d, lang)),
+                    color: "#b91c1c".into(),
+                },
+            ));
         }
         let thresholds: Vec<Value> = st
             .thresholds
@@ -331,32 +444,80 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     // Contracts (OCI) and credits.
     let mut contracts = Vec::new();
     for c in &a.credits {
-        if let Credit::Contract { scope, currency, credit, consumed, forecast, balance_at_end, start, end, run_out, exhausted, monthly, mape, .. } = c {
+        if let Credit::Contract {
+            scope,
+            currency,
+            credit,
+            consumed,
+            forecast,
+            balance_at_end,
+            start,
+            end,
+            run_out,
+            exhausted,
+            monthly,
+            mape,
+            ..
+        } = c
+        {
             // Cumulative consumption by month against the credit.
             let mut cum = Decimal::ZERO;
             let mut pts = Vec::new();
             for (m, v) in monthly {
                 cum += *v;
                 if let Ok(d) = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
-                    let end_of_month = d.checked_add_months(chrono::Months::new(1)).and_then(|x| x.pred_opt()).unwrap_or(d);
+                    let end_of_month = d
+                        .checked_add_months(chrono::Months::new(1))
+                        .and_then(|x| x.pred_opt())
+                        .unwrap_or(d);
                     pts.push((end_of_month.min(r.as_of), f(cum)));
                 }
             }
             let mut chart = TimeChart {
                 title: format!("{} {scope}", t["credit"]),
                 lines: vec![
-                    Line { name: t["consumed"].into(), color: provider_color("oracle").into(), points: std::iter::once((*start, 0.0)).chain(pts.iter().cloned()).collect(), dashed: false },
-                    Line { name: t["forecast"].into(), color: provider_color("oracle").into(), points: vec![(r.as_of, f(*consumed)), (*end, f(*consumed + *forecast))], dashed: true },
+                    Line {
+                        name: t["consumed"].into(),
+                        color: provider_color("oracle").into(),
+                        points: std::iter::once((*start, 0.0))
+                            .chain(pts.iter().cloned())
+                            .collect(),
+                        dashed: false,
+                    },
+                    Line {
+                        name: t["forecast"].into(),
+                        color: provider_color("oracle").into(),
+                        points: vec![(r.as_of, f(*consumed)), (*end, f(*consumed + *forecast))],
+                        dashed: true,
+                    },
                 ],
-                hlines: vec![(f(*credit), Mark { label: format!("{} {}", t["credit"], money(*credit, currency)), color: "#b91c1c".into() })],
-                vlines: vec![(r.as_of, Mark { label: i18n::date(r.as_of, lang), color: "#6b7280".into() })],
+                hlines: vec![(
+                    f(*credit),
+                    Mark {
+                        label: format!("{} {}", t["credit"], money(*credit, currency)),
+                        color: "#b91c1c".into(),
+                    },
+                )],
+                vlines: vec![(
+                    r.as_of,
+                    Mark {
+                        label: i18n::date(r.as_of, lang),
+                        color: "#6b7280".into(),
+                    },
+                )],
                 height: Some(230.0),
                 width: Some(480.0),
                 french: fr,
                 ..Default::default()
             };
             if let Some(d) = run_out {
-                chart.vlines.push((*d, Mark { label: format!("{} {}", t["runout"], i18n::date(*d, lang)), color: "#b91c1c".into() }));
+                chart.vlines.push((
+                    *d,
+                    Mark {
+                        label: format!("{} {}", t["runout"], i18n::date(*d, lang)),
+                        color: "#b91c1c".into(),
+                    },
+                ));
             }
             contracts.push(json!({
                 "scope": scope, "currency": currency,
@@ -378,26 +539,76 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     for b in &a.burndowns {
         let color = provider_color("esri");
         let from = r.as_of - Duration::days(120);
-        let hist: Vec<(NaiveDate, f64)> = b.history.iter().filter(|(d, _)| *d >= from).map(|(d, v)| (*d, f(*v))).collect();
+        let hist: Vec<(NaiveDate, f64)> = b
+            .history
+            .iter()
+            .filter(|(d, _)| *d >= from)
+            .map(|(d, v)| (*d, f(*v)))
+            .collect();
         let mut fut: Vec<(NaiveDate, f64)> = vec![(r.as_of, f(b.available))];
-        fut.extend(b.forecast.iter().map(|(d, v, _, _)| (*d, f((*v).max(Decimal::ZERO)))));
+        fut.extend(
+            b.forecast
+                .iter()
+                .map(|(d, v, _, _)| (*d, f((*v).max(Decimal::ZERO)))),
+        );
         let mut chart = TimeChart {
             title: format!("{} — {}", t["burndown_title"], b.scope),
             lines: vec![
-                Line { name: t["credits_left"].into(), color: color.into(), points: hist, dashed: false },
-                Line { name: t["forecast"].into(), color: color.into(), points: fut, dashed: true },
+                Line {
+                    name: t["credits_left"].into(),
+                    color: color.into(),
+                    points: hist,
+                    dashed: false,
+                },
+                Line {
+                    name: t["forecast"].into(),
+                    color: color.into(),
+                    points: fut,
+                    dashed: true,
+                },
             ],
-            bands: vec![Band { color: color.into(), points: b.forecast.iter().map(|(d, _, lo, hi)| (*d, f((*lo).max(Decimal::ZERO)), f((*hi).max(Decimal::ZERO)))).collect() }],
-            hlines: vec![(0.0, Mark { label: String::new(), color: "#9ca3af".into() })],
-            vlines: vec![(r.as_of, Mark { label: i18n::date(r.as_of, lang), color: "#6b7280".into() })],
+            bands: vec![Band {
+                color: color.into(),
+                points: b
+                    .forecast
+                    .iter()
+                    .map(|(d, _, lo, hi)| {
+                        (*d, f((*lo).max(Decimal::ZERO)), f((*hi).max(Decimal::ZERO)))
+                    })
+                    .collect(),
+            }],
+            hlines: vec![(
+                0.0,
+                Mark {
+                    label: String::new(),
+                    color: "#9ca3af".into(),
+                },
+            )],
+            vlines: vec![(
+                r.as_of,
+                Mark {
+                    label: i18n::date(r.as_of, lang),
+                    color: "#6b7280".into(),
+                },
+            )],
             french: fr,
             ..Default::default()
         };
         if let Some(d) = b.run_out {
-            chart.vlines.push((d, Mark { label: format!("{} {}", t["runout"], i18n::date(d, lang)), color: "#b91c1c".into() }));
+            chart.vlines.push((
+                d,
+                Mark {
+                    label: format!("{} {}", t["runout"], i18n::date(d, lang)),
+                    color: "#b91c1c".into(),
+                },
+            ));
         }
         let users = a.credits.iter().find_map(|c| match c {
-            Credit::ArcgisOrg { source, users_under, .. } if *source == b.source => Some(users_under.clone()),
+            Credit::ArcgisOrg {
+                source,
+                users_under,
+                ..
+            } if *source == b.source => Some(users_under.clone()),
             _ => None,
         });
         burndowns.push(json!({
@@ -414,16 +625,44 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     // Anomalies, each with a sparkline of its series.
     let mut anomalies = Vec::new();
     for x in &a.anomalies {
-        let provider = x.key.columns.first().and_then(|c| c.1.clone()).unwrap_or_default();
-        let series = a.forecasts.iter().find(|s| s.provider == provider && s.currency == x.currency);
+        let provider = x
+            .key
+            .columns
+            .first()
+            .and_then(|c| c.1.clone())
+            .unwrap_or_default();
+        let series = a
+            .forecasts
+            .iter()
+            .find(|s| s.provider == provider && s.currency == x.currency);
         let svg = series.map(|s| {
             let from = x.date - Duration::days(45);
-            let pts: Vec<(NaiveDate, f64)> = s.history.iter().filter(|(d, _)| *d >= from).map(|(d, v)| (*d, f(*v))).collect();
+            let pts: Vec<(NaiveDate, f64)> = s
+                .history
+                .iter()
+                .filter(|(d, _)| *d >= from)
+                .map(|(d, v)| (*d, f(*v)))
+                .collect();
             chart::time_chart(&TimeChart {
                 title: format!("{provider} {}", x.date),
-                lines: vec![Line { name: provider.clone(), color: provider_color(&provider).into(), points: pts, dashed: false }],
-                bands: vec![Band { color: "#6b7280".into(), points: vec![(x.date, f(x.lower), f(x.upper))] }],
-                points: vec![(x.date, f(x.actual), Mark { label: format!("{}: {}", x.date, money(x.actual, &x.currency)), color: "#b91c1c".into() })],
+                lines: vec![Line {
+                    name: provider.clone(),
+                    color: provider_color(&provider).into(),
+                    points: pts,
+                    dashed: false,
+                }],
+                bands: vec![Band {
+                    color: "#6b7280".into(),
+                    points: vec![(x.date, f(x.lower), f(x.upper))],
+                }],
+                points: vec![(
+                    x.date,
+                    f(x.actual),
+                    Mark {
+                        label: format!("{}: {}", x.date, money(x.actual, &x.currency)),
+                        color: "#b91c1c".into(),
+                    },
+                )],
                 height: Some(64.0),
                 width: Some(300.0),
                 french: fr,
@@ -459,13 +698,18 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
         })
         .collect();
 
-    let rendered = finops_core::notify::render_alerts(lang, "finops", &r.as_of.to_string(), 24, r.alerts)?;
+    let rendered =
+        finops_core::notify::render_alerts(lang, "finops", &r.as_of.to_string(), 24, r.alerts)?;
     let alerts: Vec<Value> = rendered
         .items
         .iter()
         .map(|i| json!({ "severity": i.severity.as_str(), "severity_label": t.get(i.severity.as_str()).copied().unwrap_or(i.severity.as_str()), "title": i.title, "detail": i.detail }))
         .collect();
-    let errors: Vec<Value> = r.errors.iter().map(|e| json!({ "source": e.source, "message": e.message })).collect();
+    let errors: Vec<Value> = r
+        .errors
+        .iter()
+        .map(|e| json!({ "source": e.source, "message": e.message }))
+        .collect();
     let sources: Vec<Value> = r
         .sources
         .iter()
@@ -486,7 +730,9 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
     });
     let mut env = minijinja::Environment::new();
     env.add_template("report.html", TEMPLATE)?;
-    let html = env.get_template("report.html")?.render(minijinja::Value::from(minijinja::value::Serde(ctx)))?;
+    let html = env
+        .get_template("report.html")?
+        .render(minijinja::Value::from(minijinja::value::Serde(ctx)))?;
     Ok(html)
 }
 

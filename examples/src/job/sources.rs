@@ -146,9 +146,11 @@ impl SourceOutput {
 
     fn fail(mut self, error: impl std::fmt::Display) -> Self {
         let msg = error.to_string();
-        self.errors.push(SourceError::new(self.id.clone(), msg.clone()));
+        self.errors
+            .push(SourceError::new(self.id.clone(), msg.clone()));
         if let Some(p) = self.provider {
-            self.alerts.push(Alert::run_failure(p.key(), &self.id, &msg));
+            self.alerts
+                .push(Alert::run_failure(p.key(), &self.id, &msg));
         }
         self.collected = false;
         self
@@ -192,7 +194,12 @@ fn empty_cmdb(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(d)
 }
 
-async fn run_ovh(src: &SourceConfig, o: &OvhSource, env: &StepEnv, mut out: SourceOutput) -> SourceOutput {
+async fn run_ovh(
+    src: &SourceConfig,
+    o: &OvhSource,
+    env: &StepEnv,
+    mut out: SourceOutput,
+) -> SourceOutput {
     let as_of: DateTime<Utc> = match env.as_of.and_hms_opt(0, 0, 0) {
         Some(t) => t.and_utc(),
         None => return out.fail("invalid as-of day"),
@@ -228,8 +235,10 @@ async fn run_ovh(src: &SourceConfig, o: &OvhSource, env: &StepEnv, mut out: Sour
     let s = &outcome.summary;
     for e in &s.errors {
         let msg = format!("{}: {}", e.call, e.message);
-        out.errors
-            .push(SourceError::new(format!("{}:{}", out.id, e.file), msg.clone()));
+        out.errors.push(SourceError::new(
+            format!("{}:{}", out.id, e.file),
+            msg.clone(),
+        ));
         out.alerts.push(Alert::run_failure("ovh", &e.file, &msg));
     }
     let now = env.clock.now();
@@ -258,9 +267,10 @@ async fn run_ovh(src: &SourceConfig, o: &OvhSource, env: &StepEnv, mut out: Sour
     if env.kind == JobKind::Full {
         match reconcile::ovh_own_totals(&out.dir, o.utf8, env.as_of) {
             Ok(t) => out.own_totals = t,
-            Err(e) => out
-                .errors
-                .push(SourceError::new(format!("{}:reconciliation", out.id), error_text(&e))),
+            Err(e) => out.errors.push(SourceError::new(
+                format!("{}:reconciliation", out.id),
+                error_text(&e),
+            )),
         }
     }
     out
@@ -286,9 +296,12 @@ async fn run_oci(o: &OciSource, env: &StepEnv, mut out: SourceOutput) -> SourceO
     let r = &outcome.report;
     out.collected = !r.clients.is_empty();
     for f in &r.failures {
-        out.errors
-            .push(SourceError::new(format!("{}:{}", out.id, f.client), f.error.clone()));
-        out.alerts.push(Alert::run_failure("oci", &f.client, &f.error));
+        out.errors.push(SourceError::new(
+            format!("{}:{}", out.id, f.client),
+            f.error.clone(),
+        ));
+        out.alerts
+            .push(Alert::run_failure("oci", &f.client, &f.error));
     }
     out.lines.push(format!(
         "{} client(s) reported, {} failed",
@@ -316,7 +329,11 @@ async fn run_oci(o: &OciSource, env: &StepEnv, mut out: SourceOutput) -> SourceO
             end: c.contract_end,
             run_out: c.run_out.date(),
             exhausted,
-            monthly: c.monthly.iter().map(|m| (m.month.clone(), m.cost)).collect(),
+            monthly: c
+                .monthly
+                .iter()
+                .map(|m| (m.month.clone(), m.cost))
+                .collect(),
             mape: c.backtest_mape_percent,
         });
         if let Some(d) = c.run_out.date() {
@@ -364,10 +381,14 @@ async fn run_arcgis(a: &ArcgisSource, env: &StepEnv, mut out: SourceOutput) -> S
     const FILE_VAR: &str = "FINOPS_JOB_SECRET_FROM_FILE";
     let (flag, login_args, secret_ref): (&str, Vec<String>, &SecretRef) = match &a.login {
         ArcgisLogin::Token(r) => ("--token-env", vec![], r),
-        ArcgisLogin::UserPassword(u, r) => ("--password-env", vec!["--username".into(), u.clone()], r),
-        ArcgisLogin::ClientCredentials(c, r) => {
-            ("--client-secret-env", vec!["--client-id".into(), c.clone()], r)
+        ArcgisLogin::UserPassword(u, r) => {
+            ("--password-env", vec!["--username".into(), u.clone()], r)
         }
+        ArcgisLogin::ClientCredentials(c, r) => (
+            "--client-secret-env",
+            vec!["--client-id".into(), c.clone()],
+            r,
+        ),
     };
     let var = match secret_ref {
         SecretRef::Env(v) => v.clone(),
@@ -448,7 +469,10 @@ async fn run_arcgis(a: &ArcgisSource, env: &StepEnv, mut out: SourceOutput) -> S
     for f in &outcome.files {
         if f.extension().is_some_and(|e| e == "parquet") {
             out.focus_files.push(f.clone());
-        } else if f.extension().is_some_and(|e| e != "json") || f.file_name().is_some_and(|n| n != "arcgis_alert_state.json") {
+        } else if f.extension().is_some_and(|e| e != "json")
+            || f.file_name()
+                .is_some_and(|n| n != "arcgis_alert_state.json")
+        {
             out.files.push(f.clone());
         }
     }
@@ -461,11 +485,21 @@ async fn run_arcgis(a: &ArcgisSource, env: &StepEnv, mut out: SourceOutput) -> S
             _ => None,
         }
     };
-    let org = doc["portal"]["name"].as_str().unwrap_or(&out.id).to_string();
+    let org = doc["portal"]["name"]
+        .as_str()
+        .unwrap_or(&out.id)
+        .to_string();
     if let Some(available) = dec(&doc["portal"]["available_credits"]) {
         let mut users_under = Vec::new();
-        let users = doc["alerts"]["users"].as_array().cloned().unwrap_or_default();
-        for t in doc["alerts"]["thresholds"].as_array().cloned().unwrap_or_default() {
+        let users = doc["alerts"]["users"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for t in doc["alerts"]["thresholds"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
             let Some(td) = dec(&t) else { continue };
             let n = users
                 .iter()
@@ -530,22 +564,26 @@ async fn run_arcgis(a: &ArcgisSource, env: &StepEnv, mut out: SourceOutput) -> S
                             format!("usage {m} .. {next}: {e}"),
                         )),
                     },
-                    Err(e) => out
-                        .errors
-                        .push(SourceError::new(format!("{}:reconciliation", out.id), e.to_string())),
+                    Err(e) => out.errors.push(SourceError::new(
+                        format!("{}:reconciliation", out.id),
+                        e.to_string(),
+                    )),
                 }
                 m = next;
             }
         }
-        Err(e) => out
-            .errors
-            .push(SourceError::new(format!("{}:reconciliation", out.id), error_text(&e))),
+        Err(e) => out.errors.push(SourceError::new(
+            format!("{}:reconciliation", out.id),
+            error_text(&e),
+        )),
     }
     out
 }
 
 fn day_start(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default()
+    d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default()
 }
 
 fn count_csv_rows(p: &Path) -> usize {
@@ -564,7 +602,8 @@ async fn run_azure(a: &AzureSource, env: &StepEnv, out: SourceOutput) -> SourceO
             out.own_totals = step.own_totals;
             out.lines = step.lines;
             for e in step.errors {
-                out.alerts.push(Alert::run_failure("azure", &e.source, &e.message));
+                out.alerts
+                    .push(Alert::run_failure("azure", &e.source, &e.message));
                 out.errors.push(e);
             }
             out

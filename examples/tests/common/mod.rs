@@ -72,7 +72,10 @@ pub(crate) fn differences(a: &Path, b: &Path, skip: &[&str]) -> Vec<String> {
         diffs.push(format!("file lists differ:\n{fa:#?}\n{fb:#?}"));
     }
     for f in fa.iter().filter(|f| fb.contains(f)) {
-        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
         if x != y {
             diffs.push(f.clone());
         }
@@ -90,15 +93,21 @@ pub(crate) fn focus_files(out: &Path) -> Vec<PathBuf> {
 }
 
 /// `summary.json`'s totals as (provider, currency) → (billed, effective).
-pub(crate) fn summary_totals(out: &Path) -> std::collections::BTreeMap<(String, String), (rust_decimal::Decimal, rust_decimal::Decimal)> {
-    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+pub(crate) fn summary_totals(
+    out: &Path,
+) -> std::collections::BTreeMap<(String, String), (rust_decimal::Decimal, rust_decimal::Decimal)> {
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     s["totals"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| {
             (
-                (t["provider"].as_str().unwrap().to_string(), t["currency"].as_str().unwrap().to_string()),
+                (
+                    t["provider"].as_str().unwrap().to_string(),
+                    t["currency"].as_str().unwrap().to_string(),
+                ),
                 (
                     t["billed_cost"].as_str().unwrap().parse().unwrap(),
                     t["effective_cost"].as_str().unwrap().parse().unwrap(),
@@ -110,11 +119,17 @@ pub(crate) fn summary_totals(out: &Path) -> std::collections::BTreeMap<(String, 
 
 /// `summary.json`'s errors as (source, message).
 pub(crate) fn summary_errors(out: &Path) -> Vec<(String, String)> {
-    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     s["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["source"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
