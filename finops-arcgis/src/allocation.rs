@@ -11,13 +11,39 @@
 
 use crate::alerts::{format_percent, parse_percent};
 use crate::client::ASSIGN_BATCH_MAX;
-use crate::model::PortalUser;
+use crate::model::{self, AssignOutcome, PortalUser};
 use crate::{ArcGis, PROVIDER};
 use finops_core::{Decimal, Error, Result};
 use std::str::FromStr;
 
+impl ArcGis {
+    /// Turn credit budgeting on or off (`portals/self/update`, AGO-08).
+    pub async fn set_credit_budgeting(&self, enabled: bool) -> Result<()> {
+        let resp = self
+            .client
+            .send(self.client.update_budgeting_request(enabled)?)
+            .await?;
+        model::parse_success(&resp.body, &resp.call)?;
+        Ok(())
+    }
+
+    /// One `assignUserCredits` call (at most [`ASSIGN_BATCH_MAX`] users): each user's new
+    /// assigned total (AGO-07). Use [`apply`] for whole plans.
+    pub async fn assign_user_credits(
+        &self,
+        assignments: &[(String, Decimal)],
+    ) -> Result<AssignOutcome> {
+        let resp = self
+            .client
+            .send(self.client.assign_user_credits_request(assignments)?)
+            .await?;
+        model::parse_assign_outcome(&resp.body, &resp.call)
+    }
+}
+
 /// Who gets credits, and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AllocationRule {
     /// Users with less than `under` (a share) of their assigned credits left get `add` more.
     UnderAdd {
@@ -130,6 +156,7 @@ impl FromStr for AllocationRule {
 
 /// One user's planned change.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct PlannedChange {
     /// User name.
     pub username: String,
@@ -150,6 +177,7 @@ pub struct PlannedChange {
 
 /// A user the rule selected but the cap left out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkippedChange {
     /// The change that was not made.
     pub change: PlannedChange,
@@ -159,6 +187,7 @@ pub struct SkippedChange {
 
 /// What a run would do.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AllocationPlan {
     /// Budgeting is off and would be enabled first (AGO-08).
     pub enable_budgeting: bool,
@@ -300,6 +329,7 @@ impl AllocationPlan {
 /// What happened to one user.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum UserOutcome {
     /// The portal assigned the credits.
     Assigned {
@@ -329,6 +359,7 @@ pub enum UserOutcome {
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AllocationReport {
     /// Whether budgeting was enabled by this run.
     pub enabled_budgeting: bool,

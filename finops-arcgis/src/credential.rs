@@ -6,7 +6,7 @@
 //! [`TokenCache`] so every call carries a valid token.
 
 use crate::PROVIDER;
-use crate::error::ArcGisError;
+use crate::error::bad_field as bad;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use finops_core::http::{
@@ -138,15 +138,6 @@ struct GenerateTokenReply {
 struct OAuth2Reply {
     access_token: Option<String>,
     expires_in: Option<Box<RawValue>>,
-}
-
-fn bad(call: &str, field: &str, reason: impl Into<String>) -> Error {
-    ArcGisError::BadField {
-        call: call.to_string(),
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-    .into()
 }
 
 fn integer(raw: &RawValue, call: &str, field: &str) -> Result<i64> {

@@ -526,12 +526,9 @@ async fn usage_by_operation_equals_the_emulator_data_exactly() {
     assert!(by_user.windows(2).all(|w| w[0].credits >= w[1].credits));
 
     // FOCUS records: priced exactly, conformant.
-    let price = CreditPrice {
-        per_credit: "0.11".parse().unwrap(),
-        currency: Currency::new("EUR").unwrap(),
-    };
+    let price = CreditPrice::new("0.11".parse().unwrap(), Currency::new("EUR").unwrap()).unwrap();
     let portal = ago.portal().await.unwrap();
-    let recs = finops_arcgis::usage::to_focus_records(&report, &portal, &price);
+    let recs = finops_arcgis::mapping::to_focus_records(&report, &portal, &price).unwrap();
     let billed: Decimal = recs.iter().map(|r| r.billed_cost).sum();
     assert_eq!(billed, expected_total * price.per_credit);
     let consumed: Decimal = recs.iter().filter_map(|r| r.consumed_quantity).sum();
@@ -665,17 +662,22 @@ async fn usage_windows_refused_as_too_long_are_split() {
 }
 
 #[tokio::test]
-async fn cost_source_conforms_and_needs_a_period() {
-    use finops_arcgis::ArcGisCostSource;
+async fn cost_source_conforms_and_needs_a_period_and_a_price() {
     use finops_core::CostSource;
     let emu = ArcGisEmulator::start().await.unwrap();
-    let price = CreditPrice {
-        per_credit: "0.1".parse().unwrap(),
-        currency: Currency::new("USD").unwrap(),
-    };
-    let src = ArcGisCostSource::new(admin(&emu), price);
+    let price = CreditPrice::new("0.1".parse().unwrap(), Currency::new("USD").unwrap()).unwrap();
+    let unpriced = admin(&emu);
     let d = |m, day| Utc.with_ymd_and_hms(2026, m, day, 0, 0, 0).unwrap();
     let q = CostQuery::for_period(Period::new(d(10, 1), d(10, 15)).unwrap());
+    let e = unpriced.costs(&q).await.err().unwrap();
+    assert!(
+        matches!(e, Error::Config { .. }) && e.to_string().contains("price per credit"),
+        "{e}"
+    );
+    let src = unpriced.with_credit_price(price);
+    // Works behind Arc<dyn CostSource>, labelled like the credit source.
+    let dynsrc: Arc<dyn CostSource> = Arc::new(src.clone());
+    assert_eq!(dynsrc.to_string(), "ArcGis(127.0.0.1)");
     let recs = finops_core::testing::cost_source_conformance(&src, &q).await;
     let expected: Decimal = emu
         .expected_usage_by_operation(d(10, 1).timestamp_millis(), d(10, 15).timestamp_millis())

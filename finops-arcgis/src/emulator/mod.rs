@@ -14,7 +14,17 @@
 //! Repeated slashes in paths are collapsed (the ArcGIS API for Python sends
 //! `sharing/rest//portals/...`).
 
+mod auth;
+mod data;
+
+pub use data::{
+    ADMIN_PASSWORD, ADMIN_USER, CLIENT_ID, CLIENT_SECRET, DEFAULT_NOW, EmuUser, ORG_ID, UsageRow,
+    VIEWER_PASSWORD, VIEWER_USER,
+};
+
+use auth::{Caller, Token, generate_token, oauth2_token};
 use chrono::{NaiveDate, TimeZone, Utc};
+use data::{DEFAULT_NOW_UNIX, generate_usage, generate_users};
 use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::emulator::axum::{
     self, Router,
@@ -28,21 +38,6 @@ use finops_core::{Decimal, Result};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-
-/// Administrator login of the emulated organisation.
-pub const ADMIN_USER: &str = "org_admin_user";
-/// Administrator password.
-pub const ADMIN_PASSWORD: &str = "admin-pass-0001";
-/// A user without administrator rights.
-pub const VIEWER_USER: &str = "viewer_user";
-/// Its password.
-pub const VIEWER_PASSWORD: &str = "viewer-pass-0001";
-/// OAuth2 app client id.
-pub const CLIENT_ID: &str = "emuClientId0001";
-/// OAuth2 app client secret.
-pub const CLIENT_SECRET: &str = "emu-client-secret-0001";
-/// Organisation id.
-pub const ORG_ID: &str = "EmuOrg0000000001";
 
 /// Emulator set-up.
 #[derive(Debug, Clone)]
@@ -67,11 +62,6 @@ pub struct EmulatorConfig {
     /// The organisation's credits.
     pub org_credits: Decimal,
 }
-
-/// The instant the default emulator clock is stopped at, `2026-11-22T12:00:00Z`
-/// (the usage data covers 2026-09-01 .. 2026-11-15).
-pub const DEFAULT_NOW: &str = "2026-11-22T12:00:00Z";
-const DEFAULT_NOW_UNIX: i64 = 1_795_348_800;
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -110,40 +100,9 @@ impl EmulatorConfig {
     }
 }
 
-/// One emulated user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EmuUser {
-    /// User name.
-    pub username: String,
-    /// Role.
-    pub role: String,
-    /// Assigned credits (`None`: -1, unlimited).
-    pub assigned: Option<Decimal>,
-    /// Available credits (`None`: -1).
-    pub available: Option<Decimal>,
-    /// Disabled account.
-    pub disabled: bool,
-}
-
-/// One daily usage row (per user and operation type).
-#[derive(Debug, Clone, PartialEq)]
-pub struct UsageRow {
-    /// Day start, epoch ms.
-    pub day_ms: i64,
-    /// User.
-    pub username: String,
-    /// Event type.
-    pub etype: String,
-    /// Operation type.
-    pub stype: String,
-    /// Credits.
-    pub credits: Decimal,
-    /// Count.
-    pub num: u64,
-}
-
 /// A recorded `createNotification` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotificationCall {
     /// `notificationChannelType`.
     pub channel: String,
@@ -153,16 +112,6 @@ pub struct NotificationCall {
     pub message: String,
     /// Users.
     pub users: Vec<String>,
-}
-
-#[derive(Debug)]
-struct Token {
-    username: Option<String>,
-    expires_ms: i64,
-    calls: u32,
-    /// `generateToken` with `client=referer`: only requests carrying this `Referer` header
-    /// may use the token (anything else is "Invalid token.", as on ArcGIS Online).
-    referer: Option<String>,
 }
 
 #[derive(Debug)]
@@ -199,106 +148,6 @@ struct Shared {
 pub struct ArcGisEmulator {
     server: EmulatorServer,
     shared: Shared,
-}
-
-fn mix(mut x: u64) -> u64 {
-    // splitmix64
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-fn generate_users(n: usize, seed: u64) -> Vec<EmuUser> {
-    let mut v = vec![
-        EmuUser {
-            username: ADMIN_USER.into(),
-            role: "org_admin".into(),
-            assigned: Some(Decimal::new(5000, 0)),
-            available: Some(Decimal::new(42005, 1)),
-            disabled: false,
-        },
-        EmuUser {
-            username: VIEWER_USER.into(),
-            role: "org_user".into(),
-            assigned: Some(Decimal::new(500, 0)),
-            available: Some(Decimal::new(400, 0)),
-            disabled: false,
-        },
-    ];
-    for i in 1..=n {
-        let r = mix(seed ^ (i as u64).wrapping_mul(0x1000_0001));
-        let assigned_choices = [200i64, 500, 1000, 2000];
-        let (assigned, available) = match i % 10 {
-            0 => (None, None),
-            1 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(100, 0))), // exactly 10 %
-            2 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(995, 1))), // just under 10 %
-            3 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(500, 0))), // exactly 50 %
-            4 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(49999, 2))), // just under 50 %
-            _ => {
-                let a = assigned_choices[(r % 4) as usize];
-                // 50 % .. 100 % of the assignment, with three decimals.
-                let milli = 500_000 + (r >> 8) % 500_001;
-                let avail = Decimal::new(a * milli as i64, 6).round_dp(3);
-                (Some(Decimal::new(a, 0)), Some(avail))
-            }
-        };
-        v.push(EmuUser {
-            username: format!("user{i:04}"),
-            role: if i % 7 == 0 {
-                "org_publisher"
-            } else {
-                "org_user"
-            }
-            .into(),
-            assigned,
-            available,
-            disabled: false,
-        });
-    }
-    v
-}
-
-const OPERATIONS: &[(&str, &str)] = &[
-    ("svcusg", "features"),
-    ("tilegencnt", "tiles"),
-    ("svcusg", "geocode"),
-    ("svcusg", "spanalysis"),
-    ("stg", "featurestg"),
-    ("svcusg", "intnotebks"),
-];
-
-fn generate_usage(users: &[EmuUser], start: NaiveDate, days: u32, seed: u64) -> Vec<UsageRow> {
-    let mut rows = Vec::new();
-    let start_ms = Utc
-        .from_utc_datetime(&start.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .timestamp_millis();
-    for d in 0..i64::from(days) {
-        let day_ms = start_ms + d * 86_400_000;
-        for (ui, u) in users.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
-            for (oi, (etype, stype)) in OPERATIONS.iter().enumerate() {
-                let r = mix(seed ^ mix((d as u64) << 32 ^ (ui as u64) << 8 ^ oi as u64));
-                if !r.is_multiple_of(5) {
-                    continue;
-                }
-                // Mostly a few credits with 4 decimals; sometimes a tiny amount (E notation).
-                let credits = if r.is_multiple_of(11) {
-                    Decimal::new(2 + (r >> 20) as i64 % 7, 4 + (r >> 40) as u32 % 2)
-                } else {
-                    Decimal::new((r >> 16) as i64 % 250_000, 4)
-                };
-                rows.push(UsageRow {
-                    day_ms,
-                    username: u.username.clone(),
-                    etype: (*etype).into(),
-                    stype: (*stype).into(),
-                    credits,
-                    num: (r >> 32) % 5000,
-                });
-            }
-        }
-    }
-    rows
 }
 
 impl ArcGisEmulator {
@@ -491,15 +340,6 @@ fn error_body(code: u16, message: &str, details: &[&str]) -> Response {
     json_response(v.to_string())
 }
 
-fn err_498() -> Response {
-    error_body(498, "Invalid token.", &[])
-}
-
-fn err_499() -> Response {
-    let v = serde_json::json!({"error": {"code": 499, "message": "Token Required", "messageCode": "GWM_0003", "details": ["Token Required"]}});
-    json_response(v.to_string())
-}
-
 fn err_403() -> Response {
     error_body(
         403,
@@ -555,97 +395,9 @@ fn params(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> HashMap<String, Strin
     m
 }
 
-fn bearer(headers: &HeaderMap, p: &HashMap<String, String>) -> Option<String> {
-    for h in ["x-esri-authorization", "authorization"] {
-        if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok())
-            && let Some(t) = v
-                .strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        {
-            return Some(t.trim().to_string());
-        }
-    }
-    p.get("token").filter(|t| !t.is_empty()).cloned()
-}
-
-enum Caller {
-    User(String, String),
-    App,
-}
-
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn authenticate(
-        &self,
-        headers: &HeaderMap,
-        p: &HashMap<String, String>,
-    ) -> std::result::Result<Caller, Box<Response>> {
-        let Some(tok) = bearer(headers, p) else {
-            return Err(Box::new(err_499()));
-        };
-        let now = self.clock.now().timestamp_millis();
-        let mut g = self.lock();
-        let budget = g.token_call_budget;
-        let sent_referer = headers
-            .get(header::REFERER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let verdict = match g.tokens.get_mut(&tok) {
-            None => None,
-            Some(t) if t.expires_ms <= now => None,
-            Some(t) if t.referer.is_some() && t.referer != sent_referer => None,
-            Some(t) if budget.is_some_and(|b| t.calls >= b) => None,
-            Some(t) => {
-                t.calls += 1;
-                Some(t.username.clone())
-            }
-        };
-        match verdict {
-            None => {
-                g.rejected_498 += 1;
-                Err(Box::new(err_498()))
-            }
-            Some(None) => Ok(Caller::App),
-            Some(Some(u)) => {
-                let role = g
-                    .users
-                    .iter()
-                    .find(|x| x.username == u)
-                    .map(|x| x.role.clone())
-                    .unwrap_or_default();
-                Ok(Caller::User(u, role))
-            }
-        }
-    }
-
-    fn issue(
-        &self,
-        username: Option<String>,
-        minutes: i64,
-        referer: Option<String>,
-    ) -> (String, i64) {
-        let now = self.clock.now().timestamp_millis();
-        let mut g = self.lock();
-        g.token_counter += 1;
-        let tok = format!(
-            "emutok{:04}x{:016x}",
-            g.token_counter,
-            mix(g.seed ^ g.token_counter)
-        );
-        let expires_ms = now + minutes * 60_000;
-        g.tokens.insert(
-            tok.clone(),
-            Token {
-                username,
-                expires_ms,
-                calls: 0,
-                referer,
-            },
-        );
-        (tok, expires_ms)
     }
 }
 
@@ -706,68 +458,6 @@ async fn dispatch(
             }
         }
     }
-}
-
-fn generate_token(st: &Shared, p: &HashMap<String, String>) -> Response {
-    st.lock().token_requests += 1;
-    let (Some(u), Some(pw)) = (p.get("username"), p.get("password")) else {
-        return error_body(
-            400,
-            "Unable to generate token.",
-            &["'username' and 'password' must be specified."],
-        );
-    };
-    let ok = st.lock().passwords.get(u).is_some_and(|x| x == pw);
-    if !ok {
-        return error_body(
-            400,
-            "Unable to generate token.",
-            &["Invalid username or password."],
-        );
-    }
-    let minutes = p
-        .get("expiration")
-        .and_then(|e| e.parse::<i64>().ok())
-        .filter(|m| *m > 0)
-        .unwrap_or(60)
-        .min(20_160);
-    // `client=referer` (what the SDKs send) binds the token to the `referer` parameter.
-    let referer = match p.get("client").map(String::as_str) {
-        Some("referer") => match p.get("referer").filter(|r| !r.is_empty()) {
-            Some(r) => Some(r.clone()),
-            None => {
-                return error_body(
-                    400,
-                    "Unable to generate token.",
-                    &["'referer' must be specified."],
-                );
-            }
-        },
-        _ => None,
-    };
-    let (tok, exp) = st.issue(Some(u.clone()), minutes, referer);
-    json_response(serde_json::json!({"token": tok, "expires": exp, "ssl": false}).to_string())
-}
-
-fn oauth2_token(st: &Shared, p: &HashMap<String, String>) -> Response {
-    st.lock().token_requests += 1;
-    if p.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return error_body(400, "Invalid grant_type", &[]);
-    }
-    if p.get("client_id").map(String::as_str) != Some(CLIENT_ID)
-        || p.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET)
-    {
-        let v = serde_json::json!({"error": {"code": 400, "error": "invalid_client_id", "error_description": "Invalid client_id", "message": "Invalid client_id", "details": []}});
-        return json_response(v.to_string());
-    }
-    let minutes = p
-        .get("expiration")
-        .and_then(|e| e.parse::<i64>().ok())
-        .filter(|m| *m > 0)
-        .unwrap_or(120)
-        .min(20_160);
-    let (tok, _) = st.issue(None, minutes, None);
-    json_response(serde_json::json!({"access_token": tok, "expires_in": minutes * 60}).to_string())
 }
 
 #[derive(serde::Serialize)]
@@ -1127,14 +817,5 @@ mod tests {
             let back = finops_core::money::parse_decimal(&credit_text(d)).unwrap();
             assert_eq!(back, d);
         }
-    }
-
-    #[test]
-    fn generated_users_cover_the_cases() {
-        let u = generate_users(258, 3);
-        assert_eq!(u.len(), 260);
-        assert!(u.iter().any(|x| x.assigned.is_none()));
-        assert!(u.iter().any(|x| x.available == Some(Decimal::new(100, 0))
-            && x.assigned == Some(Decimal::new(1000, 0))));
     }
 }
