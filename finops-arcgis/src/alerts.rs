@@ -82,6 +82,15 @@ pub fn parse_percent(s: &str) -> Result<Decimal> {
     Ok(d)
 }
 
+/// Whether `available < share × assigned`, exactly (no division) and without overflow (a
+/// product too large for a decimal is above any available amount when positive).
+pub(crate) fn is_under(available: Decimal, share: Decimal, assigned: Decimal) -> bool {
+    match share.checked_mul(assigned) {
+        Some(limit) => available < limit,
+        None => share.is_sign_positive() == assigned.is_sign_positive(),
+    }
+}
+
 /// `0.1` → `"10%"`.
 pub fn format_percent(d: Decimal) -> String {
     format!("{}%", (d * Decimal::ONE_HUNDRED).normalize())
@@ -138,8 +147,10 @@ pub fn evaluate(portal: &Portal, users: &[PortalUser], cfg: &AlertConfig) -> Ale
         if assigned <= Decimal::ZERO {
             continue;
         }
-        // available < t × assigned, exactly (no division).
-        if let Some(t) = thresholds.iter().find(|t| available < **t * assigned) {
+        if let Some(t) = thresholds
+            .iter()
+            .find(|t| is_under(available, **t, assigned))
+        {
             out.push(UserAlert {
                 username: u.username.clone(),
                 assigned,
@@ -213,7 +224,9 @@ impl AlertReport {
                     u.username,
                     u.available.normalize(),
                     u.assigned.normalize(),
-                    (u.assigned - u.available).normalize()
+                    u.assigned
+                        .checked_sub(u.available)
+                        .map_or_else(|| "?".into(), |c| c.normalize().to_string())
                 ));
             }
             body.push('\n');

@@ -101,9 +101,12 @@ impl PortalUser {
         }
     }
 
-    /// Credits consumed from the allocation (`assigned - available`), when both are numbers.
+    /// Credits consumed from the allocation (`assigned - available`), when both are numbers
+    /// (and the difference fits a decimal).
     pub fn consumed(&self) -> Option<Decimal> {
-        Some(self.assigned.amount()? - self.available.amount()?)
+        self.assigned
+            .amount()?
+            .checked_sub(self.available.amount()?)
     }
 }
 
