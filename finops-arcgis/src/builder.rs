@@ -6,7 +6,7 @@ use crate::error::ArcGisError;
 use crate::mapping::CreditPrice;
 use crate::{ArcGis, PROVIDER};
 use finops_core::clock::SharedClock;
-use finops_core::http::{ClientOptions, HttpClient, RetryConfig, TokenCache, Url};
+use finops_core::http::{ClientOptions, HttpClient, RetryConfig, Url};
 use finops_core::{Currency, Result, Secret};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -372,27 +372,28 @@ impl ArcGisBuilder {
         };
         let price = self.credit_price()?;
         let clock = self.options.clock_or_system();
+        let options = self.options.clone().with_clock(clock.clone());
         let http = HttpClient::builder(PROVIDER)
             .with_error_parser(Arc::new(parse_error))
-            .with_options(&self.options.clone().with_clock(clock.clone()))?
+            .with_options(&options)?
             .with_redactions(credential.secrets())
             .build()?;
         tracing::debug!(provider = PROVIDER, portal = %rest, credential = ?credential, "using ArcGIS credential");
-        let signer = TokenSigner {
+        // Renew 5 minutes before expiry (tokens last 60 minutes by default), or a fifth of
+        // the lifetime for short-lived tokens, so a token is not refetched every call.
+        let min_ttl = chrono::Duration::minutes(5).min(chrono::Duration::seconds(
+            i64::from(expiration_minutes) * 12,
+        ));
+        let oauth2_http = HttpClient::builder(PROVIDER).with_options(&options)?;
+        let signer = TokenSigner::new(
             credential,
-            // Renew 5 minutes before expiry (tokens last 60 minutes by default), or a fifth
-            // of the lifetime for short-lived tokens, so a token is not refetched every call.
-            cache: TokenCache::new(
-                chrono::Duration::minutes(5).min(chrono::Duration::seconds(
-                    i64::from(expiration_minutes) * 12,
-                )),
-                clock.clone(),
-            ),
-            http: http.clone(),
-            rest: rest.clone(),
-            expiration_minutes,
+            &rest,
             referer,
-        };
+            expiration_minutes,
+            min_ttl,
+            &http,
+            oauth2_http,
+        )?;
         let label = rest.host_str().unwrap_or("portal").to_string();
         let client = ArcGisClient {
             http,
