@@ -11,9 +11,11 @@
 pub const PROVIDER: &str = "azure";
 
 pub mod blob;
+pub mod credential;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 mod error;
+pub mod graph;
 pub mod ingest;
 pub mod storage;
 
