@@ -16,9 +16,12 @@ pub mod credential;
 pub mod emulator;
 mod error;
 pub mod graph;
+pub mod hub;
 pub mod ingest;
 pub mod storage;
+pub mod transform;
 
+pub use hub::AzureHub;
 pub use ingest::layout::{Dataset, DateFolder};
 pub use ingest::{IngestOptions, IngestReport, Ingestor};
 pub use storage::Store;
