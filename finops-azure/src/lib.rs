@@ -18,6 +18,7 @@ mod error;
 pub mod graph;
 pub mod hub;
 pub mod ingest;
+pub mod retention;
 pub mod storage;
 pub mod transform;
 
