@@ -168,7 +168,7 @@ impl FocusCostSample {
             _ => effective,
         };
         // Some rows lack list/contracted prices, as real exports do (#874).
-        let missing_prices = kind == Kind::Vm && n % 17 == 0;
+        let missing_prices = kind == Kind::Vm && n.is_multiple_of(17);
         Row {
             n,
             kind,
@@ -273,7 +273,7 @@ impl Row {
             "/providers/Microsoft.Capacity/reservationOrders/{RI_ORDER}/reservations/{RI_ID}"
         );
         let ea = format!("/providers/Microsoft.Billing/billingAccounts/{}", s.account);
-        let v = match col {
+        match col {
             "BilledCost" => Self::fmt(self.billed),
             "EffectiveCost" => Self::fmt(self.effective),
             "ListCost" => Self::fmt(self.list),
@@ -475,8 +475,7 @@ impl Row {
             }
             .into(),
             _ => String::new(),
-        };
-        v
+        }
     }
 }
 

@@ -680,6 +680,9 @@ pub fn r56_agreement(r: &mut CostRecord) {
     r.extensions.set("x_BillingAccountAgreement", Some(v));
 }
 
+/// A rule that changes or flags a record in place.
+type Rule = fn(&mut CostRecord) -> bool;
+
 /// Run every rule on one record, in hubs' order.
 pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
     r.extensions.set(
@@ -687,7 +690,7 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
         Some(ctx.ingested_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
     );
     // Flags on raw values (2–16).
-    let flags: [(fn(&mut CostRecord) -> bool, &str); 12] = [
+    let flags: [(Rule, &str); 12] = [
         (r02_invalid_charge_frequency, "InvalidChargeFrequency"),
         (r03_invalid_effective_cost, "InvalidEffectiveCost"),
         (r04_missing_contracted_cost, "MissingContractedCost"),
