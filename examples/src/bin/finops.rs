@@ -76,6 +76,10 @@ fn run_demo(out: PathBuf) -> anyhow::Result<()> {
                 "arcgis",
                 finops_examples::arcgis::demo(&out.join("arcgis")).await,
             ),
+            (
+                "azure",
+                finops_examples::azure::demo(&out.join("azure")).await,
+            ),
         ];
         println!("finops demo: outputs under {}", out.display());
         for (name, result) in demos {
@@ -124,7 +128,7 @@ fn combine_focus(out: &std::path::Path) -> anyhow::Result<Vec<String>> {
     use finops_core::focus::check::{CheckOptions, check_file};
 
     let mut inputs = Vec::new();
-    for provider in ["ovh", "oci", "arcgis"] {
+    for provider in ["ovh", "oci", "arcgis", "azure"] {
         let dir = out.join(provider);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
