@@ -5,10 +5,9 @@
 //! the [`OvhSigner`], which signs each attempt afresh (new timestamp).
 
 use crate::PROVIDER;
-use crate::api::*;
-use crate::collect::{TokenHealth, TokenWarning};
-use crate::credential::{OvhSigner, join};
+use crate::credential::{OvhSigner, TokenHealth, TokenWarning, join, token_health_of};
 use crate::error::OvhError;
+use crate::model::*;
 use chrono::{DateTime, Utc};
 use finops_core::Error;
 use finops_core::error::truncate_body;
@@ -93,41 +92,6 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
         }
     };
     Some(e)
-}
-
-/// Token health from `/auth/currentCredential` at `as_of` (OVH-02): a warning when the token
-/// expires within `warn_days` days, is expired, or is not `validated`.
-pub fn token_health_of(cred: &ApiCredential, as_of: DateTime<Utc>, warn_days: i64) -> TokenHealth {
-    let warning = if cred.status != "validated" {
-        if cred.status == "expired" {
-            Some(TokenWarning::Expired)
-        } else {
-            Some(TokenWarning::Invalid {
-                message: format!("credential status is {}", cred.status),
-            })
-        }
-    } else {
-        match cred.expiration {
-            Some(exp) if exp.with_timezone(&Utc) <= as_of => Some(TokenWarning::Expired),
-            Some(exp) => {
-                let left = exp.with_timezone(&Utc) - as_of;
-                if left <= chrono::Duration::days(warn_days) {
-                    Some(TokenWarning::ExpiresSoon {
-                        days_left: left.num_days(),
-                    })
-                } else {
-                    None
-                }
-            }
-            None => None,
-        }
-    };
-    TokenHealth {
-        creation: Some(cred.creation),
-        expiration: cred.expiration,
-        status: Some(cred.status.clone()),
-        warning,
-    }
 }
 
 /// The signed OVH API client of one credential. Cheap to clone.
@@ -576,25 +540,6 @@ mod tests {
         assert!(
             matches!(&e, Error::Unauthenticated { call, .. } if call == "GET /me"),
             "{e:?}"
-        );
-    }
-
-    #[test]
-    fn token_warning_rules() {
-        let mut c: ApiCredential = serde_json::from_str(
-            r#"{"applicationId":1,"credentialId":2,"creation":"2026-01-01T00:00:00+01:00","expiration":"2026-11-25T00:00:00+01:00","status":"validated","rules":[]}"#,
-        )
-        .unwrap();
-        let as_of: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
-        let h = token_health_of(&c, as_of, 4);
-        assert_eq!(h.warning, Some(TokenWarning::ExpiresSoon { days_left: 2 }));
-        assert_eq!(token_health_of(&c, as_of, 2).warning, None);
-        c.expiration = None;
-        assert_eq!(token_health_of(&c, as_of, 4).warning, None);
-        c.status = "expired".into();
-        assert_eq!(
-            token_health_of(&c, as_of, 4).warning,
-            Some(TokenWarning::Expired)
         );
     }
 

@@ -5,8 +5,8 @@
 //! go-ovh test vectors (see the tests at the bottom and `tests/signing.rs`).
 
 use crate::PROVIDER;
-use crate::api::OAuth2Token;
 use crate::error::OvhError;
+use crate::model::{ApiCredential, OAuth2Token, OvhDateTime};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use finops_core::Secret;
@@ -86,6 +86,86 @@ pub fn signatures_equal(a: &str, b: &str) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What is wrong with a token (OVH-02).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenWarning {
+    /// Expires within the warning window.
+    ExpiresSoon {
+        /// Whole days left (0 = expires today).
+        days_left: i64,
+    },
+    /// Already expired (expiration in the past, or status `expired`).
+    Expired,
+    /// The API refused it (`/auth/currentCredential` failed, or status not `validated`).
+    Invalid {
+        /// Why.
+        message: String,
+    },
+}
+
+impl fmt::Display for TokenWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenWarning::ExpiresSoon { days_left } => {
+                write!(f, "token expires in {days_left} day(s)")
+            }
+            TokenWarning::Expired => f.write_str("token expired"),
+            TokenWarning::Invalid { message } => write!(f, "token invalid: {message}"),
+        }
+    }
+}
+
+/// Token creation/expiration and health of one credential file (OVH-02).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TokenHealth {
+    /// Creation (`date_debut`).
+    pub creation: Option<OvhDateTime>,
+    /// Expiration (`date_fin`; `None`: no expiry or unknown).
+    pub expiration: Option<OvhDateTime>,
+    /// Credential status (`validated`, …) when known.
+    pub status: Option<String>,
+    /// Warning, if any.
+    pub warning: Option<TokenWarning>,
+}
+
+/// Token health from `/auth/currentCredential` at `as_of` (OVH-02): a warning when the token
+/// expires within `warn_days` days, is expired, or is not `validated`. Never panics, whatever
+/// `warn_days` is.
+pub fn token_health_of(cred: &ApiCredential, as_of: DateTime<Utc>, warn_days: i64) -> TokenHealth {
+    let warning = if cred.status != "validated" {
+        if cred.status == "expired" {
+            Some(TokenWarning::Expired)
+        } else {
+            Some(TokenWarning::Invalid {
+                message: format!("credential status is {}", cred.status),
+            })
+        }
+    } else {
+        match cred.expiration {
+            Some(exp) if exp.with_timezone(&Utc) <= as_of => Some(TokenWarning::Expired),
+            Some(exp) => {
+                let left = exp.with_timezone(&Utc) - as_of;
+                // A window too large for a duration (`i64::MAX` days) covers every expiry.
+                let within = chrono::TimeDelta::try_days(warn_days).is_none_or(|w| left <= w);
+                if within {
+                    Some(TokenWarning::ExpiresSoon {
+                        days_left: left.num_days(),
+                    })
+                } else {
+                    None
+                }
+            }
+            None => None,
+        }
+    };
+    TokenHealth {
+        creation: Some(cred.creation),
+        expiration: cred.expiration,
+        status: Some(cred.status.clone()),
+        warning,
+    }
 }
 
 /// The credential of one OVH account.
@@ -441,6 +521,25 @@ mod tests {
         assert_eq!(
             &r.body[..],
             b"grant_type=client_credentials&client_id=EU.id&client_secret=s3cr%3At&scope=all"
+        );
+    }
+
+    #[test]
+    fn token_warning_rules() {
+        let mut c: ApiCredential = serde_json::from_str(
+            r#"{"applicationId":1,"credentialId":2,"creation":"2026-01-01T00:00:00+01:00","expiration":"2026-11-25T00:00:00+01:00","status":"validated","rules":[]}"#,
+        )
+        .unwrap();
+        let as_of: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let h = token_health_of(&c, as_of, 4);
+        assert_eq!(h.warning, Some(TokenWarning::ExpiresSoon { days_left: 2 }));
+        assert_eq!(token_health_of(&c, as_of, 2).warning, None);
+        c.expiration = None;
+        assert_eq!(token_health_of(&c, as_of, 4).warning, None);
+        c.status = "expired".into();
+        assert_eq!(
+            token_health_of(&c, as_of, 4).warning,
+            Some(TokenWarning::Expired)
         );
     }
 

@@ -88,7 +88,7 @@ async fn unknown_consumer_key_gives_invalid_credential() {
         .await;
     assert!(matches!(
         h.warning,
-        Some(finops_ovh::collect::TokenWarning::Invalid { .. })
+        Some(finops_ovh::TokenWarning::Invalid { .. })
     ));
     // Unknown application key.
     let c = builder(&emu, i)
