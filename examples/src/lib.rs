@@ -17,6 +17,7 @@ pub mod arcgis;
 pub mod forecast_cmd;
 pub mod oci;
 pub mod ovh;
+pub mod schedule_cmd;
 
 /// What one provider's demo did, for the `finops demo` summary.
 #[derive(Debug, Default, Clone)]

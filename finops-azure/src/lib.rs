@@ -3,3 +3,6 @@
 
 /// Provider label used in errors and logs.
 pub const PROVIDER: &str = "azure";
+
+pub mod credential;
+pub mod graph;

@@ -8,6 +8,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod aggregate;
+pub mod alert;
 pub mod allocate;
 pub mod anomaly;
 pub mod budget;
@@ -21,6 +22,7 @@ pub mod json;
 pub mod money;
 pub mod secret;
 pub mod source;
+pub mod state;
 pub mod table;
 
 #[cfg(feature = "http")]
@@ -28,6 +30,15 @@ pub mod http;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+
+#[cfg(feature = "schedule")]
+pub mod schedule;
+
+#[cfg(feature = "publish")]
+pub mod publish;
+
+#[cfg(feature = "notify")]
+pub mod notify;
 
 #[cfg(any(feature = "testing", test))]
 pub mod testing;

@@ -1,5 +1,7 @@
 //! The `finops` command: `finops demo` runs every provider against its emulator;
-//! `finops aggregate` groups FOCUS files.
+//! `finops aggregate` groups FOCUS files; `finops allocate|forecast|anomalies` analyse them;
+//! `finops schedule` prints a schedule's next runs.
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -31,6 +33,8 @@ enum Command {
     Forecast(Box<finops_examples::forecast_cmd::ForecastArgs>),
     /// Days whose cost leaves the forecast interval, with their causes.
     Anomalies(Box<finops_examples::anomalies_cmd::AnomaliesArgs>),
+    /// Print the next run times of a schedule (--preset ovh-weekly, --cron, --config).
+    Schedule(finops_examples::schedule_cmd::ScheduleArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,6 +51,9 @@ fn main() -> std::process::ExitCode {
         Command::Allocate(args) => finops_examples::allocate_cmd::run(&args),
         Command::Forecast(args) => finops_examples::forecast_cmd::run(&args),
         Command::Anomalies(args) => finops_examples::anomalies_cmd::run(&args),
+        Command::Schedule(args) => {
+            finops_examples::schedule_cmd::run(&args, &finops_core::clock::SystemClock)
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -13,9 +13,12 @@
 //! - [`ClientOptions`] are the settings every adapter builder takes (clock, retry, timeouts,
 //!   endpoint override, rate limit, concurrency, redactions), applied by
 //!   [`HttpClientBuilder::with_options`].
+//! - [`OAuth2ClientCredentials`] (module [`oauth2`]) fetches, caches and renews OAuth2
+//!   client-credentials tokens (OVHcloud, ArcGIS, Entra ID).
 
 mod client;
 mod limit;
+pub mod oauth2;
 mod options;
 mod paging;
 mod retry;
@@ -25,6 +28,9 @@ pub use client::{
     ErrorParser, HttpClient, HttpClientBuilder, RequestParts, Response, Signer, default_parse_error,
 };
 pub use limit::{RateLimiter, bounded};
+pub use oauth2::{
+    BearerSigner, ClientAuth, OAuth2Builder, OAuth2ClientCredentials, StaticToken, TokenProvider,
+};
 pub use options::{ClientOptions, RateLimit};
 pub use paging::{Page, paginate};
 pub use retry::{Backoff, BackoffConfig, RetryConfig, parse_retry_after};
