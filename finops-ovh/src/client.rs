@@ -11,6 +11,7 @@ use crate::model::*;
 use chrono::{DateTime, Utc};
 use finops_core::Error;
 use finops_core::error::truncate_body;
+use finops_core::http::oauth2::{oauth2_error, send_with_renewal};
 use finops_core::http::{HttpClient, Method, RequestParts, Response, Url};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -42,13 +43,13 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
     // The OAuth2 error shape (RFC 6749 §5.2) only comes with 400 / 401: a proxy's 429 or 503
     // with an `{"error": ..}` body is still a retryable status, not a refused credential.
     if matches!(resp.status, 400 | 401)
-        && let Ok(oauth) = serde_json::from_slice::<OAuth2Error>(&resp.body)
+        && let Some((error, description)) = oauth2_error(&resp.body)
     {
         return Some(
             OvhError::OAuth2 {
                 call,
-                error: oauth.error,
-                description: oauth.error_description.unwrap_or_default(),
+                error,
+                description: description.unwrap_or_default(),
             }
             .into(),
         );
@@ -146,9 +147,14 @@ impl OvhClient {
         )
     }
 
-    /// Send a request signed with this credential.
+    /// Send a request signed with this credential: `$1$`-signed afresh at each attempt, or,
+    /// for a service account, with the bearer token of the shared OAuth2 provider (renewed
+    /// once when the API refuses it, [`send_with_renewal`]).
     pub async fn send(&self, req: RequestParts) -> finops_core::Result<Response> {
-        self.http.send(req, Some(self.signer.as_ref())).await
+        match self.signer.oauth2() {
+            Some(provider) => send_with_renewal(&self.http, provider.as_ref(), req).await,
+            None => self.http.send(req, Some(self.signer.as_ref())).await,
+        }
     }
 
     /// GET `path` and decode the JSON reply.

@@ -98,8 +98,6 @@ mod tests {
         check!(Bill, "ovh_me_bill_item.json");
         check!(BillDetail, "ovh_me_bill_detail_item.json");
         check!(IdentityUser, "ovh_me_identity_user_item.json");
-        check!(OAuth2Token, "ovh_oauth2_token_response.json");
-        check!(OAuth2Error, "ovh_oauth2_token_error.json");
         check!(CredentialRequestReply, "ovh_auth_credential_response.json");
     }
 
@@ -162,23 +160,5 @@ mod tests {
         )
         .unwrap();
         assert!(i.ip_addresses.is_empty());
-    }
-
-    #[test]
-    fn oauth2_token_reply_variants() {
-        let t: OAuth2Token = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
-        assert_eq!((t.token_type.as_str(), t.expires_in), ("Bearer", 3600));
-        let t: OAuth2Token = serde_json::from_str(
-            r#"{"access_token":"a","token_type":"bearer","expires_in":"3599"}"#,
-        )
-        .unwrap();
-        assert_eq!(t.expires_in, 3599);
-        let t: OAuth2Token =
-            serde_json::from_str(r#"{"access_token":"a","expires_in":null}"#).unwrap();
-        assert_eq!(t.expires_in, 3600);
-        assert!(
-            serde_json::from_str::<OAuth2Token>(r#"{"access_token":"a","expires_in":"soon"}"#)
-                .is_err()
-        );
     }
 }
