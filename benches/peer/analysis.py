@@ -42,7 +42,7 @@ def duck(pq, rules, out_dir, threads):
     con.execute(f"COPY (SELECT * FROM a) TO '{out_dir}/duck_allocated.parquet' (FORMAT parquet)")
     rows = con.execute("""SELECT x_AllocatedTo, strftime(BillingPeriodStart + INTERVAL 14 HOUR, '%Y-%m'),
                           BillingCurrency, SUM(CAST(BilledCost AS DECIMAL(38,10))), SUM(CAST(EffectiveCost AS DECIMAL(38,10)))
-                          FROM read_parquet('%s') GROUP BY ALL""" % f"{out_dir}/duck_allocated.parquet").fetchall()
+                          FROM read_parquet('""" + f"{out_dir}/duck_allocated.parquet" + """') GROUP BY ALL""").fetchall()
     dt = time.perf_counter() - t0
     with open(f"{out_dir}/duck_showback.csv", "w", newline="") as f:
         w = csv.writer(f)

@@ -11,6 +11,10 @@ mod tags;
 mod time;
 
 pub use records::{aggregate_records, aggregate_stream};
+
+/// A fixed-point sum (value × 10^18) as an exact, normalised decimal (`None` past 28
+/// significant digits).
+pub(crate) use fixed::to_decimal as fixed_to_decimal;
 pub use time::{TimeBucket, billing_month};
 
 use crate::focus::{Column, ColumnKind, Period};
