@@ -8,7 +8,7 @@ const K: u64 = 0xf135_7aea_2e62_a9c5;
 
 /// Multiply-rotate hasher (in the spirit of rustc's FxHasher) with a final avalanche.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FastHasher(u64);
+pub struct FastHasher(u64);
 
 impl FastHasher {
     #[inline]
@@ -62,7 +62,7 @@ impl Hasher for FastHasher {
 }
 
 /// `BuildHasher` for [`FastHasher`].
-pub(crate) type FastBuild = BuildHasherDefault<FastHasher>;
+pub type FastBuild = BuildHasherDefault<FastHasher>;
 /// A `HashMap` using [`FastHasher`].
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, FastBuild>;
 
