@@ -54,8 +54,10 @@ fn kernel(c: &mut Criterion) {
     g.finish();
 }
 
-/// The engine's hash tables: the hasher of [`finops_core::aggregate::GroupHasher`] against
-/// `rustc-hash` (FxHasher) and `foldhash` (fast, fixed seed) on the same work: interning
+/// The engine's hash tables: the hasher of [`finops_core::aggregate::GroupHasher`] (now
+/// `rustc-hash`; it was a hand-written multiply-rotate hasher when the numbers in
+/// `benches/README.md` were taken) against `rustc-hash` (FxHasher) and `foldhash` (fast,
+/// fixed seed) on the same work: interning
 /// the dimension values of 100k rows (ServiceName, SubAccountId, ChargePeriodStart, Tags:
 /// short and long byte strings, mostly repeats) and looking up their packed `u128` group
 /// keys, as the CSV path does for every row.

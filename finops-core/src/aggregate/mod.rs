@@ -19,7 +19,7 @@ pub(crate) use fixed::to_decimal as fixed_to_decimal;
 /// The `BuildHasher` of the engine's intern and group tables (exposed for the hasher
 /// benchmark in `benches/benches/aggregate.rs`; not a stable API).
 #[doc(hidden)]
-pub use hash::{FastBuild as GroupHasher, FastHasher};
+pub use hash::FastBuild as GroupHasher;
 pub use time::{TimeBucket, billing_month};
 
 use crate::focus::{Column, ColumnKind, Period};
