@@ -622,6 +622,7 @@ impl<'p> Evaluator<'p> {
         groups.reserve(n);
         let nk = plan.key_slots.len();
         let mut last: Option<(u128, u32)> = None;
+        #[allow(clippy::needless_range_loop)] // `i` indexes one label column per slot
         'rows: for i in 0..n {
             for (fi, flt) in plan.filters.iter().enumerate() {
                 let l = labels[flt.slot][i];

@@ -351,6 +351,9 @@ impl RuleInput {
     }
 }
 
+/// The rule inputs of one file: input column → groups of (map rule indices, read as Tags).
+type RuleCols = Vec<(usize, Vec<(Vec<usize>, bool)>)>;
+
 /// The state of one file's pass: dictionaries mapped so far, per input column.
 #[derive(Debug)]
 struct FileState<'a> {
@@ -358,7 +361,7 @@ struct FileState<'a> {
     layout: &'a Layout,
     mapped: Vec<Option<Mapped>>,
     /// Rule inputs present in the file: input column → (rule indices, read as Tags) groups.
-    rule_cols: Vec<(usize, Vec<(Vec<usize>, bool)>)>,
+    rule_cols: RuleCols,
     /// Best rule code of the rule inputs the file lacks (their value is the record path's
     /// default for an absent column).
     absent_code: u64,
@@ -427,7 +430,7 @@ impl<'r> Shared<'r> {
         let currency_col = need(Column::BillingCurrency.name())?;
         let billing_start_col = need(Column::BillingPeriodStart.name())?;
         let pricing_currency_col = layout.position(Column::PricingCurrency.name());
-        let mut rule_cols: Vec<(usize, Vec<(Vec<usize>, bool)>)> = Vec::new();
+        let mut rule_cols: RuleCols = Vec::new();
         let mut absent_code = NO_MATCH;
         for (input, reads) in &self.inputs {
             match layout.position(input.name()) {
@@ -1164,12 +1167,10 @@ fn write_row_groups(
     let writer =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| pq(&label, e))?;
     let (mut fw, factory) = writer.into_serialized_writer().map_err(|e| pq(&label, e))?;
-    let mut index = 0usize;
-    for rg in rx {
+    for (index, rg) in rx.into_iter().enumerate() {
         let writers = factory
             .create_column_writers(index)
             .map_err(|e| pq(&label, e))?;
-        index += 1;
         let slots: Vec<std::sync::Mutex<Option<parquet::arrow::arrow_writer::ArrowColumnWriter>>> =
             writers
                 .into_iter()
@@ -1342,15 +1343,15 @@ pub(super) fn allocate(
                 )?;
                 let b = b.as_primitive::<Decimal128Type>();
                 let n = cm.input.len();
-                for r in 0..rows {
+                for (r, &c) in code.iter().enumerate() {
                     let e = entry(cd, r, n);
                     if let Some(err) = &cm.errors[e] {
                         return Err(perr(&label, Some("BillingCurrency"), err.clone()));
                     }
-                    let t = if code[r] == NO_MATCH {
+                    let t = if c == NO_MATCH {
                         0
                     } else {
-                        (code[r] & 0xffff_ffff) as u32
+                        (c & 0xffff_ffff) as u32
                     };
                     if shared
                         .matcher
