@@ -813,7 +813,6 @@ impl FileState<'_> {
             };
             month.push(m);
         }
-        let _ = self.billing_start_col;
         let money = |c: Column| -> Result<Vec<i128>> {
             let i = Column::ALL.iter().position(|x| *x == c).unwrap_or(0);
             Ok(columns[i]
@@ -936,7 +935,8 @@ impl Pass2<'_, '_> {
         let unallocated_rule = self.shared.rules.map.len() as u32;
         let mut target = Vec::with_capacity(rows);
         let mut rule = Vec::with_capacity(rows);
-        // Per row: Some((recipients, weights, share index)) when split.
+        // Per output row: the input row it copies (`take`) and the shared target it comes
+        // from; per split input row: the pieces' amounts of each split column.
         let mut take: Vec<u32> = Vec::new();
         let mut from: Vec<Option<u32>> = Vec::new();
         let mut pieces: HashMap<usize, Vec<Vec<Option<i128>>>> = HashMap::new();
