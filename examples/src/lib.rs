@@ -14,6 +14,7 @@ pub mod aggregate_cmd;
 pub mod allocate_cmd;
 pub mod anomalies_cmd;
 pub mod arcgis;
+pub mod azure;
 pub mod forecast_cmd;
 pub mod job;
 pub mod job_cmd;

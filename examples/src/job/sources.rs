@@ -234,7 +234,7 @@ async fn run_ovh(
     out.lines = outcome.lines();
     let s = &outcome.summary;
     for e in &s.errors {
-        let msg = format!("{}: {}", e.call, e.message);
+        let msg = format!("{}: {}", e.call, e.message());
         out.errors.push(SourceError::new(
             format!("{}:{}", out.id, e.file),
             msg.clone(),
@@ -243,7 +243,7 @@ async fn run_ovh(
     }
     let now = env.clock.now();
     for (file, w) in &s.token_warnings {
-        use finops_ovh::collect::TokenWarning;
+        use finops_ovh::TokenWarning;
         let expires = match w {
             TokenWarning::ExpiresSoon { days_left } => {
                 Some(now + chrono::Duration::days((*days_left).max(0)) + chrono::Duration::hours(1))

@@ -649,8 +649,10 @@ fn time_from(v: i64, unit: &TimeUnit) -> std::result::Result<DateTime<Utc>, Stri
     t.ok_or_else(|| format!("timestamp {v} ({unit:?}) is out of range"))
 }
 
-/// A Parquet cell as the text FOCUS 1.2 columns are parsed from (`None` for null).
-fn cell_text(a: &dyn Array, i: usize) -> std::result::Result<Option<String>, String> {
+/// A Parquet (Arrow) cell as the text FOCUS 1.2 columns are parsed from (`None` for null):
+/// decimals exact, floats as their shortest round-trip text, times as `YYYY-MM-DDTHH:mm:ssZ`,
+/// maps and structs as JSON. Also used by finops-azure's ingestion to convert Parquet exports.
+pub fn cell_text(a: &dyn Array, i: usize) -> std::result::Result<Option<String>, String> {
     if a.is_null(i) {
         return Ok(None);
     }

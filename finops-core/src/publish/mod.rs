@@ -25,6 +25,8 @@ mod objstore;
 pub use local::{LocalDirFetcher, LocalDirPublisher};
 #[cfg(feature = "object-store")]
 pub use objstore::ObjectStorePublisher;
+#[cfg(feature = "object-store")]
+pub use objstore::connector::ReqwestConnector;
 
 use crate::{Error, Result};
 use async_trait::async_trait;

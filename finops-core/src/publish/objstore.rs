@@ -274,8 +274,9 @@ impl Fetcher for ObjectStorePublisher {
 
 /// The HTTP transport of the cloud stores: the workspace's reqwest 0.12 client (rustls with
 /// ring), instead of object_store's own reqwest 0.13 client which brings aws-lc-rs. Request
-/// bodies are at most one part (the publisher's part size) and are buffered.
-mod connector {
+/// bodies are at most one part (the publisher's part size) and are buffered. Public so other
+/// crates' stores (finops-azure's blob containers) use the same transport.
+pub(super) mod connector {
     use bytes::Bytes;
     use http_body_util::BodyExt;
     use object_store::ClientConfigKey;
@@ -285,8 +286,9 @@ mod connector {
     };
     use std::time::Duration;
 
+    /// `object_store`'s [`HttpConnector`] on the workspace's reqwest client.
     #[derive(Debug, Clone, Copy)]
-    pub(super) struct ReqwestConnector;
+    pub struct ReqwestConnector;
 
     #[derive(Debug)]
     struct Service(reqwest::Client);

@@ -1,0 +1,778 @@
+//! `Costs_transform_v1_2` (azure.md §10, AZ-08) on FOCUS records read from ingested FocusCost
+//! files. [`transform_cost`] runs the rules in hubs' order; each rule is its own function,
+//! returning `true` when it changed or flagged the row (its code then goes to
+//! `x_SourceChanges`). Flags test the raw values, before any fill (rules 2–16).
+
+use super::add_change;
+use super::prices::{PriceKey, PriceSheet};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use finops_core::focus::{ChargeCategory, CommitmentDiscountStatus, PricingCategory};
+use finops_core::{CostRecord, Decimal};
+
+/// What the rules need besides the row.
+#[derive(Debug, Clone)]
+pub struct CostContext<'a> {
+    /// Ingestion time (`x_IngestionTime`).
+    pub ingested_at: DateTime<Utc>,
+    /// The export's `dataVersion` (`1.0r2`, `1.2`, `custom`, ...), whitespace removed.
+    pub data_version: &'a str,
+    /// The month's price sheet (empty when none was ingested yet).
+    pub prices: &'a PriceSheet,
+}
+
+fn ext_dec(r: &CostRecord, name: &str) -> Option<Decimal> {
+    r.extensions
+        .get(name)
+        .and_then(|v| finops_core::money::parse_decimal(v.trim()).ok())
+}
+
+fn set_dec(r: &mut CostRecord, name: &str, v: Decimal) {
+    r.extensions.set(name, Some(v.normalize().to_string()));
+}
+
+fn zero_or_none(v: Option<Decimal>) -> bool {
+    v.is_none_or(|d| d.is_zero())
+}
+
+/// A commitment-discount purchase: a Purchase row with a CommitmentDiscountId.
+pub fn is_cd_purchase(r: &CostRecord) -> bool {
+    r.charge_category == ChargeCategory::Purchase && r.commitment_discount_id.is_some()
+}
+
+fn is_microsoft(r: &CostRecord) -> bool {
+    r.provider_name.eq_ignore_ascii_case("Microsoft")
+}
+
+/// Rule 2: a CD purchase must not be `Usage-Based` (`InvalidChargeFrequency`).
+pub fn r02_invalid_charge_frequency(r: &mut CostRecord) -> bool {
+    is_cd_purchase(r) && r.charge_frequency == Some(finops_core::focus::ChargeFrequency::UsageBased)
+}
+
+/// Rule 3: a CD purchase with EffectiveCost > 0 (`InvalidEffectiveCost`).
+pub fn r03_invalid_effective_cost(r: &mut CostRecord) -> bool {
+    is_cd_purchase(r) && r.effective_cost > Decimal::ZERO
+}
+
+/// Rule 4: ContractedCost 0 while EffectiveCost ≠ 0 (`MissingContractedCost`).
+pub fn r04_missing_contracted_cost(r: &mut CostRecord) -> bool {
+    r.contracted_cost.is_zero() && !r.effective_cost.is_zero()
+}
+
+/// Rule 5: ContractedUnitPrice empty/0 while x_EffectiveUnitPrice ≠ 0
+/// (`MissingContractedUnitPrice`).
+pub fn r05_missing_contracted_unit_price(r: &mut CostRecord) -> bool {
+    zero_or_none(r.contracted_unit_price) && !zero_or_none(ext_dec(r, "x_EffectiveUnitPrice"))
+}
+
+/// Rule 6a: ListCost < ContractedCost (`ListCostLessThanContractedCost`).
+pub fn r06_list_below_contracted(r: &mut CostRecord) -> bool {
+    r.list_cost < r.contracted_cost
+}
+
+/// Rule 6b: ContractedCost < EffectiveCost (`ContractedCostLessThanEffectiveCost`).
+pub fn r06_contracted_below_effective(r: &mut CostRecord) -> bool {
+    r.contracted_cost < r.effective_cost
+}
+
+/// Rule 7: ListCost 0 while ContractedCost or EffectiveCost ≠ 0 (`MissingListCost`).
+pub fn r07_missing_list_cost(r: &mut CostRecord) -> bool {
+    r.list_cost.is_zero() && (!r.contracted_cost.is_zero() || !r.effective_cost.is_zero())
+}
+
+/// Rule 8: ListUnitPrice empty/0 while a contracted or effective unit price is set
+/// (`MissingListUnitPrice`).
+pub fn r08_missing_list_unit_price(r: &mut CostRecord) -> bool {
+    zero_or_none(r.list_unit_price)
+        && (!zero_or_none(r.contracted_unit_price)
+            || !zero_or_none(ext_dec(r, "x_EffectiveUnitPrice")))
+}
+
+fn near(a: Decimal, b: Decimal) -> bool {
+    let d = (a - b).abs();
+    d > Decimal::ZERO && d < Decimal::new(1, 4)
+}
+
+/// Rule 9: x_EffectiveUnitPrice within 0.0001 of x_BilledUnitPrice or ContractedUnitPrice
+/// (`XEffectiveUnitPriceRoundingError`). **hubs bug, not copied:** hubs flag equal prices too;
+/// we flag only 0 < difference < 0.0001.
+pub fn r09_effective_price_rounding(r: &mut CostRecord) -> bool {
+    let Some(eup) = ext_dec(r, "x_EffectiveUnitPrice").filter(|d| !d.is_zero()) else {
+        return false;
+    };
+    let bup = ext_dec(r, "x_BilledUnitPrice").filter(|d| !d.is_zero());
+    let cup = r.contracted_unit_price.filter(|d| !d.is_zero());
+    bup.is_some_and(|b| near(eup, b)) || cup.is_some_and(|c| near(eup, c))
+}
+
+/// Rule 10a: ConsumedQuantity 0 with a cost (`MissingConsumedQuantity`).
+pub fn r10_missing_consumed_quantity(r: &mut CostRecord) -> bool {
+    r.consumed_quantity.is_some_and(|q| q.is_zero())
+        && (!r.effective_cost.is_zero() || !r.billed_cost.is_zero())
+}
+
+/// Rule 10b: PricingQuantity 0 with a cost (`MissingPricingQuantity`).
+pub fn r10_missing_pricing_quantity(r: &mut CostRecord) -> bool {
+    r.pricing_quantity.is_some_and(|q| q.is_zero())
+        && (!r.effective_cost.is_zero() || !r.billed_cost.is_zero())
+}
+
+/// Rule 13: BilledCost > 0 and x_BilledUnitPrice 0 (`MissingXBilledUnitPrice`).
+pub fn r13_missing_billed_unit_price(r: &mut CostRecord) -> bool {
+    r.billed_cost > Decimal::ZERO && ext_dec(r, "x_BilledUnitPrice").is_some_and(|b| b.is_zero())
+}
+
+/// Rule 14: PricingCategory Standard on a Usage row with a CommitmentDiscountId
+/// (`PricingCategoryShouldBeCommitted`).
+pub fn r14_pricing_category_committed(r: &mut CostRecord) -> bool {
+    r.charge_category == ChargeCategory::Usage
+        && r.commitment_discount_id.is_some()
+        && r.pricing_category == Some(PricingCategory::Standard)
+}
+
+/// Rule 15: x_SkuTerm written `1Year`/`3Years`/`5Years` (`SkuTermShouldBeAnInteger`).
+pub fn r15_sku_term_integer(r: &mut CostRecord) -> bool {
+    matches!(
+        r.extensions.get("x_SkuTerm"),
+        Some("1Year" | "3Years" | "5Years")
+    )
+}
+
+/// Rule 16: `UnknownFocusVersion` for an empty/unknown version, `LegacyFocusVersion` for the
+/// 1.0-preview forms. **hubs bug, not copied:** hubs flag every version but exactly `1.0`
+/// (1.0r2 and 1.2 included); only 1.0-preview is legacy here (GUESS at the intent). The
+/// version is the manifest's `dataVersion`, not re-detected after fills (rule 17's bug).
+pub fn r16_version_flag(version: &str) -> Option<&'static str> {
+    match version {
+        "1.0" | "1.0r2" | "1.2-preview" | "1.2" | "custom" => None,
+        "1.0-preview" | "1.0-preview(v1)" => Some("LegacyFocusVersion"),
+        _ => Some("UnknownFocusVersion"),
+    }
+}
+
+/// Rule 19/20: x_SourceName, x_SourceProvider, x_SourceType, x_SourceVersion.
+pub fn r19_source_columns(r: &mut CostRecord, version: &str) {
+    let ms = r.extensions.get("x_BillingProfileId").is_some();
+    if r.extensions.get("x_SourceName").is_none() {
+        let v = if ms {
+            "Cost Management".to_string()
+        } else {
+            r.provider_name.clone()
+        };
+        r.extensions.set("x_SourceName", Some(v));
+    }
+    if r.extensions.get("x_SourceProvider").is_none() {
+        r.extensions
+            .set("x_SourceProvider", Some(r.provider_name.clone()));
+    }
+    if r.extensions.get("x_SourceType").is_none() {
+        r.extensions
+            .set("x_SourceType", ms.then(|| "FocusCost".to_string()));
+    }
+    if r.extensions.get("x_SourceVersion").is_none() {
+        r.extensions.set(
+            "x_SourceVersion",
+            (!version.is_empty()).then(|| version.to_string()),
+        );
+    }
+}
+
+/// Rule 21: PricingQuantity 0 with a cost → BilledCost / x_BilledUnitPrice, else
+/// EffectiveCost / x_EffectiveUnitPrice (`PricingQuantityComputed`; exact division, kept
+/// only when it fits 18 places).
+pub fn r21_pricing_quantity(r: &mut CostRecord) -> bool {
+    if !r.pricing_quantity.is_some_and(|q| q.is_zero())
+        || (r.billed_cost.is_zero() && r.effective_cost.is_zero())
+    {
+        return false;
+    }
+    let q = match ext_dec(r, "x_BilledUnitPrice").filter(|d| !d.is_zero()) {
+        Some(b) if !r.billed_cost.is_zero() => r.billed_cost.checked_div(b),
+        _ => ext_dec(r, "x_EffectiveUnitPrice")
+            .filter(|d| !d.is_zero())
+            .and_then(|e| r.effective_cost.checked_div(e)),
+    };
+    match q {
+        Some(q) => {
+            r.pricing_quantity = Some(q.normalize());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Rule 22: ConsumedQuantity empty/0 on a Usage row → PricingQuantity / block (or 1)
+/// (`ConsumedQuantityComputed`).
+pub fn r22_consumed_quantity(r: &mut CostRecord) -> bool {
+    if r.charge_category != ChargeCategory::Usage || !zero_or_none(r.consumed_quantity) {
+        return false;
+    }
+    let Some(pq) = r.pricing_quantity.filter(|q| !q.is_zero()) else {
+        return false;
+    };
+    let block = ext_dec(r, "x_PricingBlockSize")
+        .filter(|b| !b.is_zero())
+        .unwrap_or(Decimal::ONE);
+    match pq.checked_div(block) {
+        Some(q) => {
+            r.consumed_quantity = Some(q.normalize());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The price-sheet key of a cost row (rules 23/24): billing profile (lower-cased) + month of
+/// ChargePeriodStart + x_SkuMeterId + x_SkuOfferId. **hubs bug, not copied:** hubs look up
+/// when the meter **or** the offer is set; both are required here (#2150 fix branch).
+pub fn price_key(r: &CostRecord) -> Option<PriceKey> {
+    let profile = r.extensions.get("x_BillingProfileId")?.to_ascii_lowercase();
+    let meter = r.extensions.get("x_SkuMeterId")?.to_ascii_lowercase();
+    let offer = r.extensions.get("x_SkuOfferId")?.to_ascii_lowercase();
+    let s = r.charge_period.start;
+    Some(PriceKey {
+        profile,
+        year: s.year(),
+        month: s.month(),
+        meter,
+        offer,
+    })
+}
+
+/// Rules 23–27: fill ContractedUnitPrice and ListUnitPrice from the month's price sheet
+/// (`ContractedUnitPriceFromPriceSheet`, `ListUnitPriceFromPriceSheet`), converted by
+/// x_BillingExchangeRate and by the block size when only the unit matches; without a sheet
+/// price CUP falls back to x_EffectiveUnitPrice (`ContractedUnitPriceFromEffective`) and LUP to
+/// CUP (`ListUnitPriceFromContracted`). **hubs bug, not copied:** one price per cost row (min
+/// per key), never a join that multiplies rows. Returns the codes applied.
+pub fn r23_unit_prices(r: &mut CostRecord, sheet: &PriceSheet) -> Vec<&'static str> {
+    let mut codes = Vec::new();
+    let eup = ext_dec(r, "x_EffectiveUnitPrice").filter(|d| !d.is_zero());
+    let unused_spend = r.commitment_discount_category
+        == Some(finops_core::focus::CommitmentDiscountCategory::Spend)
+        && r.commitment_discount_status == Some(CommitmentDiscountStatus::Unused);
+    let want = is_microsoft(r)
+        && eup.is_some()
+        && !unused_spend
+        && (zero_or_none(r.list_unit_price) || zero_or_none(r.contracted_unit_price));
+    let sheet_price = if want {
+        price_key(r).and_then(|k| sheet.get(&k))
+    } else {
+        None
+    };
+    let rate = ext_dec(r, "x_BillingExchangeRate")
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Decimal::ONE);
+    let block = ext_dec(r, "x_PricingBlockSize")
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Decimal::ONE);
+    let convert = |p: Decimal, sp: &super::prices::SheetPrice| -> Option<Decimal> {
+        let same_unit = sp.unit.as_deref().map(str::to_ascii_lowercase)
+            == r.pricing_unit.as_deref().map(str::to_ascii_lowercase);
+        if !same_unit {
+            return None;
+        }
+        let v = p.checked_mul(rate)?;
+        if sp.block == block {
+            Some(v)
+        } else {
+            v.checked_div(sp.block)?.checked_mul(block)
+        }
+    };
+    let has_cost = !r.effective_cost.is_zero() || !r.billed_cost.is_zero();
+    if zero_or_none(r.contracted_unit_price) && has_cost {
+        if let Some(v) = sheet_price
+            .as_ref()
+            .and_then(|sp| convert(sp.contracted, sp))
+        {
+            r.contracted_unit_price = Some(v.normalize());
+            codes.push("ContractedUnitPriceFromPriceSheet");
+        } else if let Some(e) = eup {
+            r.contracted_unit_price = Some(e);
+            codes.push("ContractedUnitPriceFromEffective");
+        }
+    }
+    if zero_or_none(r.list_unit_price) && (has_cost || r.contracted_unit_price.is_some()) {
+        if let Some(v) = sheet_price.as_ref().and_then(|sp| convert(sp.list, sp)) {
+            r.list_unit_price = Some(v.normalize());
+            codes.push("ListUnitPriceFromPriceSheet");
+        } else if let Some(c) = r.contracted_unit_price.filter(|c| !c.is_zero()) {
+            r.list_unit_price = Some(c);
+            codes.push("ListUnitPriceFromContracted");
+        }
+    }
+    codes
+}
+
+/// Rule 25: x_EffectiveUnitPrice within 0.0001 of x_BilledUnitPrice → that price, else of
+/// ContractedUnitPrice → that price (`XEffectiveUnitPriceRounded`).
+pub fn r25_round_effective_price(r: &mut CostRecord) -> bool {
+    let Some(eup) = ext_dec(r, "x_EffectiveUnitPrice") else {
+        return false;
+    };
+    let target = ext_dec(r, "x_BilledUnitPrice")
+        .filter(|b| near(eup, *b))
+        .or_else(|| r.contracted_unit_price.filter(|c| near(eup, *c)));
+    match target {
+        Some(t) => {
+            set_dec(r, "x_EffectiveUnitPrice", t);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Rule 28: ContractedCost 0 with a cost → BilledCost when CUP = BUP, EffectiveCost when CUP =
+/// EUP, else CUP × PQ, else EffectiveCost (`ContractedCostFilled`).
+pub fn r28_contracted_cost(r: &mut CostRecord) -> bool {
+    if !r.contracted_cost.is_zero() || (r.billed_cost.is_zero() && r.effective_cost.is_zero()) {
+        return false;
+    }
+    let cup = r.contracted_unit_price;
+    let v = if cup.is_some() && cup == ext_dec(r, "x_BilledUnitPrice") {
+        r.billed_cost
+    } else if cup.is_some() && cup == ext_dec(r, "x_EffectiveUnitPrice") {
+        r.effective_cost
+    } else {
+        cup.zip(r.pricing_quantity)
+            .and_then(|(c, q)| c.checked_mul(q))
+            .unwrap_or(r.effective_cost)
+    };
+    r.contracted_cost = v.normalize();
+    true
+}
+
+/// Rule 29: ListCost 0 with a contracted cost → ContractedCost when LUP = CUP, else LUP × PQ,
+/// else ContractedCost (`ListCostFilled`).
+pub fn r29_list_cost(r: &mut CostRecord) -> bool {
+    if !r.list_cost.is_zero() || r.contracted_cost.is_zero() {
+        return false;
+    }
+    let v = if r.list_unit_price.is_some() && r.list_unit_price == r.contracted_unit_price {
+        r.contracted_cost
+    } else {
+        r.list_unit_price
+            .zip(r.pricing_quantity)
+            .and_then(|(l, q)| l.checked_mul(q))
+            .unwrap_or(r.contracted_cost)
+    };
+    r.list_cost = v.normalize();
+    true
+}
+
+/// Rules 35–37: CommitmentDiscountQuantity and CommitmentDiscountUnit of reservation usage
+/// (status set): PricingQuantity / block × ratio (1 without SKU details), unit = ConsumedUnit;
+/// spend-based: EffectiveCost / exchange rate, unit = PricingCurrency
+/// (`CommitmentDiscountQuantityFilled`).
+pub fn r36_commitment_quantity(r: &mut CostRecord) -> bool {
+    if r.commitment_discount_status.is_none() || r.commitment_discount_quantity.is_some() {
+        return false;
+    }
+    let spend = r.commitment_discount_category
+        == Some(finops_core::focus::CommitmentDiscountCategory::Spend);
+    let (q, unit) = if spend {
+        let rate = ext_dec(r, "x_BillingExchangeRate")
+            .filter(|d| !d.is_zero())
+            .unwrap_or(Decimal::ONE);
+        (
+            r.effective_cost.checked_div(rate),
+            r.pricing_currency
+                .clone()
+                .or(Some(r.billing_currency.to_string())),
+        )
+    } else {
+        let block = ext_dec(r, "x_PricingBlockSize")
+            .filter(|b| !b.is_zero())
+            .unwrap_or(Decimal::ONE);
+        (
+            r.pricing_quantity.and_then(|q| q.checked_div(block)),
+            r.consumed_unit.clone(),
+        )
+    };
+    match (q, unit) {
+        (Some(q), Some(u)) => {
+            r.commitment_discount_quantity = Some(q.normalize());
+            r.commitment_discount_unit = Some(u);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Rule 41: a Microsoft row whose ContractedCost ≠ CUP × PQ gets CUP × PQ
+/// (`ContractedCostCorrected`; ListCost is not redone, as in hubs).
+pub fn r41_contracted_cost_fix(r: &mut CostRecord) -> bool {
+    if !is_microsoft(r) || ext_dec(r, "x_PricingBlockSize").is_none() {
+        return false;
+    }
+    let Some(v) = r
+        .contracted_unit_price
+        .zip(r.pricing_quantity)
+        .and_then(|(c, q)| c.checked_mul(q))
+    else {
+        return false;
+    };
+    if v == r.contracted_cost || r.contracted_cost.is_zero() {
+        return false;
+    }
+    r.contracted_cost = v.normalize();
+    true
+}
+
+/// Rule 42: ConsumedQuantity/ConsumedUnit only on Usage rows that are not an unused
+/// commitment (FOCUS 1.2 requires null elsewhere) (`ConsumedQuantityNulled`).
+pub fn r42_consumed_only_on_usage(r: &mut CostRecord) -> bool {
+    let usage = r.charge_category == ChargeCategory::Usage
+        && r.commitment_discount_status != Some(CommitmentDiscountStatus::Unused);
+    if usage || (r.consumed_quantity.is_none() && r.consumed_unit.is_none()) {
+        return false;
+    }
+    r.consumed_quantity = None;
+    r.consumed_unit = None;
+    true
+}
+
+/// Rule 46: ResourceType kept when it is a display name; a purchase gets its
+/// CommitmentDiscountType; otherwise x_ResourceType's display name; null without a ResourceId
+/// (`ResourceTypeFilled`).
+pub fn r46_resource_type(r: &mut CostRecord) -> bool {
+    let before = r.resource_type.clone();
+    if r.resource_id.is_none() {
+        r.resource_type = None;
+    } else if r
+        .resource_type
+        .as_deref()
+        .is_none_or(|t| t.is_empty() || t.contains('/'))
+    {
+        r.resource_type = if is_cd_purchase(r) {
+            r.commitment_discount_type.clone()
+        } else {
+            r.extensions
+                .get("x_ResourceType")
+                .or(r.resource_type.as_deref())
+                .map(super::other::resource_type_name)
+        };
+    }
+    before != r.resource_type
+}
+
+/// ServiceSubcategory (FOCUS 1.2; absent from FocusCost 1.0/1.0r2), from the service name as
+/// Cost Management's 1.2 exports map it (`Virtual Machines` → `Virtual Machines`, `Storage
+/// Accounts` → `Storage Platform`, ...), else `Other ({ServiceCategory})`, so one service name
+/// always has one subcategory (GUESS: hubs map it from their services table)
+/// (`ServiceSubcategoryFilled`).
+pub fn service_subcategory(r: &mut CostRecord) -> bool {
+    if r.service_subcategory.is_some() {
+        return false;
+    }
+    let known = match r.service_name.as_str() {
+        "Virtual Machines" | "Virtual Machine Scale Sets" => Some("Virtual Machines"),
+        "Storage Accounts" | "Storage" => Some("Storage Platform"),
+        "Azure Kubernetes Service" => Some("Containers"),
+        "SQL Database" => Some("Relational Databases"),
+        "Bandwidth" | "Virtual Network" => Some("Network Connectivity"),
+        _ => None,
+    };
+    r.service_subcategory = Some(match known {
+        Some(k) => k.to_string(),
+        None => format!("Other ({})", r.service_category.as_str()),
+    });
+    true
+}
+
+/// FOCUS 1.2 pricing-currency columns when the pricing currency is the billing currency:
+/// PricingCurrencyEffectiveCost = EffectiveCost, PricingCurrency{Contracted,List}UnitPrice =
+/// the unit prices (`PricingCurrencyColumnsFilled`). In another currency they stay null (a
+/// conversion would round).
+pub fn pricing_currency_columns(r: &mut CostRecord) -> bool {
+    let same = r
+        .pricing_currency
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case(r.billing_currency.as_str()));
+    if !same || r.pricing_currency_effective_cost.is_some() {
+        return false;
+    }
+    r.pricing_currency_effective_cost = Some(r.effective_cost);
+    if r.pricing_currency_contracted_unit_price.is_none() {
+        r.pricing_currency_contracted_unit_price = r.contracted_unit_price;
+    }
+    if r.pricing_currency_list_unit_price.is_none() {
+        r.pricing_currency_list_unit_price = r.list_unit_price;
+    }
+    true
+}
+
+/// Rule 43: BillingAccountId and CommitmentDiscountId lower-cased (`LowerCasedIds`).
+pub fn r43_lower_ids(r: &mut CostRecord) -> bool {
+    let mut changed = false;
+    let lower = r.billing_account_id.to_ascii_lowercase();
+    if lower != r.billing_account_id {
+        r.billing_account_id = lower;
+        changed = true;
+    }
+    if let Some(id) = &r.commitment_discount_id {
+        let l = id.to_ascii_lowercase();
+        if &l != id {
+            r.commitment_discount_id = Some(l);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Rule 44: a CD purchase's EffectiveCost (and x_EffectiveCostInUsd) is 0: its cost is
+/// amortized over the usage rows (`PurchaseEffectiveCostZeroed`).
+pub fn r44_purchase_effective_cost(r: &mut CostRecord) -> bool {
+    if !is_cd_purchase(r) || r.effective_cost.is_zero() {
+        return false;
+    }
+    r.effective_cost = Decimal::ZERO;
+    if r.extensions.contains("x_EffectiveCostInUsd") {
+        set_dec(r, "x_EffectiveCostInUsd", Decimal::ZERO);
+    }
+    true
+}
+
+/// Rule 45: a CD purchase's ResourceId is its CommitmentDiscountId; ResourceName lower-cased,
+/// else the purchase's CommitmentDiscountName, else the last segment of ResourceId
+/// (`ResourceNameNormalized`).
+pub fn r45_resource_name(r: &mut CostRecord) -> bool {
+    let before = (r.resource_id.clone(), r.resource_name.clone());
+    if is_cd_purchase(r) {
+        r.resource_id = r.commitment_discount_id.clone();
+    }
+    r.resource_name = match r.resource_name.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => Some(n.to_lowercase()),
+        None if is_cd_purchase(r) && r.commitment_discount_name.is_some() => {
+            r.commitment_discount_name.clone()
+        }
+        None => r
+            .resource_id
+            .as_deref()
+            .and_then(|id| id.rsplit('/').find(|s| !s.is_empty()))
+            .map(str::to_lowercase),
+    };
+    before != (r.resource_id.clone(), r.resource_name.clone())
+}
+
+/// Rule 47: PublisherName `Microsoft Corporation` → `Microsoft` (`PublisherNameNormalized`).
+pub fn r47_publisher(r: &mut CostRecord) -> bool {
+    if r.publisher_name == "Microsoft Corporation" {
+        r.publisher_name = "Microsoft".into();
+        return true;
+    }
+    false
+}
+
+/// Rule 48: RegionId empty → Microsoft: RegionName lower-cased without spaces; RegionName
+/// empty → RegionId (`RegionFilled`).
+pub fn r48_region(r: &mut CostRecord) -> bool {
+    let mut changed = false;
+    if r.region_id.is_none()
+        && let Some(n) = &r.region_name
+    {
+        r.region_id = Some(if is_microsoft(r) {
+            n.to_lowercase().replace(' ', "")
+        } else {
+            n.clone()
+        });
+        changed = true;
+    }
+    if r.region_name.is_none() && r.region_id.is_some() {
+        r.region_name = r.region_id.clone();
+        changed = true;
+    }
+    changed
+}
+
+/// Rule 52: savings columns. x_CommitmentDiscountSavings = ContractedCost − EffectiveCost,
+/// x_NegotiatedDiscountSavings = ListCost − ContractedCost, x_TotalSavings = ListCost −
+/// EffectiveCost. **hubs bug, not copied:** hubs zero every value < 0.0001 (negative savings
+/// vanish); we keep negative savings (they expose bad prices), zero only |value| < 0.0001, and
+/// give CD purchases 0 savings (GUESS: the v15 fix).
+pub fn r52_savings(r: &mut CostRecord) {
+    let small = Decimal::new(1, 4);
+    let clean = |v: Decimal| {
+        if v.abs() < small {
+            Decimal::ZERO
+        } else {
+            v.normalize()
+        }
+    };
+    let (cd, neg, tot) = if is_cd_purchase(r) {
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO)
+    } else {
+        (
+            clean(r.contracted_cost - r.effective_cost),
+            clean(r.list_cost - r.contracted_cost),
+            clean(r.list_cost - r.effective_cost),
+        )
+    };
+    set_dec(r, "x_CommitmentDiscountSavings", cd);
+    set_dec(r, "x_NegotiatedDiscountSavings", neg);
+    set_dec(r, "x_TotalSavings", tot);
+}
+
+/// Rule 53: BillingPeriodStart/End → the first of their month (`BillingPeriodAligned`).
+pub fn r53_billing_period(r: &mut CostRecord) -> bool {
+    let first = |t: DateTime<Utc>| {
+        Utc.with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0)
+            .single()
+            .unwrap_or(t)
+    };
+    let (s, e) = (first(r.billing_period.start), first(r.billing_period.end));
+    if (s, e) == (r.billing_period.start, r.billing_period.end) || s >= e {
+        return false;
+    }
+    r.billing_period.start = s;
+    r.billing_period.end = e;
+    true
+}
+
+/// Rule 55: SubAccountName null without SubAccountId; x_AccountId `-2` → account columns null;
+/// x_InvoiceSectionId `-2`, x_InvoiceSectionName and x_PricingUnitDescription `Unassigned` →
+/// null; x_ResourceGroupName lower-cased (`PlaceholdersRemoved`).
+pub fn r55_placeholders(r: &mut CostRecord) -> bool {
+    let mut changed = false;
+    if r.sub_account_id.is_none() && r.sub_account_name.is_some() {
+        r.sub_account_name = None;
+        changed = true;
+    }
+    if r.extensions.get("x_AccountId") == Some("-2") {
+        for c in ["x_AccountId", "x_AccountName", "x_AccountOwnerId"] {
+            r.extensions.set(c, None);
+        }
+        changed = true;
+    }
+    for (c, bad) in [
+        ("x_InvoiceSectionId", "-2"),
+        ("x_InvoiceSectionName", "Unassigned"),
+        ("x_PricingUnitDescription", "Unassigned"),
+    ] {
+        if r.extensions.get(c) == Some(bad) {
+            r.extensions.set(c, None);
+            changed = true;
+        }
+    }
+    if let Some(g) = r.extensions.get("x_ResourceGroupName") {
+        let l = g.to_lowercase();
+        if l != g {
+            r.extensions.set("x_ResourceGroupName", Some(l));
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Rule 56: x_BillingAccountAgreement: Microsoft `EA` when x_BillingAccountId =
+/// x_BillingProfileId, else `MCA`; other providers: ProviderName.
+pub fn r56_agreement(r: &mut CostRecord) {
+    let v = if is_microsoft(r) {
+        let a = r.extensions.get("x_BillingAccountId");
+        if a.is_some() && a == r.extensions.get("x_BillingProfileId") {
+            "EA"
+        } else {
+            "MCA"
+        }
+        .to_string()
+    } else {
+        r.provider_name.clone()
+    };
+    r.extensions.set("x_BillingAccountAgreement", Some(v));
+}
+
+/// A rule that changes or flags a record in place.
+type Rule = fn(&mut CostRecord) -> bool;
+
+/// Run every rule on one record, in hubs' order.
+pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
+    r.extensions.set(
+        "x_IngestionTime",
+        Some(ctx.ingested_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    );
+    // Flags on raw values (2–16).
+    let flags: [(Rule, &str); 12] = [
+        (r02_invalid_charge_frequency, "InvalidChargeFrequency"),
+        (r03_invalid_effective_cost, "InvalidEffectiveCost"),
+        (r04_missing_contracted_cost, "MissingContractedCost"),
+        (
+            r05_missing_contracted_unit_price,
+            "MissingContractedUnitPrice",
+        ),
+        (r06_list_below_contracted, "ListCostLessThanContractedCost"),
+        (
+            r06_contracted_below_effective,
+            "ContractedCostLessThanEffectiveCost",
+        ),
+        (r07_missing_list_cost, "MissingListCost"),
+        (r08_missing_list_unit_price, "MissingListUnitPrice"),
+        (
+            r09_effective_price_rounding,
+            "XEffectiveUnitPriceRoundingError",
+        ),
+        (r10_missing_consumed_quantity, "MissingConsumedQuantity"),
+        (r10_missing_pricing_quantity, "MissingPricingQuantity"),
+        (r13_missing_billed_unit_price, "MissingXBilledUnitPrice"),
+    ];
+    for (f, code) in flags {
+        if f(r) {
+            add_change(r, code);
+        }
+    }
+    for (f, code) in [
+        (
+            r14_pricing_category_committed as fn(&mut CostRecord) -> bool,
+            "PricingCategoryShouldBeCommitted",
+        ),
+        (r15_sku_term_integer, "SkuTermShouldBeAnInteger"),
+    ] {
+        if f(r) {
+            add_change(r, code);
+        }
+    }
+    if let Some(code) = r16_version_flag(ctx.data_version) {
+        add_change(r, code);
+    }
+    r19_source_columns(r, ctx.data_version);
+    // Fills (21–29).
+    for (f, code) in [
+        (
+            r21_pricing_quantity as fn(&mut CostRecord) -> bool,
+            "PricingQuantityComputed",
+        ),
+        (r22_consumed_quantity, "ConsumedQuantityComputed"),
+    ] {
+        if f(r) {
+            add_change(r, code);
+        }
+    }
+    for code in r23_unit_prices(r, ctx.prices) {
+        add_change(r, code);
+    }
+    for (f, code) in [
+        (
+            r25_round_effective_price as fn(&mut CostRecord) -> bool,
+            "XEffectiveUnitPriceRounded",
+        ),
+        (r28_contracted_cost, "ContractedCostFilled"),
+        (r29_list_cost, "ListCostFilled"),
+        (r36_commitment_quantity, "CommitmentDiscountQuantityFilled"),
+        (r41_contracted_cost_fix, "ContractedCostCorrected"),
+        (r43_lower_ids, "LowerCasedIds"),
+        (r44_purchase_effective_cost, "PurchaseEffectiveCostZeroed"),
+        (r42_consumed_only_on_usage, "ConsumedQuantityNulled"),
+        (r45_resource_name, "ResourceNameNormalized"),
+        (r46_resource_type, "ResourceTypeFilled"),
+        (r47_publisher, "PublisherNameNormalized"),
+        (r48_region, "RegionFilled"),
+        (r53_billing_period, "BillingPeriodAligned"),
+        (r55_placeholders, "PlaceholdersRemoved"),
+        (service_subcategory, "ServiceSubcategoryFilled"),
+        (pricing_currency_columns, "PricingCurrencyColumnsFilled"),
+    ] {
+        if f(r) {
+            add_change(r, code);
+        }
+    }
+    r52_savings(r);
+    r56_agreement(r);
+}

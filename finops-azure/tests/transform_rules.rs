@@ -1,0 +1,405 @@
+//! One before/after row test per cost-transform rule (azure.md §10), each with its
+//! x_SourceChanges code where the rule has one.
+
+use chrono::NaiveDate;
+use finops_azure::transform::RawRow;
+use finops_azure::transform::costs::*;
+use finops_azure::transform::prices::{PriceKey, PriceSheet, transform_price_row};
+use finops_core::focus::{
+    ChargeCategory, ChargeFrequency, CommitmentDiscountStatus, PricingCategory, ServiceCategory,
+};
+use finops_core::{CostRecord, Currency, Decimal, Period};
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn usage() -> CostRecord {
+    let day = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+    let mut r = CostRecord::new(
+        "Microsoft",
+        "/providers/Microsoft.Billing/billingAccounts/8611537",
+        Currency::new("EUR").unwrap(),
+        Period::month_of(day),
+        Period::day(day),
+        ChargeCategory::Usage,
+        "Virtual Machines",
+        ServiceCategory::Compute,
+        d("8.64"),
+    );
+    r.pricing_quantity = Some(d("100"));
+    r.consumed_quantity = Some(d("100"));
+    r.contracted_unit_price = Some(d("0.0864"));
+    r.list_unit_price = Some(d("0.096"));
+    r.list_cost = d("9.6");
+    r.pricing_unit = Some("Hours".into());
+    for (k, v) in [
+        ("x_EffectiveUnitPrice", "0.0864"),
+        ("x_BilledUnitPrice", "0.0864"),
+        ("x_PricingBlockSize", "1"),
+        ("x_BillingProfileId", "8611537"),
+        ("x_BillingAccountId", "8611537"),
+        ("x_SkuMeterId", "M1"),
+        ("x_SkuOfferId", "MS-AZR-0017P"),
+        ("x_BillingExchangeRate", "1"),
+    ] {
+        r.extensions.set(k, Some(v.into()));
+    }
+    r
+}
+
+fn purchase() -> CostRecord {
+    let mut r = usage();
+    r.charge_category = ChargeCategory::Purchase;
+    r.charge_frequency = Some(ChargeFrequency::UsageBased);
+    r.commitment_discount_id =
+        Some("/providers/Microsoft.Capacity/reservationOrders/O/reservations/R".into());
+    r.commitment_discount_name = Some("ri-1".into());
+    r.commitment_discount_type = Some("Reservation".into());
+    r
+}
+
+fn changes(r: &CostRecord) -> String {
+    r.extensions
+        .get("x_SourceChanges")
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn run(mut r: CostRecord) -> CostRecord {
+    let sheet = PriceSheet::new();
+    let ctx = CostContext {
+        ingested_at: "2026-04-02T06:00:00Z".parse().unwrap(),
+        data_version: "1.0r2",
+        prices: &sheet,
+    };
+    transform_cost(&mut r, &ctx);
+    r
+}
+
+#[test]
+fn r01_ingestion_time_and_clean_row_has_no_changes() {
+    let r = run(usage());
+    assert_eq!(
+        r.extensions.get("x_IngestionTime"),
+        Some("2026-04-02T06:00:00Z")
+    );
+    assert_eq!(
+        changes(&r),
+        "LowerCasedIds,ServiceSubcategoryFilled",
+        "{}",
+        changes(&r)
+    );
+}
+
+#[test]
+fn r02_r03_r44_r45_r46_purchase_rules() {
+    let r = run(purchase());
+    let c = changes(&r);
+    for code in [
+        "InvalidChargeFrequency",
+        "InvalidEffectiveCost",
+        "PurchaseEffectiveCostZeroed",
+        "ResourceNameNormalized",
+        "ResourceTypeFilled",
+    ] {
+        assert!(c.contains(code), "{code} missing in {c}");
+    }
+    assert_eq!(r.effective_cost, Decimal::ZERO);
+    assert_eq!(r.billed_cost, d("8.64"), "BilledCost is never changed");
+    assert_eq!(
+        r.resource_id.as_deref(),
+        Some("/providers/microsoft.capacity/reservationorders/o/reservations/r")
+    );
+    assert_eq!(r.resource_name.as_deref(), Some("ri-1"));
+    assert_eq!(r.resource_type.as_deref(), Some("Reservation"));
+    assert_eq!(
+        r.extensions.get("x_TotalSavings"),
+        Some("0"),
+        "purchases get no savings"
+    );
+}
+
+#[test]
+fn r04_r28_missing_contracted_cost_is_flagged_then_filled() {
+    let mut r = usage();
+    r.contracted_cost = Decimal::ZERO;
+    let r = run(r);
+    assert!(
+        changes(&r).contains("MissingContractedCost")
+            && changes(&r).contains("ContractedCostFilled")
+    );
+    assert_eq!(r.contracted_cost, d("8.64"));
+}
+
+#[test]
+fn r05_r08_r23_missing_unit_prices_from_effective() {
+    let mut r = usage();
+    r.contracted_unit_price = None;
+    r.list_unit_price = None;
+    let r = run(r);
+    let c = changes(&r);
+    for code in [
+        "MissingContractedUnitPrice",
+        "MissingListUnitPrice",
+        "ContractedUnitPriceFromEffective",
+        "ListUnitPriceFromContracted",
+    ] {
+        assert!(c.contains(code), "{code} missing in {c}");
+    }
+    assert_eq!(r.contracted_unit_price, Some(d("0.0864")));
+    assert_eq!(r.list_unit_price, Some(d("0.0864")));
+}
+
+#[test]
+fn r23_r24_unit_prices_from_the_price_sheet_need_meter_and_offer() {
+    let mut sheet = PriceSheet::new();
+    sheet.add(&transform_price_row(&RawRow::from_pairs([
+        ("BillingAccountId", "8611537"),
+        ("MeterId", "M1"),
+        ("OfferId", "MS-AZR-0017P"),
+        ("UnitOfMeasure", "1 Hour"),
+        ("UnitPrice", "0.08"),
+        ("MarketPrice", "0.1"),
+        ("EffectiveStartDate", "2026-03-01"),
+    ])));
+    let ctx = CostContext {
+        ingested_at: "2026-04-02T06:00:00Z".parse().unwrap(),
+        data_version: "1.2",
+        prices: &sheet,
+    };
+    let mut r = usage();
+    r.contracted_unit_price = None;
+    r.list_unit_price = None;
+    transform_cost(&mut r, &ctx);
+    assert!(changes(&r).contains("ContractedUnitPriceFromPriceSheet"));
+    assert_eq!(r.contracted_unit_price, Some(d("0.08")));
+    assert_eq!(r.list_unit_price, Some(d("0.1")));
+    // No offer id on the row: no sheet lookup (hubs look up with the meter alone).
+    let mut r = usage();
+    r.contracted_unit_price = None;
+    r.extensions.set("x_SkuOfferId", None);
+    assert!(price_key(&r).is_none());
+    transform_cost(&mut r, &ctx);
+    assert!(changes(&r).contains("ContractedUnitPriceFromEffective"));
+    // Only one price per key: the key type is a map, rows out = rows in.
+    assert_eq!(sheet.len(), 1);
+    assert!(
+        sheet
+            .get(&PriceKey {
+                profile: "8611537".into(),
+                year: 2026,
+                month: 3,
+                meter: "m1".into(),
+                offer: "ms-azr-0017p".into()
+            })
+            .is_some()
+    );
+}
+
+#[test]
+fn r06_cost_order_checks() {
+    let mut r = usage();
+    r.list_cost = d("5");
+    assert!(changes(&run(r)).contains("ListCostLessThanContractedCost"));
+    let mut r = usage();
+    r.effective_cost = d("9");
+    assert!(changes(&run(r)).contains("ContractedCostLessThanEffectiveCost"));
+}
+
+#[test]
+fn r07_r29_missing_list_cost() {
+    let mut r = usage();
+    r.list_cost = Decimal::ZERO;
+    let r = run(r);
+    assert!(changes(&r).contains("MissingListCost") && changes(&r).contains("ListCostFilled"));
+    assert_eq!(r.list_cost, d("9.6"));
+}
+
+#[test]
+fn r09_r25_rounding_only_when_different() {
+    let mut r = usage();
+    r.extensions
+        .set("x_EffectiveUnitPrice", Some("0.08641".into()));
+    let r = run(r);
+    assert!(changes(&r).contains("XEffectiveUnitPriceRoundingError"));
+    assert!(changes(&r).contains("XEffectiveUnitPriceRounded"));
+    assert_eq!(r.extensions.get("x_EffectiveUnitPrice"), Some("0.0864"));
+    // Equal prices are not a rounding error (hubs flag them).
+    assert!(!changes(&run(usage())).contains("RoundingError"));
+}
+
+#[test]
+fn r10_r21_r22_quantities() {
+    let mut r = usage();
+    r.pricing_quantity = Some(Decimal::ZERO);
+    r.consumed_quantity = Some(Decimal::ZERO);
+    let r = run(r);
+    let c = changes(&r);
+    for code in [
+        "MissingConsumedQuantity",
+        "MissingPricingQuantity",
+        "PricingQuantityComputed",
+        "ConsumedQuantityComputed",
+    ] {
+        assert!(c.contains(code), "{code} missing in {c}");
+    }
+    assert_eq!(r.pricing_quantity, Some(d("100")));
+    assert_eq!(r.consumed_quantity, Some(d("100")));
+}
+
+#[test]
+fn r13_r14_r15_flags() {
+    let mut r = usage();
+    r.extensions.set("x_BilledUnitPrice", Some("0".into()));
+    assert!(changes(&run(r)).contains("MissingXBilledUnitPrice"));
+    let mut r = usage();
+    r.commitment_discount_id = Some("x".into());
+    r.commitment_discount_status = Some(CommitmentDiscountStatus::Used);
+    r.pricing_category = Some(PricingCategory::Standard);
+    assert!(changes(&run(r)).contains("PricingCategoryShouldBeCommitted"));
+    let mut r = usage();
+    r.extensions.set("x_SkuTerm", Some("1Year".into()));
+    assert!(changes(&run(r)).contains("SkuTermShouldBeAnInteger"));
+}
+
+#[test]
+fn r16_version_flags_only_for_preview_and_unknown() {
+    assert_eq!(r16_version_flag("1.0r2"), None);
+    assert_eq!(r16_version_flag("1.2"), None);
+    assert_eq!(
+        r16_version_flag("1.0-preview(v1)"),
+        Some("LegacyFocusVersion")
+    );
+    assert_eq!(r16_version_flag("1.3"), Some("UnknownFocusVersion"));
+}
+
+#[test]
+fn r19_source_columns() {
+    let r = run(usage());
+    assert_eq!(r.extensions.get("x_SourceName"), Some("Cost Management"));
+    assert_eq!(r.extensions.get("x_SourceProvider"), Some("Microsoft"));
+    assert_eq!(r.extensions.get("x_SourceType"), Some("FocusCost"));
+    assert_eq!(r.extensions.get("x_SourceVersion"), Some("1.0r2"));
+}
+
+#[test]
+fn r36_commitment_quantity_and_r42_unused() {
+    let mut r = usage();
+    r.commitment_discount_id = Some("x".into());
+    r.commitment_discount_status = Some(CommitmentDiscountStatus::Unused);
+    r.pricing_category = Some(PricingCategory::Committed);
+    r.consumed_unit = Some("Hours".into());
+    let r = run(r);
+    assert!(changes(&r).contains("CommitmentDiscountQuantityFilled"));
+    assert_eq!(r.commitment_discount_quantity, Some(d("100")));
+    assert_eq!(r.commitment_discount_unit.as_deref(), Some("Hours"));
+    assert!(changes(&r).contains("ConsumedQuantityNulled"));
+    assert_eq!(r.consumed_quantity, None);
+}
+
+#[test]
+fn r41_contracted_cost_corrected() {
+    let mut r = usage();
+    r.contracted_cost = d("8.5");
+    let r = run(r);
+    assert!(changes(&r).contains("ContractedCostCorrected"));
+    assert_eq!(r.contracted_cost, d("8.64"));
+}
+
+#[test]
+fn r43_r45_r47_r48_r55_normalisation() {
+    let mut r = usage();
+    r.resource_id = Some(
+        "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM-1"
+            .into(),
+    );
+    r.resource_name = Some("VM-1".into());
+    r.publisher_name = "Microsoft Corporation".into();
+    r.region_name = Some("West Europe".into());
+    r.sub_account_name = Some("orphan".into());
+    r.extensions.set("x_InvoiceSectionId", Some("-2".into()));
+    r.extensions
+        .set("x_InvoiceSectionName", Some("Unassigned".into()));
+    r.extensions.set("x_ResourceGroupName", Some("RG".into()));
+    r.extensions.set(
+        "x_ResourceType",
+        Some("microsoft.compute/virtualmachines".into()),
+    );
+    let r = run(r);
+    let c = changes(&r);
+    for code in [
+        "LowerCasedIds",
+        "ResourceNameNormalized",
+        "PublisherNameNormalized",
+        "RegionFilled",
+        "PlaceholdersRemoved",
+        "ResourceTypeFilled",
+    ] {
+        assert!(c.contains(code), "{code} missing in {c}");
+    }
+    assert_eq!(
+        r.billing_account_id,
+        "/providers/microsoft.billing/billingaccounts/8611537"
+    );
+    assert_eq!(r.resource_name.as_deref(), Some("vm-1"));
+    assert_eq!(r.resource_type.as_deref(), Some("Virtual machine"));
+    assert_eq!(r.publisher_name, "Microsoft");
+    assert_eq!(r.region_id.as_deref(), Some("westeurope"));
+    assert_eq!(r.sub_account_name, None);
+    assert_eq!(r.extensions.get("x_InvoiceSectionId"), None);
+    assert_eq!(r.extensions.get("x_InvoiceSectionName"), None);
+    assert_eq!(r.extensions.get("x_ResourceGroupName"), Some("rg"));
+}
+
+#[test]
+fn r52_savings_keep_negative_values() {
+    let mut r = usage();
+    r.list_cost = d("8");
+    r.contracted_cost = d("8.64");
+    let r = run(r);
+    assert_eq!(
+        r.extensions.get("x_NegotiatedDiscountSavings"),
+        Some("-0.64")
+    );
+    assert_eq!(r.extensions.get("x_TotalSavings"), Some("-0.64"));
+    let ok = run(usage());
+    assert_eq!(
+        ok.extensions.get("x_NegotiatedDiscountSavings"),
+        Some("0.96")
+    );
+    assert_eq!(ok.extensions.get("x_CommitmentDiscountSavings"), Some("0"));
+}
+
+#[test]
+fn r53_billing_period_first_of_month() {
+    let mut r = usage();
+    r.billing_period.start = "2026-03-05T00:00:00Z".parse().unwrap();
+    r.billing_period.end = "2026-04-04T00:00:00Z".parse().unwrap();
+    let r = run(r);
+    assert!(changes(&r).contains("BillingPeriodAligned"));
+    assert_eq!(
+        r.billing_period.start.to_rfc3339(),
+        "2026-03-01T00:00:00+00:00"
+    );
+    assert_eq!(
+        r.billing_period.end.to_rfc3339(),
+        "2026-04-01T00:00:00+00:00"
+    );
+}
+
+#[test]
+fn r56_agreement_and_1_2_pricing_currency_columns() {
+    let mut r = usage();
+    r.pricing_currency = Some("EUR".into());
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_BillingAccountAgreement"), Some("EA"));
+    assert!(changes(&r).contains("PricingCurrencyColumnsFilled"));
+    assert_eq!(r.pricing_currency_effective_cost, Some(d("8.64")));
+    let mut m = usage();
+    m.extensions.set("x_BillingProfileId", Some("P-1".into()));
+    assert_eq!(
+        run(m).extensions.get("x_BillingAccountAgreement"),
+        Some("MCA")
+    );
+}
