@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 struct Demo {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     out: PathBuf,
     stdout: String,
 }
@@ -30,13 +30,20 @@ fn shared() -> &'static Demo {
     D.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("finops-demo");
-        let o = demo(&out, &[]);
+        let creds = dir.path().join("creds");
+        let o = demo(&out, &["--credentials", creds.to_str().unwrap()]);
         Demo {
             out,
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            _dir: dir,
+            dir,
         }
     })
+}
+
+/// The baseline run's folder (outputs and credentials), for the comparisons of other runs.
+fn baseline() -> (&'static Path, &'static Path) {
+    let d = shared();
+    (d.dir.path(), &d.out)
 }
 
 #[test]
@@ -69,10 +76,24 @@ fn demo_writes_every_output_and_says_where_the_report_is() {
         "focus/2026-10/oci/part-0.parquet",
         "focus/2026-10/arcgis/part-0.parquet",
         "focus/2025-12/oci/part-0.parquet",
+        "focus/2026-09/azure/part-0.parquet",
+        "focus/2026-11/azure/part-0.parquet",
+        "providers/azure/focus_azure.parquet",
+        "ingestion/Costs/2026/11/ovh/ovh/manifest.json",
+        "ingestion/Costs/2026/10/oci/oci/manifest.json",
+        "ingestion/Costs/2026/09/arcgis/arcgis/manifest.json",
+        "ingestion/Costs/2026/11/providers/microsoft.billing/billingaccounts/8611537/manifest.json",
     ] {
         assert!(all.iter().any(|x| x == f), "{f} missing from\n{all:#?}");
     }
     // One folder per billing month and provider, plain names (no Hive key=value).
+    // Every manifest of ingestion/ is non-empty (hubs ignore an empty one).
+    for f in all.iter().filter(|f| f.ends_with("manifest.json")) {
+        assert!(
+            std::fs::metadata(d.out.join(f)).unwrap().len() > 2,
+            "{f} is empty"
+        );
+    }
     for f in all.iter().filter(|f| f.starts_with("focus/")) {
         let parts: Vec<&str> = f.split('/').collect();
         assert_eq!(parts.len(), 4, "{f}");
@@ -173,6 +194,41 @@ for p, c, b, e, n in con.sql(f"""select ProviderName, BillingCurrency, sum(Bille
     }
     let engine = parse_engine(&text);
     assert_eq!(engine, summary_totals(&d.out), "DuckDB:\n{text}");
+    // ingestion/ (the hubs layout, read as a hub's Data Explorer would: every Costs file, by
+    // name) has the same BilledCost; EffectiveCost too but for Azure, whose raw exports the
+    // hub's cost transform amortises (purchases' EffectiveCost zeroed) on the way to FOCUS.
+    let script = r#"
+import sys, duckdb
+glob = sys.argv[1] + "/ingestion/Costs/**/*.parquet"
+con = duckdb.connect()
+for p, c, b, e, n in con.sql(f"""select ProviderName, BillingCurrency, sum(BilledCost), sum(EffectiveCost), count(*)
+                                 from read_parquet('{glob}', union_by_name=true) group by all order by 1, 2""").fetchall():
+    print("|".join([p, c, format(b.normalize(), "f"), format(e.normalize(), "f"), str(n)]))
+"#;
+    let o = std::process::Command::new(tool_path("FINOPS_DUCKDB_PYTHON"))
+        .args(["-c", script])
+        .arg(&d.out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let ingestion = parse_engine(&text);
+    let summary = summary_totals(&d.out);
+    assert_eq!(
+        ingestion.keys().collect::<Vec<_>>(),
+        summary.keys().collect::<Vec<_>>(),
+        "{text}"
+    );
+    for (k, (billed, effective)) in &summary {
+        assert_eq!(ingestion[k].0, *billed, "ingestion/ BilledCost {k:?}");
+        if k.0 != "Microsoft" {
+            assert_eq!(ingestion[k].1, *effective, "ingestion/ EffectiveCost {k:?}");
+        }
+    }
+}
+
+fn tool_path(var: &str) -> String {
+    std::env::var(var).unwrap()
 }
 
 #[test]
@@ -198,6 +254,10 @@ print("COLUMNS " + ",".join(df.columns))
 print("TYPES " + dict(df.dtypes)["BilledCost"] + " " + dict(df.dtypes)["ChargePeriodStart"])
 for r in df.groupBy("ProviderName", "BillingCurrency").agg(F.sum("BilledCost"), F.sum("EffectiveCost"), F.count("*")).collect():
     print("|".join([r[0], r[1], format(r[2].normalize(), "f"), format(r[3].normalize(), "f"), str(r[4])]))
+ing = (spark.read.option("recursiveFileLookup", "true").option("mergeSchema", "true")
+       .parquet(sys.argv[1] + "/ingestion/Costs"))
+for r in ing.groupBy("ProviderName", "BillingCurrency").agg(F.sum("BilledCost"), F.count("*")).collect():
+    print("ING|" + "|".join([r[0], r[1], format(r[2].normalize(), "f"), str(r[3])]))
 spark.stop()
 "#;
     let o = std::process::Command::new(py)
@@ -222,11 +282,20 @@ spark.stop()
         .find_map(|l| l.strip_prefix("COLUMNS "))
         .unwrap();
     assert!(cols.starts_with("AvailabilityZone,BilledCost,"), "{cols}");
-    assert_eq!(
-        parse_engine(&text),
-        summary_totals(&d.out),
-        "Spark:\n{text}"
-    );
+    let summary = summary_totals(&d.out);
+    assert_eq!(parse_engine(&text), summary, "Spark:\n{text}");
+    // ingestion/: the same BilledCost per provider and currency.
+    let ing: BTreeMap<(String, String), Decimal> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("ING|"))
+        .map(|l| {
+            let f: Vec<&str> = l.split('|').collect();
+            ((f[0].to_string(), f[1].to_string()), f[2].parse().unwrap())
+        })
+        .collect();
+    let billed: BTreeMap<(String, String), Decimal> =
+        summary.into_iter().map(|(k, v)| (k, v.0)).collect();
+    assert_eq!(ing, billed, "Spark over ingestion/:\n{text}");
 }
 
 #[test]
@@ -246,7 +315,10 @@ fn every_billing_period_reconciles_with_the_providers_own_totals() {
         *per_provider.entry(r[1].to_string()).or_default() += 1;
     }
     assert!(
-        per_provider["ovh"] >= 4 && per_provider["oci"] >= 20 && per_provider["arcgis"] >= 3,
+        per_provider["ovh"] >= 4
+            && per_provider["oci"] >= 20
+            && per_provider["arcgis"] >= 3
+            && per_provider["azure"] >= 3,
         "{per_provider:?}"
     );
 }
@@ -305,7 +377,7 @@ fn the_report_is_self_contained_with_charts_anomalies_and_failures() {
     );
     assert!(html.contains("Legacy_Archive"));
     assert!(
-        d.stdout.contains("3 of 3 source(s) collected"),
+        d.stdout.contains("4 of 4 source(s) collected"),
         "{}",
         d.stdout
     );
@@ -314,6 +386,12 @@ fn the_report_is_self_contained_with_charts_anomalies_and_failures() {
     let keys: Vec<String> = totals.keys().map(|(p, c)| format!("{p} {c}")).collect();
     assert_eq!(
         keys,
-        ["Esri EUR", "OVHcloud EUR", "Oracle BRL", "Oracle USD"]
+        [
+            "Esri EUR",
+            "Microsoft EUR",
+            "OVHcloud EUR",
+            "Oracle BRL",
+            "Oracle USD"
+        ]
     );
 }

@@ -180,7 +180,13 @@ pub async fn start(dir: &Path, faults: &DemoFaults) -> anyhow::Result<DemoEmulat
         finops_arcgis::emulator::ADMIN_PASSWORD.as_bytes(),
     )?;
     finops_core::fs::write_atomic(dir.join("allocation.toml"), RULES.as_bytes())?;
+    // Microsoft Azure: Cost Management FocusCost exports (an EA billing account in FOCUS 1.2 and
+    // a pay-as-you-go subscription in 1.0r2), one run per month from September, as they land
+    // in a hub's msexports container; the job ingests them into the hubs layout.
+    let exports = dir.join("azure").join("msexports");
+    write_azure_exports(&exports).await?;
     let urls = vec![
+        (Provider::Azure, exports.display().to_string()),
         (Provider::Ovh, ovh.url()),
         (Provider::Oci, oci.url()),
         (Provider::Arcgis, arcgis.url()),
@@ -199,6 +205,46 @@ pub async fn start(dir: &Path, faults: &DemoFaults) -> anyhow::Result<DemoEmulat
         emus.stop(*p);
     }
     Ok(emus)
+}
+
+/// Three months of FocusCost export runs (September to November 2026) for two scopes.
+async fn write_azure_exports(exports: &Path) -> anyhow::Result<()> {
+    use finops_azure::emulator::exports::{ExportRun, write_export_run};
+    std::fs::create_dir_all(exports)?;
+    let store = finops_azure::Store::local(exports)?;
+    for (i, month) in [(9u32, 1_200u64), (10, 1_300), (11, 900)]
+        .into_iter()
+        .enumerate()
+    {
+        let day = NaiveDate::from_ymd_opt(2026, month.0, 1).unwrap_or_default();
+        let next = day
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(day);
+        let mut ea =
+            ExportRun::focus_cost("1.2", day, month.1, &format!("demo-ea-2026{:02}", month.0));
+        ea.seed = 11 + i as u64;
+        // Each month's run is submitted the day after it closes (the current month's at the
+        // as-of day): the dates stay those of the data set, whatever the machine's clock.
+        let submitted = if next <= demo_as_of() {
+            next
+        } else {
+            demo_as_of()
+        };
+        ea.submitted_time = format!("{}T03:00:00.0000000Z", submitted.format("%Y-%m-%d"));
+        write_export_run(&store, &ea).await?;
+        let mut sub = ExportRun::focus_cost(
+            "1.0r2",
+            day,
+            month.1 / 2,
+            &format!("demo-sub-2026{:02}", month.0),
+        );
+        sub.scope = "/subscriptions/3f2a8c1e-5b7d-4e9f-a1c3-6d8e0f2b4a61".into();
+        sub.export_name = "finops-hub-monthly-subscription".into();
+        sub.seed = 23 + i as u64;
+        sub.submitted_time = ea.submitted_time.clone();
+        write_export_run(&store, &sub).await?;
+    }
+    Ok(())
 }
 
 /// The demo's `finops.toml` (written to `dir/finops.toml`): every emulator, the analysis
@@ -220,6 +266,10 @@ timezone = "Europe/Paris"
 language = "{lang}"
 concurrency = 4
 history_months = 3
+
+[[azure]]
+exports = {azure}
+ingestion = {ingestion}
 
 [[ovh]]
 credentials_dir = "ovh/tokens"
@@ -268,6 +318,8 @@ period = "quarter"
 preset = "ovh-weekly"
 "#,
         out = q(&out.display().to_string()),
+        azure = q(&url(Provider::Azure)),
+        ingestion = q(&out.join("ingestion").display().to_string()),
         lang = lang.as_str(),
         ovh = q(&url(Provider::Ovh)),
         oci = q(&url(Provider::Oci)),
