@@ -215,3 +215,13 @@ fn urls_with_passwords() {
     assert!(!url_with_password("https://h/x?a=b:c@d"));
     assert!(!url_with_password("plain"));
 }
+
+#[test]
+fn the_commented_example_parses() {
+    let text = include_str!("../../../finops.toml");
+    let cfg = parse_str(text).unwrap_or_else(|p| panic!("{p}"));
+    let ids: Vec<&str> = cfg.sources.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["ovh", "oci", "azure", "arcgis"]);
+    assert!(cfg.email.is_some() && cfg.schedule.is_some());
+    assert_eq!(cfg.budgets.len(), 1);
+}
