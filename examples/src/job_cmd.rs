@@ -76,7 +76,8 @@ pub struct DemoArgs {
     /// must not change.
     #[arg(long, default_value_t = 0.0, value_parser = parse_share)]
     pub faults: f64,
-    /// Stop this provider's emulator before the run (ovh, oci, arcgis): the others complete
+    /// Stop this provider's emulator before the run (ovh, oci, arcgis; azure: its exports
+    /// folder removed): the others complete
     /// and the report lists the failure. Repeatable.
     #[arg(long, value_parser = parse_provider)]
     pub down: Vec<Provider>,

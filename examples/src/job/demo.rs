@@ -120,7 +120,12 @@ impl DemoEmulators {
             Provider::Ovh => self.ovh = None,
             Provider::Oci => self.oci = None,
             Provider::Arcgis => self.arcgis = None,
-            Provider::Azure => {}
+            // The exports container goes away (an unreachable storage account).
+            Provider::Azure => {
+                if let Some((_, dir)) = self.urls.iter().find(|(x, _)| *x == Provider::Azure) {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            }
         }
     }
 }

@@ -75,6 +75,12 @@ fn check_key_refs(a: &AzureSource) -> anyhow::Result<()> {
 /// retention, and write the hub's Costs as one FOCUS 1.2 Parquet file in `dir`.
 pub async fn azure_step(a: &AzureSource, env: &StepEnv, dir: &Path) -> anyhow::Result<AzureStep> {
     check_key_refs(a)?;
+    if !is_url(&a.exports) && !Path::new(&a.exports).is_dir() {
+        anyhow::bail!(
+            "the exports container {} is not a folder (or is unreachable)",
+            a.exports
+        );
+    }
     let exports = Store::open(&a.exports)?;
     let ingestion = Store::open(&a.ingestion)?;
     let engine = Ingestor::new(
