@@ -32,7 +32,7 @@ pub struct RunArgs {
     /// The finops.toml.
     #[arg(long)]
     pub config: PathBuf,
-    /// As-of day: data up to the day before (default: today in [output] timezone).
+    /// As-of day: data up to the day before (default: today in the output timezone).
     #[arg(long = "as-of", value_parser = crate::parse_day)]
     pub as_of: Option<NaiveDate>,
     /// Take this instant as "now" instead of the system clock (replays, and emulators whose
@@ -52,7 +52,7 @@ pub struct CheckArgs {
 /// `finops daemon`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DaemonArgs {
-    /// The finops.toml (with a [schedule]).
+    /// The finops.toml (with a schedule section).
     #[arg(long)]
     pub config: PathBuf,
     /// Take this instant as "now" (tests against emulators stopped at a date), RFC 3339.
@@ -93,7 +93,7 @@ pub struct EmulatorsArgs {
     /// Write finops.toml and the credential files here, then serve until interrupted.
     #[arg(long = "write-config")]
     pub write_config: PathBuf,
-    /// The [output] dir of the written config (default DIR/out).
+    /// The output dir of the written config (default DIR/out).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Language of the written config.

@@ -34,7 +34,7 @@ enum Command {
     Run(finops_examples::job_cmd::RunArgs),
     /// Check a finops.toml: every problem at once, with its line; references resolved.
     Check(finops_examples::job_cmd::CheckArgs),
-    /// Run the job on the configured [schedule] (runs recorded in the state store).
+    /// Run the job on the configured schedule (runs recorded in the state store).
     Daemon(finops_examples::job_cmd::DaemonArgs),
     /// The whole job against every provider's loopback emulator, into ./finops-demo/.
     Demo(finops_examples::job_cmd::DemoArgs),

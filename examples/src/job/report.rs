@@ -1,7 +1,7 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no script, no network) with the
 //! job's results, in French or English, rendered by minijinja with HTML escaping on (every
 //! name, error text or tenant coming from a provider is escaped; only the SVG the
-//! [`chart`](super::chart) module builds, itself escaped, is inserted as is).
+//! [`chart`] module builds, itself escaped, is inserted as is).
 
 use crate::job::analysis::Analysis;
 use crate::job::chart::{self, Band, BarSeries, HBar, Line, Mark, TimeChart};
