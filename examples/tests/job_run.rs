@@ -286,6 +286,15 @@ fn run_with_a_config_against_separate_emulators_gives_the_demo_outputs_and_mails
             "scripts/setup.d/40-smtp.sh starts aiosmtpd",
         );
     }
+    // Publication to a folder (live + archive).
+    let published = dir.path().join("published");
+    std::fs::create_dir_all(&published).unwrap();
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!(
+        "\n[publish]\ndir = {:?}\n",
+        published.display().to_string()
+    ));
+    std::fs::write(&cfg, text).unwrap();
     let check = finops()
         .args(["check", "--config"])
         .arg(&cfg)
@@ -320,7 +329,16 @@ fn run_with_a_config_against_separate_emulators_gives_the_demo_outputs_and_mails
         diffs.is_empty(),
         "finops run --config differs from the demo: {diffs:#?}"
     );
+    let pubs = files(&published);
+    for f in ["report.html", "summary.json", "analysis/showback.csv"] {
+        assert!(
+            pubs.iter().any(|p| p.ends_with(f)),
+            "{f} not published: {pubs:#?}"
+        );
+    }
+    assert!(so.contains("published"), "{so}");
     let secrets = canaries(&creds);
+    assert_no_canary_in_files(&published, &secrets);
     assert_no_canary("the trace log", &se, &secrets);
     assert_no_canary("stdout", &so, &secrets);
     assert_no_canary_in_files(&out, &secrets);
