@@ -2,9 +2,8 @@
 //! Microsoft Graph drive API that [`GraphClient`](super::GraphClient) uses, on
 //! [`finops_core::emulator::EmulatorServer`] (so its fault injection applies).
 //!
-//! - `POST /{tenant}/oauth2/v2.0/token`: checks the tenant, `grant_type=client_credentials`,
-//!   `client_id`, `client_secret` and a Graph `/.default` scope; errors as Entra sends them
-//!   (`invalid_client` / AADSTS7000215 with HTTP 401, `invalid_scope` / AADSTS70011, ...).
+//! - `POST /{tenant}/oauth2/v2.0/token`: the shared Entra ID token endpoint
+//!   ([`crate::emulator::entra`]) serving the Graph `/.default` scope.
 //! - `/v1.0/...`: every call needs `Authorization: Bearer` with a token it issued that has not
 //!   expired by the injected clock (401 `InvalidAuthenticationToken` otherwise). One site
 //!   (`contoso.sharepoint.com/sites/FinOps`, libraries `Documents` (default) and `Archive`)
@@ -19,8 +18,8 @@
 //!   revoke tokens, count token requests and record fragment sizes.
 
 use super::client::DriveLocation;
-use crate::credential::EntraCredential;
-use chrono::{DateTime, Utc};
+use crate::credential::{EntraCredential, GRAPH_SCOPE};
+use crate::emulator::entra::{BearerRejection, EntraDirectory};
 use finops_core::clock::SharedClock;
 use finops_core::emulator::axum::{
     Router,
@@ -28,7 +27,7 @@ use finops_core::emulator::axum::{
     extract::{DefaultBodyLimit, Path as AxPath, State},
     http::{HeaderMap, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
-    routing::{any, get, post},
+    routing::{any, get},
 };
 use finops_core::emulator::{EmulatorServer, Faults};
 use finops_core::{Result, Secret};
@@ -36,14 +35,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-/// Tenant id of the emulated directory.
-pub const TENANT_ID: &str = "00000000-0000-0000-0000-0000000000aa";
-/// Its domain name (accepted in place of the id).
-pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
-/// The registered app.
-pub const CLIENT_ID: &str = "11111111-2222-3333-4444-555555555555";
-/// Its secret.
-pub const CLIENT_SECRET: &str = "emu-graph-client-secret-0001";
+pub use crate::emulator::entra::{CLIENT_ID, CLIENT_SECRET, TENANT_DOMAIN, TENANT_ID};
 /// SharePoint host.
 pub const HOSTNAME: &str = "contoso.sharepoint.com";
 /// Site path.
@@ -122,14 +114,13 @@ struct Session {
 struct Emu {
     cfg: GraphEmulatorConfig,
     base: String,
-    tokens: HashMap<String, DateTime<Utc>>,
+    entra: EntraDirectory,
     drives: Vec<DriveState>,
     sessions: HashMap<String, Session>,
     downloads: HashMap<String, (String, String)>,
     next: u64,
     fail_uploads: Option<String>,
     fragments: Vec<usize>,
-    token_requests: u32,
 }
 
 type Shared = Arc<Mutex<Emu>>;
@@ -150,20 +141,6 @@ fn ok_json(status: StatusCode, v: Value) -> Response {
         v.to_string(),
     )
         .into_response()
-}
-
-fn aad_error(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
-    ok_json(
-        status,
-        json!({
-            "error": error,
-            "error_description": format!("AADSTS{code}: {description}"),
-            "error_codes": [code],
-            "timestamp": "2026-11-29 22:15:00Z",
-            "trace_id": "00000000-0000-0000-0000-000000000001",
-            "correlation_id": "00000000-0000-0000-0000-000000000002",
-        }),
-    )
 }
 
 impl Emu {
@@ -253,107 +230,18 @@ fn query(uri: &Uri) -> HashMap<String, String> {
 
 /// Check the bearer token; `Err(401 response)` when missing, unknown or expired.
 fn check_auth(emu: &Emu, headers: &HeaderMap) -> std::result::Result<(), Box<Response>> {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let Some(t) = auth.strip_prefix("Bearer ") else {
-        return Err(Box::new(err(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            "Access token is empty.",
-        )));
+    let message = match emu.entra.check_bearer(headers, Some(GRAPH_SCOPE)) {
+        Ok(()) => return Ok(()),
+        Err(BearerRejection::Missing) => "Access token is empty.",
+        Err(BearerRejection::Expired) => "Lifetime validation failed, the token is expired.",
+        Err(BearerRejection::WrongAudience) => "Invalid audience.",
+        Err(BearerRejection::Unknown) => "IDX14100: JWT is not well formed.",
     };
-    match emu.tokens.get(t) {
-        Some(exp) if *exp > emu.cfg.clock.now() => Ok(()),
-        Some(_) => Err(Box::new(err(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            "Lifetime validation failed, the token is expired.",
-        ))),
-        None => Err(Box::new(err(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            "IDX14100: JWT is not well formed.",
-        ))),
-    }
-}
-
-async fn token(
-    State(s): State<Shared>,
-    AxPath(tenant): AxPath<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let mut g = s.lock().unwrap_or_else(|e| e.into_inner());
-    g.token_requests += 1;
-    let ct = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("application/x-www-form-urlencoded") {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-        );
-    }
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    if tenant != TENANT_ID && !tenant.eq_ignore_ascii_case(TENANT_DOMAIN) {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            90002,
-            &format!("Tenant '{tenant}' not found."),
-        );
-    }
-    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            70003,
-            "The app requested an unsupported grant type.",
-        );
-    }
-    let client = form.get("client_id").map(String::as_str).unwrap_or("");
-    if client != CLIENT_ID {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            700016,
-            &format!(
-                "Application with identifier '{client}' was not found in the directory '{TENANT_DOMAIN}'."
-            ),
-        );
-    }
-    if form.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET) {
-        return aad_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
-        );
-    }
-    let scope = form.get("scope").map(String::as_str).unwrap_or("");
-    if scope != "https://graph.microsoft.com/.default" {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            70011,
-            &format!(
-                "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid: '{scope}'."
-            ),
-        );
-    }
-    let t = format!("eyJ0eXAiOiJKV1QifQ.{}.emu", g.id("tok"));
-    let life = g.cfg.token_lifetime_secs;
-    let exp = g.cfg.clock.now() + chrono::Duration::seconds(life);
-    g.tokens.insert(t.clone(), exp);
-    ok_json(
-        StatusCode::OK,
-        json!({"token_type": "Bearer", "expires_in": life, "ext_expires_in": life, "access_token": t}),
-    )
+    Err(Box::new(err(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        message,
+    )))
 }
 
 /// `/v1.0/...`
@@ -1080,10 +968,11 @@ fn new_drive(id: &str, name: &str, kind: &'static str) -> DriveState {
 impl GraphEmulator {
     /// Start on `127.0.0.1:0`.
     pub async fn start(cfg: GraphEmulatorConfig) -> Result<Self> {
+        let entra = EntraDirectory::new(cfg.clock.clone(), cfg.token_lifetime_secs, &[GRAPH_SCOPE]);
         let state: Shared = Arc::new(Mutex::new(Emu {
             cfg,
             base: String::new(),
-            tokens: HashMap::new(),
+            entra: entra.clone(),
             drives: vec![
                 new_drive("b!docs-0001", "Documents", "documentLibrary"),
                 new_drive("b!arch-0002", "Archive", "documentLibrary"),
@@ -1094,16 +983,15 @@ impl GraphEmulator {
             next: 0,
             fail_uploads: None,
             fragments: Vec::new(),
-            token_requests: 0,
         }));
         let router = Router::new()
-            .route("/{tenant}/oauth2/v2.0/token", post(token))
             .route("/v1.0/{*rest}", any(graph))
             .route("/upload/{sid}", any(upload))
             .route("/download/{key}", get(download))
             // Graph takes fragments up to 60 MiB; the emulator answers 413 itself above that.
             .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
-            .with_state(state.clone());
+            .with_state(state.clone())
+            .merge(entra.router());
         let server = EmulatorServer::start(router).await?;
         state.lock().unwrap_or_else(|e| e.into_inner()).base = server.url();
         Ok(GraphEmulator { server, state })
@@ -1216,12 +1104,12 @@ impl GraphEmulator {
 
     /// Token requests received.
     pub fn token_requests(&self) -> u32 {
-        self.lock().token_requests
+        self.lock().entra.token_requests()
     }
 
     /// Forget every issued token (the next Graph call gets 401).
     pub fn revoke_tokens(&self) {
-        self.lock().tokens.clear();
+        self.lock().entra.revoke_tokens();
     }
 
     /// Upload sessions still open.
