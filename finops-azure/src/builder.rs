@@ -1,6 +1,8 @@
 //! [`AzureBuilder`]: configure the Cost Management client; `build()` is the only fallible call.
 
-use crate::client::{CostManagementClient, DEFAULT_ENDPOINT, RATE_LIMIT_HEADERS, check_scope, parse_error};
+use crate::client::{
+    CostManagementClient, DEFAULT_ENDPOINT, RATE_LIMIT_HEADERS, check_scope, parse_error,
+};
 use crate::credential::{EntraCredential, MANAGEMENT_SCOPE};
 use crate::error;
 use crate::mapping::QuerySpec;
@@ -268,7 +270,10 @@ impl AzureBuilder {
             .clone()
             .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         let endpoint = Url::parse(endpoint_text.trim_end_matches('/')).map_err(|e| {
-            error::config("AZURE_MANAGEMENT_ENDPOINT", format!("{endpoint_text:?}: {e}"))
+            error::config(
+                "AZURE_MANAGEMENT_ENDPOINT",
+                format!("{endpoint_text:?}: {e}"),
+            )
         })?;
         if !matches!(endpoint.scheme(), "https" | "http") || endpoint.cannot_be_a_base() {
             return Err(error::config(
@@ -279,7 +284,11 @@ impl AzureBuilder {
         let clock = self.options.clock_or_system();
         let mut retry = self.options.retry.clone().unwrap_or_default();
         for h in RATE_LIMIT_HEADERS {
-            if !retry.retry_after_headers.iter().any(|x| x.eq_ignore_ascii_case(h)) {
+            if !retry
+                .retry_after_headers
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(h))
+            {
                 retry.retry_after_headers.push((*h).to_string());
             }
         }
@@ -345,7 +354,10 @@ mod tests {
             .with_config(AzureConfigKey::TenantId, "contoso.onmicrosoft.com")
             .with_config(AzureConfigKey::ClientId, "c")
             .with_config(AzureConfigKey::ClientSecret, "s3cret-value")
-            .with_config(AzureConfigKey::CostScopes, "/subscriptions/a, /subscriptions/b");
+            .with_config(
+                AzureConfigKey::CostScopes,
+                "/subscriptions/a, /subscriptions/b",
+            );
         assert!(!format!("{b:?}").contains("s3cret-value"));
         let a = b.build().unwrap();
         assert_eq!(a.scopes(), ["/subscriptions/a", "/subscriptions/b"]);

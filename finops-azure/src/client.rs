@@ -89,7 +89,9 @@ pub fn check_scope(scope: &str) -> Result<()> {
     let bad = |why: &str| {
         error::config(
             "AZURE_COST_SCOPES",
-            format!("scope {scope:?}: {why} (expected /subscriptions/ID, /providers/Microsoft.Billing/billingAccounts/ID, ...)"),
+            format!(
+                "scope {scope:?}: {why} (expected /subscriptions/ID, /providers/Microsoft.Billing/billingAccounts/ID, ...)"
+            ),
         )
     };
     if !scope.starts_with('/') || scope.len() < 2 {
@@ -141,7 +143,10 @@ impl CostManagementClient {
             None => self.scope_url(scope, &["query"])?,
         };
         def.validate().map_err(|m| {
-            error::invalid_request(&format!("POST {scope}/providers/Microsoft.CostManagement/query"), m)
+            error::invalid_request(
+                &format!("POST {scope}/providers/Microsoft.CostManagement/query"),
+                m,
+            )
         })?;
         Ok(RequestParts::new(Method::POST, url)
             .with_json(def)?
@@ -183,7 +188,9 @@ impl CostManagementClient {
         def: &QueryDefinition,
         next_link: Option<&Url>,
     ) -> Result<QueryPage> {
-        let resp = self.send(self.query_request(scope, def, next_link)?).await?;
+        let resp = self
+            .send(self.query_request(scope, def, next_link)?)
+            .await?;
         let result = if resp.status == 204 || resp.body.iter().all(u8::is_ascii_whitespace) {
             QueryResult {
                 id: None,
@@ -303,14 +310,22 @@ impl CostManagementClient {
 
     /// Create or update an export; returns the stored export (with its new `eTag`) and
     /// whether it was created (201) rather than updated (200).
-    pub async fn put_export(&self, scope: &str, name: &str, export: &Export) -> Result<(Export, bool)> {
-        let r = self.send(self.put_export_request(scope, name, export)?).await?;
+    pub async fn put_export(
+        &self,
+        scope: &str,
+        name: &str,
+        export: &Export,
+    ) -> Result<(Export, bool)> {
+        let r = self
+            .send(self.put_export_request(scope, name, export)?)
+            .await?;
         Ok((r.json(crate::PROVIDER)?, r.status == 201))
     }
 
     /// Run an export now (optionally for `run.time_period`).
     pub async fn run_export(&self, scope: &str, name: &str, run: &ExportRunRequest) -> Result<()> {
-        self.send(self.run_export_request(scope, name, run)?).await?;
+        self.send(self.run_export_request(scope, name, run)?)
+            .await?;
         Ok(())
     }
 
@@ -371,7 +386,11 @@ mod tests {
     fn requests_have_the_documented_urls() {
         let c = client();
         let r = c
-            .query_request("/providers/Microsoft.Billing/billingAccounts/8611537", &def(), None)
+            .query_request(
+                "/providers/Microsoft.Billing/billingAccounts/8611537",
+                &def(),
+                None,
+            )
             .unwrap();
         assert_eq!(r.method, Method::POST);
         assert_eq!(
@@ -382,7 +401,9 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["type"], "ActualCost");
         let next = Url::parse("https://management.azure.com/subscriptions/x/providers/Microsoft.CostManagement/query?api-version=2025-03-01&$skiptoken=abc").unwrap();
-        let r2 = c.query_request("/subscriptions/x", &def(), Some(&next)).unwrap();
+        let r2 = c
+            .query_request("/subscriptions/x", &def(), Some(&next))
+            .unwrap();
         assert_eq!(r2.url, next);
         assert_eq!(r2.body, r.body, "the same body goes to the next link");
         let s = "/subscriptions/3f2a8c1e-5b7d-4e9f-a1c3-6d8e0f2b4a61";
@@ -394,7 +415,11 @@ mod tests {
             "/subscriptions/3f2a8c1e-5b7d-4e9f-a1c3-6d8e0f2b4a61/providers/Microsoft.CostManagement/exports/hub-daily-costdetails/run"
         );
         assert!(
-            c.run_history_request(s, "e").unwrap().url.path().ends_with("/exports/e/runHistory")
+            c.run_history_request(s, "e")
+                .unwrap()
+                .url
+                .path()
+                .ends_with("/exports/e/runHistory")
         );
         for bad in ["", "subscriptions/x", "/a//b", "/a/../b", "/a?x=1"] {
             assert!(c.query_request(bad, &def(), None).is_err(), "{bad}");
@@ -416,7 +441,10 @@ mod tests {
         assert!(c.check_next_link(ok, &[]).is_ok());
         assert!(c.check_next_link(ok, &[ok.to_string()]).is_err());
         assert!(c.check_next_link("https://evil.example/x", &[]).is_err());
-        assert!(c.check_next_link("http://management.azure.com/x", &[]).is_err());
+        assert!(
+            c.check_next_link("http://management.azure.com/x", &[])
+                .is_err()
+        );
         assert!(c.check_next_link("/relative", &[]).is_err());
     }
 
@@ -436,8 +464,14 @@ mod tests {
         };
         let e = parse_error("azure", &resp).unwrap();
         let text = e.to_string();
-        assert!(text.contains("BadRequest: Invalid dataset grouping"), "{text}");
-        assert!(text.contains("req-1"), "{text}");
+        assert!(
+            text.contains("BadRequest: Invalid dataset grouping"),
+            "{text}"
+        );
+        assert!(
+            matches!(&e, Error::Status { request_id: Some(id), .. } if id == "req-1"),
+            "{e:?}"
+        );
         let mut r429 = resp.clone();
         r429.status = 429;
         assert!(parse_error("azure", &r429).unwrap().is_retryable());

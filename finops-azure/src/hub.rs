@@ -129,10 +129,7 @@ struct CostFile {
 
 /// Call `f` on every row of a Parquet file as a raw text row, batch by batch (memory bounded by
 /// one batch); `f` returns `false` to stop. Returns whether every row was seen.
-pub fn for_each_raw_row(
-    path: &std::path::Path,
-    mut f: impl FnMut(RawRow) -> bool,
-) -> Result<bool> {
+pub fn for_each_raw_row(path: &std::path::Path, mut f: impl FnMut(RawRow) -> bool) -> Result<bool> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let label = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| finops_core::Error::io(path, e))?;
@@ -263,9 +260,8 @@ impl AzureHub {
                 };
                 let (tx2, t) = (tx.clone(), transform.clone());
                 let ok = tokio::task::spawn_blocking(move || {
-                    let r = for_each_raw_row(copy.path(), |row| {
-                        tx2.blocking_send(Ok(t(&row))).is_ok()
-                    });
+                    let r =
+                        for_each_raw_row(copy.path(), |row| tx2.blocking_send(Ok(t(&row))).is_ok());
                     match r {
                         Ok(go_on) => go_on,
                         Err(e) => {
@@ -564,7 +560,10 @@ fn write_versioned(
                 }
                 _ => VBuf::Str(arrow_array::builder::StringBuilder::new()),
             })
-            .chain(ext.iter().map(|_| VBuf::Str(arrow_array::builder::StringBuilder::new())))
+            .chain(
+                ext.iter()
+                    .map(|_| VBuf::Str(arrow_array::builder::StringBuilder::new())),
+            )
             .collect()
     };
     let mut bufs = new_bufs();

@@ -22,8 +22,8 @@ use crate::Azure;
 use crate::model::{
     CompressionMode, Export, ExportDataset, ExportDatasetConfiguration, ExportDefinition,
     ExportDeliveryInfo, ExportDestination, ExportFormat, ExportIdentity, ExportProperties,
-    ExportRunHistory, ExportRunRequest, ExportSchedule, ExportType, HubSettings,
-    OverwriteBehavior, Recurrence, RecurrencePeriod, TimePeriod, Timeframe,
+    ExportRunHistory, ExportRunRequest, ExportSchedule, ExportType, HubSettings, OverwriteBehavior,
+    Recurrence, RecurrencePeriod, TimePeriod, Timeframe,
 };
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use finops_core::Result;
@@ -339,14 +339,16 @@ impl ManagedExports {
                     action: p.action,
                     e_tag: None,
                 }),
-                Some(body) => c.put_export(&p.scope, &p.name, body).await.map(|(e, _)| {
-                    AppliedExport {
-                        scope: p.scope.clone(),
-                        name: p.name.clone(),
-                        action: p.action,
-                        e_tag: e.e_tag,
-                    }
-                }),
+                Some(body) => {
+                    c.put_export(&p.scope, &p.name, body)
+                        .await
+                        .map(|(e, _)| AppliedExport {
+                            scope: p.scope.clone(),
+                            name: p.name.clone(),
+                            action: p.action,
+                            e_tag: e.e_tag,
+                        })
+                }
             };
             out.push(r);
         }
@@ -379,7 +381,10 @@ mod tests {
 
     #[test]
     fn exports_follow_the_hubs_naming_and_destination() {
-        let o = ManagedExportsOptions::new("finops-hub", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/finopshub");
+        let o = ManagedExportsOptions::new(
+            "finops-hub",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/finopshub",
+        );
         let e = o.exports_for(
             "/providers/Microsoft.Billing/billingAccounts/8611537",
             "2026-11-22T06:00:00Z".parse().unwrap(),
@@ -393,13 +398,22 @@ mod tests {
             "providers/Microsoft.Billing/billingAccounts/8611537"
         );
         let v = serde_json::to_value(&e[0].1).unwrap();
-        assert_eq!(v["properties"]["schedule"]["recurrencePeriod"]["from"], "2026-11-01T00:00:00Z");
-        assert_eq!(v["properties"]["definition"]["dataSet"]["configuration"]["dataVersion"], "1.2-preview");
+        assert_eq!(
+            v["properties"]["schedule"]["recurrencePeriod"]["from"],
+            "2026-11-01T00:00:00Z"
+        );
+        assert_eq!(
+            v["properties"]["definition"]["dataSet"]["configuration"]["dataVersion"],
+            "1.2-preview"
+        );
         assert_eq!(v["properties"]["compressionMode"], "gzip");
         let mut other = e[0].1.properties.clone();
         assert!(differences(&e[0].1.properties, &other).is_empty());
         other.format = Some(ExportFormat::Parquet);
         other.schedule.as_mut().unwrap().recurrence_period = None;
-        assert_eq!(differences(&e[0].1.properties, &other), ["format: Some(Parquet) -> Some(Csv)"]);
+        assert_eq!(
+            differences(&e[0].1.properties, &other),
+            ["format: Some(Parquet) -> Some(Csv)"]
+        );
     }
 }

@@ -171,7 +171,10 @@ impl QuerySpec {
 
 /// Split `[start, end)` at calendar-month boundaries (UTC): one query per month of data
 /// (a query costs one QPU per month it reads, azure.md §3).
-pub fn month_chunks(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn month_chunks(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut out = Vec::new();
     let mut s = start;
     while s < end {
@@ -302,13 +305,20 @@ fn row_period(text: &str, column: &str, query: Period) -> Option<Period> {
 }
 
 /// A key joining the actual and amortized rows.
-type JoinKey = (DateTime<Utc>, DateTime<Utc>, Vec<(String, Option<String>)>, Option<String>);
+type JoinKey = (
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Vec<(String, Option<String>)>,
+    Option<String>,
+);
 
 /// The cost of a row (first aggregated column that is not USD or a quantity).
 fn cost_of(row: &QueryRow) -> Decimal {
     row.values
         .iter()
-        .find(|(n, _)| !n.to_ascii_uppercase().ends_with("USD") && !n.eq_ignore_ascii_case("UsageQuantity"))
+        .find(|(n, _)| {
+            !n.to_ascii_uppercase().ends_with("USD") && !n.eq_ignore_ascii_case("UsageQuantity")
+        })
         .map(|(_, v)| *v)
         .unwrap_or(Decimal::ZERO)
 }
@@ -337,7 +347,11 @@ pub struct JoinedRow {
 
 /// Join actual and amortized rows (one side may be empty: a single basis). Rows are summed
 /// per key, so a group split over two pages stays one record. Order: by period, then groups.
-pub fn join(actual: Vec<QueryRow>, amortized: Vec<QueryRow>, basis: CostBasis) -> Result<Vec<JoinedRow>> {
+pub fn join(
+    actual: Vec<QueryRow>,
+    amortized: Vec<QueryRow>,
+    basis: CostBasis,
+) -> Result<Vec<JoinedRow>> {
     let mut map: BTreeMap<JoinKey, JoinedRow> = BTreeMap::new();
     let add = |a: Option<Decimal>, b: Option<Decimal>| match (a, b) {
         (Some(a), Some(b)) => a.checked_add(b),
@@ -346,7 +360,12 @@ pub fn join(actual: Vec<QueryRow>, amortized: Vec<QueryRow>, basis: CostBasis) -
     let overflow = || finops_core::Error::InvalidArgument("a cost sum overflows".into());
     for (side, rows) in [(0, actual), (1, amortized)] {
         for r in rows {
-            let key = (r.period.start, r.period.end, r.dims.clone(), r.currency.clone());
+            let key = (
+                r.period.start,
+                r.period.end,
+                r.dims.clone(),
+                r.currency.clone(),
+            );
             let (c, u) = (cost_of(&r), usd_of(&r));
             let e = map.entry(key).or_insert_with(|| JoinedRow {
                 row: r.clone(),
@@ -397,10 +416,11 @@ pub fn service_category(service: &str) -> (ServiceCategory, &'static str) {
         "azure app service" | "app service" => (ServiceCategory::Compute, "Other (Compute)"),
         "storage" | "storage accounts" => (ServiceCategory::Storage, "Storage Platform"),
         "backup" | "azure backup" => (ServiceCategory::Storage, "Backup Storage"),
-        "sql database" | "azure sql database" | "sql managed instance"
-        | "azure database for postgresql" | "azure database for mysql" => {
-            (ServiceCategory::Databases, "Relational Databases")
-        }
+        "sql database"
+        | "azure sql database"
+        | "sql managed instance"
+        | "azure database for postgresql"
+        | "azure database for mysql" => (ServiceCategory::Databases, "Relational Databases"),
         "azure cosmos db" => (ServiceCategory::Databases, "NoSQL Databases"),
         "bandwidth" | "virtual network" | "vpn gateway" | "expressroute" => {
             (ServiceCategory::Networking, "Network Connectivity")
@@ -418,9 +438,10 @@ pub fn service_category(service: &str) -> (ServiceCategory, &'static str) {
         "azure synapse analytics" | "azure data factory v2" | "azure databricks" => {
             (ServiceCategory::Analytics, "Other (Analytics)")
         }
-        "azure openai" | "cognitive services" | "azure machine learning" => {
-            (ServiceCategory::AiAndMachineLearning, "Other (AI and Machine Learning)")
-        }
+        "azure openai" | "cognitive services" | "azure machine learning" => (
+            ServiceCategory::AiAndMachineLearning,
+            "Other (AI and Machine Learning)",
+        ),
         _ => (ServiceCategory::Other, "Other (Other)"),
     }
 }
@@ -484,11 +505,26 @@ pub fn to_cost_record(j: &JoinedRow, ctx: &MappingContext<'_>) -> Result<CostRec
         j.actual,
     );
     r.effective_cost = j.amortized;
+    // The query prices and bills in one currency (its `Currency` column).
+    r.pricing_currency = Some(r.billing_currency.to_string());
+    r.pricing_currency_effective_cost = Some(j.amortized);
     let purchase = charge_category == ChargeCategory::Purchase;
     let contracted = if purchase { j.actual } else { j.amortized };
     r.contracted_cost = contracted;
     r.list_cost = contracted;
     r.service_subcategory = Some(subcategory.to_string());
+    r.charge_description = Some(match charge_type {
+        Some(c) => format!(
+            "{} {c} ({})",
+            r.service_name,
+            r.billing_period.start.format("%Y-%m")
+        ),
+        None => format!(
+            "{} ({})",
+            r.service_name,
+            r.billing_period.start.format("%Y-%m")
+        ),
+    });
     r.billing_account_name = Some(ctx.account_name.unwrap_or(ctx.scope).to_string());
     r.billing_account_type = Some(
         if scope.starts_with("/subscriptions/") {
@@ -521,7 +557,12 @@ pub fn to_cost_record(j: &JoinedRow, ctx: &MappingContext<'_>) -> Result<CostRec
         };
         r.sub_account_id = Some(id);
         r.sub_account_type = Some("Subscription".into());
-        r.sub_account_name = dim(row, &["SubscriptionName"]).map(str::to_string);
+        // FOCUS wants a name beside every id: the id stands in without a SubscriptionName group.
+        r.sub_account_name = Some(
+            dim(row, &["SubscriptionName"])
+                .unwrap_or_else(|| s.trim_start_matches("/subscriptions/"))
+                .to_string(),
+        );
     }
     if let Some(loc) = dim(row, &["ResourceLocation"]) {
         r.region_id = Some(loc.to_lowercase().replace(' ', ""));
@@ -536,7 +577,8 @@ pub fn to_cost_record(j: &JoinedRow, ctx: &MappingContext<'_>) -> Result<CostRec
     }
     if let Some(t) = dim(row, &["ResourceType"]) {
         r.resource_type = Some(crate::transform::other::resource_type_name(t));
-        r.extensions.set("x_ResourceType", Some(t.to_ascii_lowercase()));
+        r.extensions
+            .set("x_ResourceType", Some(t.to_ascii_lowercase()));
     }
     if let (Some(k), v) = (dim(row, &["TagKey"]), dim(row, &["TagValue"])) {
         let mut tags = Tags::new();
@@ -651,7 +693,10 @@ mod tests {
             rows[0].values,
             [("Cost".to_string(), "12.345678901234567".parse().unwrap())]
         );
-        assert_eq!(rows[0].period, Period::day(NaiveDate::from_ymd_opt(2026, 8, 3).unwrap()));
+        assert_eq!(
+            rows[0].period,
+            Period::day(NaiveDate::from_ymd_opt(2026, 8, 3).unwrap())
+        );
         let j = join(rows, vec![], CostBasis::Actual).unwrap();
         let ctx = MappingContext {
             scope: "/providers/Microsoft.Billing/billingAccounts/8611537",
@@ -667,10 +712,16 @@ mod tests {
             rec.sub_account_id.as_deref(),
             Some("/subscriptions/3f2a8c1e-5b7d-4e9f-a1c3-6d8e0f2b4a61")
         );
-        assert_eq!(rec.billing_account_id, "/providers/microsoft.billing/billingaccounts/8611537");
+        assert_eq!(
+            rec.billing_account_id,
+            "/providers/microsoft.billing/billingaccounts/8611537"
+        );
         assert_eq!(rec.service_category, ServiceCategory::Compute);
         assert_eq!(rec.billing_currency.as_str(), "EUR");
-        assert_eq!(rec.billing_period, Period::month_of(NaiveDate::from_ymd_opt(2026, 8, 3).unwrap()));
+        assert_eq!(
+            rec.billing_period,
+            Period::month_of(NaiveDate::from_ymd_opt(2026, 8, 3).unwrap())
+        );
         // Bad cells name the row and column.
         let bad = result(
             r#"{"properties":{"columns":[{"name":"Cost","type":"Number"},{"name":"UsageDate","type":"Number"}],
@@ -678,7 +729,8 @@ mod tests {
         );
         let e = parse_rows(&bad, aug(), &["Cost".into()], "POST q").unwrap_err();
         assert!(e.to_string().contains("row 2 column Cost"), "{e}");
-        let short = result(r#"{"properties":{"columns":[{"name":"Cost","type":"Number"}],"rows":[[]]}}"#);
+        let short =
+            result(r#"{"properties":{"columns":[{"name":"Cost","type":"Number"}],"rows":[[]]}}"#);
         assert!(parse_rows(&short, aug(), &["Cost".into()], "q").is_err());
     }
 
@@ -709,7 +761,10 @@ mod tests {
             "q",
         )
         .unwrap();
-        assert_eq!(actual[0].period, half, "Monthly rows are clipped to the query's period");
+        assert_eq!(
+            actual[0].period, half,
+            "Monthly rows are clipped to the query's period"
+        );
         let joined = join(actual, amortized, CostBasis::ActualAndAmortized).unwrap();
         assert_eq!(joined.len(), 3);
         let ctx = MappingContext {
@@ -719,19 +774,37 @@ mod tests {
             fallback_currency: None,
             call: "q",
         };
-        let recs: Vec<CostRecord> = joined.iter().map(|j| to_cost_record(j, &ctx).unwrap()).collect();
-        let purchase = recs.iter().find(|r| r.charge_category == ChargeCategory::Purchase).unwrap();
+        let recs: Vec<CostRecord> = joined
+            .iter()
+            .map(|j| to_cost_record(j, &ctx).unwrap())
+            .collect();
+        let purchase = recs
+            .iter()
+            .find(|r| r.charge_category == ChargeCategory::Purchase)
+            .unwrap();
         assert_eq!(purchase.billed_cost, "743.16".parse().unwrap());
         assert_eq!(purchase.effective_cost, Decimal::ZERO);
         assert_eq!(purchase.pricing_category, Some(PricingCategory::Standard));
         let covered = recs
             .iter()
-            .find(|r| r.extensions.get("x_PricingModel") == Some("Reservation") && r.charge_category == ChargeCategory::Usage)
+            .find(|r| {
+                r.extensions.get("x_PricingModel") == Some("Reservation")
+                    && r.charge_category == ChargeCategory::Usage
+            })
             .unwrap();
-        assert_eq!((covered.billed_cost, covered.effective_cost), (Decimal::ZERO, "61.93".parse().unwrap()));
+        assert_eq!(
+            (covered.billed_cost, covered.effective_cost),
+            (Decimal::ZERO, "61.93".parse().unwrap())
+        );
         assert_eq!(covered.pricing_category, Some(PricingCategory::Committed));
-        let od = recs.iter().find(|r| r.extensions.get("x_PricingModel") == Some("OnDemand")).unwrap();
-        assert_eq!((od.billed_cost, od.effective_cost), ("10.5".parse().unwrap(), "10.5".parse().unwrap()));
+        let od = recs
+            .iter()
+            .find(|r| r.extensions.get("x_PricingModel") == Some("OnDemand"))
+            .unwrap();
+        assert_eq!(
+            (od.billed_cost, od.effective_cost),
+            ("10.5".parse().unwrap(), "10.5".parse().unwrap())
+        );
         assert_eq!(od.billing_account_type.as_deref(), Some("Subscription"));
     }
 
@@ -755,17 +828,35 @@ mod tests {
 
     #[test]
     fn spec_builds_one_filtered_definition_per_type() {
-        let spec = QuerySpec::default()
-            .with_filter(QueryFilter::dimension_in("ResourceLocation", &["westeurope"]));
+        let spec = QuerySpec::default().with_filter(QueryFilter::dimension_in(
+            "ResourceLocation",
+            &["westeurope"],
+        ));
         let d = spec.definition(
             QueryType::AmortizedCost,
-            Some(("2026-08-01T00:00:00Z".parse().unwrap(), "2026-09-01T00:00:00Z".parse().unwrap())),
+            Some((
+                "2026-08-01T00:00:00Z".parse().unwrap(),
+                "2026-09-01T00:00:00Z".parse().unwrap(),
+            )),
             &["abc".into()],
         );
         d.validate().unwrap();
         assert_eq!(d.timeframe, Timeframe::Custom);
-        assert!(d.dataset.filter.as_ref().unwrap().and.as_ref().unwrap().len() == 2);
-        assert_eq!(definition_period(&d, NaiveDate::from_ymd_opt(2026, 8, 9).unwrap()), aug());
+        assert!(
+            d.dataset
+                .filter
+                .as_ref()
+                .unwrap()
+                .and
+                .as_ref()
+                .unwrap()
+                .len()
+                == 2
+        );
+        assert_eq!(
+            definition_period(&d, NaiveDate::from_ymd_opt(2026, 8, 9).unwrap()),
+            aug()
+        );
         let mtd = QuerySpec::default().definition(QueryType::ActualCost, None, &[]);
         assert_eq!(mtd.timeframe, Timeframe::MonthToDate);
         assert!(mtd.dataset.filter.is_none());

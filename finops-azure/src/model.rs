@@ -344,7 +344,11 @@ pub struct QueryDefinition {
     /// Period.
     pub timeframe: Timeframe,
     /// With `Custom`.
-    #[serde(rename = "timePeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "timePeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_period: Option<TimePeriod>,
     /// What to aggregate, by what.
     pub dataset: QueryDataset,
@@ -555,9 +559,7 @@ pub mod opt_api_time {
     }
 
     /// Serde deserializer.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
         match s {
             None => Ok(None),
@@ -624,7 +626,11 @@ pub struct ExportDefinition {
     /// Period of each run.
     pub timeframe: Timeframe,
     /// With `Custom`.
-    #[serde(rename = "timePeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "timePeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_period: Option<TimePeriod>,
     /// Granularity and version.
     #[serde(rename = "dataSet", default, skip_serializing_if = "Option::is_none")]
@@ -712,7 +718,11 @@ pub struct Export {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportRunRequest {
     /// Period of this run (backfill).
-    #[serde(rename = "timePeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "timePeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_period: Option<TimePeriod>,
 }
 
@@ -887,7 +897,11 @@ impl HubSettings {
             }
         }
         let num = |path: [&str; 2]| -> Result<Option<u32>, String> {
-            match obj.get("retention").and_then(|r| r.get(path[0])).and_then(|r| r.get(path[1])) {
+            match obj
+                .get("retention")
+                .and_then(|r| r.get(path[0]))
+                .and_then(|r| r.get(path[1]))
+            {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(n) => n
                     .as_u64()
@@ -961,7 +975,9 @@ mod tests {
         let back: QueryDefinition = serde_json::from_value(v).unwrap();
         assert_eq!(back, q);
         let mut bad = q.clone();
-        bad.dataset.grouping.push(QueryGrouping::dimension("ServiceName"));
+        bad.dataset
+            .grouping
+            .push(QueryGrouping::dimension("ServiceName"));
         assert!(bad.validate().unwrap_err().contains("up to 2"));
         let mut bad = q.clone();
         bad.time_period = None;

@@ -43,8 +43,8 @@ use crate::credential::{EntraCredential, MANAGEMENT_SCOPE};
 use crate::ingest::cells::{format_decimal18, parse_decimal18};
 use crate::model::{
     CompressionMode, Export, ExportFormat, ExportRun, ExportRunProperties, ExportRunRequest,
-    ExportType, Granularity, GroupingType, QueryColumn, QueryDefinition, QueryFilter, QueryType,
-    Timeframe,
+    ExportType, Granularity, GroupingType, QueryColumn, QueryDefinition, QueryFilter,
+    QueryProperties, QueryResult, QueryType, Timeframe,
 };
 use crate::storage::Store;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -301,7 +301,9 @@ fn scope_subscription(scope: &str) -> std::result::Result<Option<String>, ()> {
 fn dim_value(name: &str, r: &SampleRow<'_>) -> std::result::Result<Option<String>, String> {
     let v = |c: &str| Some(r.value(c)).filter(|s| !s.is_empty());
     Ok(match name.to_ascii_lowercase().as_str() {
-        "subscriptionid" => v("SubAccountId").map(|s| s.trim_start_matches("/subscriptions/").to_string()),
+        "subscriptionid" => {
+            v("SubAccountId").map(|s| s.trim_start_matches("/subscriptions/").to_string())
+        }
         "subscriptionname" => v("SubAccountName"),
         "resourcegroupname" | "resourcegroup" => v("x_ResourceGroupName").map(|s| s.to_lowercase()),
         "servicename" => v("ServiceName"),
@@ -408,13 +410,18 @@ fn measure(column: &str, kind: QueryType, r: &SampleRow<'_>) -> std::result::Res
 type Table = (Vec<QueryColumn>, Vec<Vec<String>>);
 
 /// Run a query over the data set (every page's rows, in order).
-fn compute(cfg: &CostManagementConfig, scope_sub: Option<&str>, def: &QueryDefinition) -> std::result::Result<(Table, u32), String> {
+fn compute(
+    cfg: &CostManagementConfig,
+    scope_sub: Option<&str>,
+    def: &QueryDefinition,
+) -> std::result::Result<(Table, u32), String> {
     let today = cfg.clock.now().date_naive();
     let (from, to) = match (def.timeframe, &def.time_period) {
         (_, Some(p)) => (p.from.date_naive(), p.to.date_naive()),
-        (Timeframe::MonthToDate | Timeframe::BillingMonthToDate | Timeframe::TheCurrentMonth, None) => {
-            (first_of(today), today)
-        }
+        (
+            Timeframe::MonthToDate | Timeframe::BillingMonthToDate | Timeframe::TheCurrentMonth,
+            None,
+        ) => (first_of(today), today),
         (Timeframe::TheLastMonth | Timeframe::TheLastBillingMonth, None) => {
             let f = first_of(first_of(today) - Duration::days(1));
             (f, next_month(f) - Duration::days(1))
@@ -441,8 +448,14 @@ fn compute(cfg: &CostManagementConfig, scope_sub: Option<&str>, def: &QueryDefin
         .map(|(alias, a)| (alias.clone(), a.name.clone()))
         .collect();
     for (_, name) in &aggs {
-        if !["cost", "pretaxcost", "costusd", "pretaxcostusd", "usagequantity"]
-            .contains(&name.to_ascii_lowercase().as_str())
+        if ![
+            "cost",
+            "pretaxcost",
+            "costusd",
+            "pretaxcostusd",
+            "usagequantity",
+        ]
+        .contains(&name.to_ascii_lowercase().as_str())
         {
             return Err(format!("Invalid aggregation column '{name}'"));
         }
@@ -482,10 +495,16 @@ fn compute(cfg: &CostManagementConfig, scope_sub: Option<&str>, def: &QueryDefin
                 });
                 for g in &def.dataset.grouping {
                     match g.kind {
-                        GroupingType::Dimension => key.push(dim_value(&g.name, r)?.unwrap_or_default()),
+                        GroupingType::Dimension => {
+                            key.push(dim_value(&g.name, r)?.unwrap_or_default())
+                        }
                         GroupingType::TagKey => {
                             let v = tag_value(&g.name, r);
-                            key.push(if v.is_some() { g.name.to_lowercase() } else { String::new() });
+                            key.push(if v.is_some() {
+                                g.name.to_lowercase()
+                            } else {
+                                String::new()
+                            });
                             key.push(v.unwrap_or_default());
                         }
                     }
@@ -508,23 +527,44 @@ fn compute(cfg: &CostManagementConfig, scope_sub: Option<&str>, def: &QueryDefin
     }
     let mut cols: Vec<QueryColumn> = aggs
         .iter()
-        .map(|(_, n)| QueryColumn { name: n.clone(), kind: "Number".into() })
+        .map(|(_, n)| QueryColumn {
+            name: n.clone(),
+            kind: "Number".into(),
+        })
         .collect();
     match gran {
-        Granularity::Daily => cols.push(QueryColumn { name: "UsageDate".into(), kind: "Number".into() }),
-        Granularity::Monthly => cols.push(QueryColumn { name: "BillingMonth".into(), kind: "Datetime".into() }),
+        Granularity::Daily => cols.push(QueryColumn {
+            name: "UsageDate".into(),
+            kind: "Number".into(),
+        }),
+        Granularity::Monthly => cols.push(QueryColumn {
+            name: "BillingMonth".into(),
+            kind: "Datetime".into(),
+        }),
         Granularity::None => {}
     }
     for g in &def.dataset.grouping {
         match g.kind {
-            GroupingType::Dimension => cols.push(QueryColumn { name: g.name.clone(), kind: "String".into() }),
+            GroupingType::Dimension => cols.push(QueryColumn {
+                name: g.name.clone(),
+                kind: "String".into(),
+            }),
             GroupingType::TagKey => {
-                cols.push(QueryColumn { name: "TagKey".into(), kind: "String".into() });
-                cols.push(QueryColumn { name: "TagValue".into(), kind: "String".into() });
+                cols.push(QueryColumn {
+                    name: "TagKey".into(),
+                    kind: "String".into(),
+                });
+                cols.push(QueryColumn {
+                    name: "TagValue".into(),
+                    kind: "String".into(),
+                });
             }
         }
     }
-    cols.push(QueryColumn { name: "Currency".into(), kind: "String".into() });
+    cols.push(QueryColumn {
+        name: "Currency".into(),
+        kind: "String".into(),
+    });
     let js = |s: &str| Value::String(s.to_string()).to_string();
     let rows = groups
         .into_iter()
@@ -582,10 +622,14 @@ impl Emu {
     }
 
     /// Throttle: `Ok(consumed, remaining)` or the 429.
-    fn charge_qpu(&mut self, cost: u32) -> std::result::Result<(u32, u32), Response> {
+    fn charge_qpu(&mut self, cost: u32) -> std::result::Result<(u32, u32), Box<Response>> {
         let now = Instant::now();
         let window = self.cfg.window;
-        while self.qpu.front().is_some_and(|(t, _)| now.duration_since(*t) >= window) {
+        while self
+            .qpu
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= window)
+        {
             self.qpu.pop_front();
         }
         if let Some(b) = self.blocked_until
@@ -594,7 +638,11 @@ impl Emu {
             self.stats.early_retries += 1;
             self.stats.throttled += 1;
             let secs = (b - now).as_secs_f64().ceil() as u64;
-            return Err(throttled(secs.max(1), secs.max(1), self.cfg.entity_extra_secs));
+            return Err(Box::new(throttled(
+                secs.max(1),
+                secs.max(1),
+                self.cfg.entity_extra_secs,
+            )));
         }
         let used: u32 = self.qpu.iter().map(|(_, c)| c).sum();
         if used + cost > self.cfg.qpu_per_window {
@@ -604,7 +652,11 @@ impl Emu {
             let largest = qpu_secs + self.cfg.entity_extra_secs;
             self.blocked_until = Some(now + std::time::Duration::from_secs(largest));
             self.stats.throttled += 1;
-            return Err(throttled(qpu_secs, qpu_secs, self.cfg.entity_extra_secs));
+            return Err(Box::new(throttled(
+                qpu_secs,
+                qpu_secs,
+                self.cfg.entity_extra_secs,
+            )));
         }
         self.qpu.push_back((now, cost));
         Ok((cost, self.cfg.qpu_per_window - used - cost))
@@ -623,54 +675,113 @@ fn throttled(qpu_secs: u64, retry_after: u64, extra: u64) -> Response {
             h.insert(k, v);
         }
     };
-    put("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after", qpu_secs);
-    put("x-ms-ratelimit-microsoft.costmanagement-entity-retry-after", qpu_secs + extra);
-    put("x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after", 1);
+    put(
+        "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
+        qpu_secs,
+    );
+    put(
+        "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after",
+        qpu_secs + extra,
+    );
+    put(
+        "x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after",
+        1,
+    );
     put("retry-after", retry_after);
     r
 }
 
 fn query_params(uri: &Uri) -> HashMap<String, String> {
     uri.query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
-async fn arm(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn arm(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let entra = lock(&s).entra.clone();
     match entra.check_bearer(&headers, Some(MANAGEMENT_SCOPE)) {
         Ok(()) => {}
         Err(BearerRejection::Expired) => {
-            return arm_error(StatusCode::UNAUTHORIZED, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.");
+            return arm_error(
+                StatusCode::UNAUTHORIZED,
+                "ExpiredAuthenticationToken",
+                "The access token expiry UTC time is earlier than current UTC time.",
+            );
         }
         Err(BearerRejection::Missing) => {
-            return arm_error(StatusCode::UNAUTHORIZED, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+            return arm_error(
+                StatusCode::UNAUTHORIZED,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+            );
         }
         Err(_) => {
-            return arm_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "The access token is invalid.");
+            return arm_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                "The access token is invalid.",
+            );
         }
     }
     let q = query_params(&uri);
     match q.get("api-version") {
         None => {
-            return arm_error(StatusCode::BAD_REQUEST, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+            return arm_error(
+                StatusCode::BAD_REQUEST,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            );
         }
         Some(v) if !API_VERSIONS.contains(&v.as_str()) => {
-            return arm_error(StatusCode::BAD_REQUEST, "InvalidApiVersionParameter", &format!("The api-version '{v}' is invalid. The supported versions are '{}'.", API_VERSIONS.join(",")));
+            return arm_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidApiVersionParameter",
+                &format!(
+                    "The api-version '{v}' is invalid. The supported versions are '{}'.",
+                    API_VERSIONS.join(",")
+                ),
+            );
         }
         Some(_) => {}
     }
     let api_version = q.get("api-version").cloned().unwrap_or_default();
-    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().into_owned();
+    let path = percent_encoding::percent_decode_str(uri.path())
+        .decode_utf8_lossy()
+        .into_owned();
     let lower = path.to_ascii_lowercase();
     let marker = "/providers/microsoft.costmanagement/";
     let Some(at) = lower.find(marker) else {
-        return arm_error(StatusCode::NOT_FOUND, "InvalidResourceType", "The resource type could not be found.");
+        return arm_error(
+            StatusCode::NOT_FOUND,
+            "InvalidResourceType",
+            "The resource type could not be found.",
+        );
     };
     let scope = path[..at].to_string();
-    let rest: Vec<String> = path[at + marker.len()..].split('/').filter(|x| !x.is_empty()).map(str::to_string).collect();
+    let rest: Vec<String> = path[at + marker.len()..]
+        .split('/')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect();
     let Ok(sub) = scope_subscription(&scope) else {
-        return arm_error(StatusCode::FORBIDDEN, "AuthorizationFailed", &format!("The client '{CLIENT_ID}' with object id '{CLIENT_ID}' does not have authorization to perform action 'Microsoft.CostManagement/{}/action' over scope '{scope}' or the scope is invalid.", rest.first().map_or("query", String::as_str)));
+        return arm_error(
+            StatusCode::FORBIDDEN,
+            "AuthorizationFailed",
+            &format!(
+                "The client '{CLIENT_ID}' with object id '{CLIENT_ID}' does not have authorization to perform action 'Microsoft.CostManagement/{}/action' over scope '{scope}' or the scope is invalid.",
+                rest.first().map_or("query", String::as_str)
+            ),
+        );
     };
     let r: Vec<&str> = rest.iter().map(String::as_str).collect();
     match (method.clone(), r.as_slice()) {
@@ -679,48 +790,97 @@ async fn arm(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
         }
         (Method::GET, [e]) if e.eq_ignore_ascii_case("exports") => {
             let g = lock(&s);
-            let v: Vec<&Export> = g.exports.values().filter(|x| x.scope.eq_ignore_ascii_case(&scope)).map(|x| &x.export).collect();
+            let v: Vec<&Export> = g
+                .exports
+                .values()
+                .filter(|x| x.scope.eq_ignore_ascii_case(&scope))
+                .map(|x| &x.export)
+                .collect();
             ok_json(StatusCode::OK, json!({"value": v}).to_string())
         }
-        (m, [e, name]) if e.eq_ignore_ascii_case("exports") => export_op(&s, m, &scope, name, &api_version, &body),
-        (Method::POST, [e, name, run]) if e.eq_ignore_ascii_case("exports") && run.eq_ignore_ascii_case("run") => {
+        (m, [e, name]) if e.eq_ignore_ascii_case("exports") => {
+            export_op(&s, m, &scope, name, &api_version, &body)
+        }
+        (Method::POST, [e, name, run])
+            if e.eq_ignore_ascii_case("exports") && run.eq_ignore_ascii_case("run") =>
+        {
             run_export(&s, &scope, name, &body, "OnDemand").await
         }
-        (Method::GET, [e, name, h]) if e.eq_ignore_ascii_case("exports") && h.eq_ignore_ascii_case("runHistory") => {
+        (Method::GET, [e, name, h])
+            if e.eq_ignore_ascii_case("exports") && h.eq_ignore_ascii_case("runHistory") =>
+        {
             let g = lock(&s);
             match g.exports.get(&key(&scope, name)) {
                 Some(x) => ok_json(StatusCode::OK, json!({"value": x.runs}).to_string()),
                 None => not_found(name),
             }
         }
-        _ => arm_error(StatusCode::BAD_REQUEST, "BadRequest", &format!("{method} {path} is not supported")),
+        _ => arm_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("{method} {path} is not supported"),
+        ),
     }
 }
 
 fn key(scope: &str, name: &str) -> String {
-    format!("{}|{}", scope.to_ascii_lowercase(), name.to_ascii_lowercase())
+    format!(
+        "{}|{}",
+        scope.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
 }
 
 fn not_found(name: &str) -> Response {
-    arm_error(StatusCode::NOT_FOUND, "NotFound", &format!("Export '{name}' was not found."))
+    arm_error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        &format!("Export '{name}' was not found."),
+    )
 }
 
-fn query(s: &Shared, scope: &str, sub: Option<&str>, uri: &Uri, q: &HashMap<String, String>, body: &Bytes) -> Response {
+fn query(
+    s: &Shared,
+    scope: &str,
+    sub: Option<&str>,
+    uri: &Uri,
+    q: &HashMap<String, String>,
+    body: &Bytes,
+) -> Response {
     let def: QueryDefinition = match serde_json::from_slice(body) {
         Ok(d) => d,
-        Err(e) => return arm_error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Invalid query definition: {e}")),
+        Err(e) => {
+            return arm_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Invalid query definition: {e}"),
+            );
+        }
     };
     if let Err(m) = def.validate() {
         return arm_error(StatusCode::BAD_REQUEST, "BadRequest", &m);
     }
-    let binding = fnv(format!("{}|{}", scope.to_ascii_lowercase(), serde_json::to_string(&def).unwrap_or_default()).as_bytes());
+    let binding = fnv(format!(
+        "{}|{}",
+        scope.to_ascii_lowercase(),
+        serde_json::to_string(&def).unwrap_or_default()
+    )
+    .as_bytes());
     let offset = match q.get("$skiptoken") {
         None => 0usize,
         Some(t) => {
-            let parsed = t.split_once('x').and_then(|(o, h)| Some((o.parse::<usize>().ok()?, u64::from_str_radix(h, 16).ok()?)));
+            let parsed = t.split_once('x').and_then(|(o, h)| {
+                Some((o.parse::<usize>().ok()?, u64::from_str_radix(h, 16).ok()?))
+            });
             match parsed {
                 Some((o, h)) if h == binding => o,
-                _ => return arm_error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid $skiptoken: it does not belong to this query (the same body must be sent with the nextLink)."),
+                _ => {
+                    return arm_error(
+                        StatusCode::BAD_REQUEST,
+                        "BadRequest",
+                        "Invalid $skiptoken: it does not belong to this query (the same body must be sent with the nextLink).",
+                    );
+                }
             }
         }
     };
@@ -736,7 +896,7 @@ fn query(s: &Shared, scope: &str, sub: Option<&str>, uri: &Uri, q: &HashMap<Stri
                 g.stats.queries += 1;
                 x
             }
-            Err(r) => return r,
+            Err(r) => return *r,
         }
     } else {
         (0, cfg.qpu_per_window)
@@ -746,24 +906,48 @@ fn query(s: &Shared, scope: &str, sub: Option<&str>, uri: &Uri, q: &HashMap<Stri
     let end = (offset + cfg.page_size).min(rows.len());
     let page = rows.get(offset..end).unwrap_or_default();
     let next = (end < rows.len()).then(|| {
-        format!("{}{}?api-version={}&$skiptoken={end}x{binding:x}", g.base, uri.path(), q.get("api-version").map_or("", String::as_str))
+        format!(
+            "{}{}?api-version={}&$skiptoken={end}x{binding:x}",
+            g.base,
+            uri.path(),
+            q.get("api-version").map_or("", String::as_str)
+        )
     });
     let raw: Vec<Vec<Box<RawValue>>> = page
         .iter()
-        .map(|row| row.iter().filter_map(|c| RawValue::from_string(c.clone()).ok()).collect())
+        .map(|row| {
+            row.iter()
+                .filter_map(|c| RawValue::from_string(c.clone()).ok())
+                .collect()
+        })
         .collect();
     let id = g.id();
     drop(g);
-    let body = json!({
-        "id": format!("{scope}/providers/Microsoft.CostManagement/query/{id}"),
-        "name": id,
-        "type": "Microsoft.CostManagement/query",
-        "location": null,
-        "sku": null,
-        "eTag": null,
-        "properties": {"nextLink": next, "columns": cols, "rows": raw},
-    });
-    let mut r = ok_json(StatusCode::OK, body.to_string());
+    // Serialized from the typed result, not through `json!`: a `serde_json::Value` would turn
+    // the raw number cells into f64 and lose digits the client must see.
+    let result = QueryResult {
+        id: Some(format!(
+            "{scope}/providers/Microsoft.CostManagement/query/{id}"
+        )),
+        name: Some(id),
+        kind: Some("Microsoft.CostManagement/query".into()),
+        properties: QueryProperties {
+            next_link: next,
+            columns: cols,
+            rows: raw,
+        },
+    };
+    let body = match serde_json::to_string(&result) {
+        Ok(b) => b,
+        Err(e) => {
+            return arm_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                &e.to_string(),
+            );
+        }
+    };
+    let mut r = ok_json(StatusCode::OK, body);
     let h = r.headers_mut();
     if let Ok(v) = consumed.to_string().parse() {
         h.insert("x-ms-ratelimit-microsoft.costmanagement-qpu-consumed", v);
@@ -778,7 +962,10 @@ fn check_export(cfg: &CostManagementConfig, e: &Export) -> std::result::Result<(
     let p = &e.properties;
     if let Some(s) = &p.schedule {
         if !["Active", "Inactive"].contains(&s.status.as_str()) {
-            return Err(format!("schedule.status {:?} must be Active or Inactive", s.status));
+            return Err(format!(
+                "schedule.status {:?} must be Active or Inactive",
+                s.status
+            ));
         }
         if s.status == "Active" && s.recurrence.is_none() {
             return Err("schedule.recurrence is required for an active schedule".into());
@@ -795,7 +982,10 @@ fn check_export(cfg: &CostManagementConfig, e: &Export) -> std::result::Result<(
     }
     let d = &p.delivery_info.destination;
     if !d.container.eq_ignore_ascii_case(&cfg.container) {
-        return Err(format!("The container '{}' does not exist in the destination storage account.", d.container));
+        return Err(format!(
+            "The container '{}' does not exist in the destination storage account.",
+            d.container
+        ));
     }
     if d.resource_id.trim().is_empty() {
         return Err("deliveryInfo.destination.resourceId is required".into());
@@ -805,25 +995,45 @@ fn check_export(cfg: &CostManagementConfig, e: &Export) -> std::result::Result<(
         return Err("definition.timePeriod is required with timeframe Custom".into());
     }
     if def.kind == ExportType::FocusCost {
-        let v = def.data_set.as_ref().and_then(|d| d.configuration.as_ref()).and_then(|c| c.data_version.clone());
+        let v = def
+            .data_set
+            .as_ref()
+            .and_then(|d| d.configuration.as_ref())
+            .and_then(|c| c.data_version.clone());
         if let Some(v) = v
             && super::focuscost::header(&v).is_none()
         {
-            return Err(format!("dataVersion '{v}' is not supported for FocusCost (1.0, 1.0r2, 1.2-preview, 1.2)"));
+            return Err(format!(
+                "dataVersion '{v}' is not supported for FocusCost (1.0, 1.0r2, 1.2-preview, 1.2)"
+            ));
         }
     }
     Ok(())
 }
 
-fn export_op(s: &Shared, m: Method, scope: &str, name: &str, api_version: &str, body: &Bytes) -> Response {
+fn export_op(
+    s: &Shared,
+    m: Method,
+    scope: &str,
+    name: &str,
+    api_version: &str,
+    body: &Bytes,
+) -> Response {
     if crate::client::check_export_name(name).is_err() {
-        return arm_error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Invalid export name '{name}'."));
+        return arm_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("Invalid export name '{name}'."),
+        );
     }
     let k = key(scope, name);
     let mut g = lock(s);
     match m {
         Method::GET => match g.exports.get(&k) {
-            Some(x) => ok_json(StatusCode::OK, serde_json::to_string(&x.export).unwrap_or_default()),
+            Some(x) => ok_json(
+                StatusCode::OK,
+                serde_json::to_string(&x.export).unwrap_or_default(),
+            ),
             None => not_found(name),
         },
         Method::DELETE => match g.exports.remove(&k) {
@@ -833,16 +1043,35 @@ fn export_op(s: &Shared, m: Method, scope: &str, name: &str, api_version: &str, 
         Method::PUT => {
             let mut e: Export = match serde_json::from_slice(body) {
                 Ok(e) => e,
-                Err(err) => return arm_error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Invalid export definition: {err}")),
+                Err(err) => {
+                    return arm_error(
+                        StatusCode::BAD_REQUEST,
+                        "BadRequest",
+                        &format!("Invalid export definition: {err}"),
+                    );
+                }
             };
             if let Err(msg) = check_export(&g.cfg, &e) {
                 return arm_error(StatusCode::BAD_REQUEST, "BadRequest", &msg);
             }
-            let existing = g.exports.get(&k).map(|x| (x.export.e_tag.clone(), x.runs.clone()));
+            let existing = g
+                .exports
+                .get(&k)
+                .map(|x| (x.export.e_tag.clone(), x.runs.clone()));
             let (status, runs) = match (&existing, &e.e_tag) {
-                (Some(_), None) => return arm_error(StatusCode::BAD_REQUEST, "BadRequest", "Update operation requires latest eTag to be set in the request."),
+                (Some(_), None) => {
+                    return arm_error(
+                        StatusCode::BAD_REQUEST,
+                        "BadRequest",
+                        "Update operation requires latest eTag to be set in the request.",
+                    );
+                }
                 (Some((cur, _)), Some(sent)) if cur.as_ref() != Some(sent) => {
-                    return arm_error(StatusCode::PRECONDITION_FAILED, "PreconditionFailed", "The eTag in the request does not match the export's current eTag; get the export again.");
+                    return arm_error(
+                        StatusCode::PRECONDITION_FAILED,
+                        "PreconditionFailed",
+                        "The eTag in the request does not match the export's current eTag; get the export again.",
+                    );
                 }
                 (Some((_, runs)), Some(_)) => (StatusCode::OK, runs.clone()),
                 (None, _) => (StatusCode::CREATED, Vec::new()),
@@ -850,7 +1079,9 @@ fn export_op(s: &Shared, m: Method, scope: &str, name: &str, api_version: &str, 
             g.next += 1;
             let now = g.cfg.clock.now();
             e.e_tag = Some(format!("\"{:016x}\"", fnv(&g.next.to_le_bytes())));
-            e.id = Some(format!("{scope}/providers/Microsoft.CostManagement/exports/{name}"));
+            e.id = Some(format!(
+                "{scope}/providers/Microsoft.CostManagement/exports/{name}"
+            ));
             e.name = Some(name.to_string());
             e.kind = Some("Microsoft.CostManagement/exports".into());
             e.properties.next_run_time_estimate = Some(
@@ -861,21 +1092,46 @@ fn export_op(s: &Shared, m: Method, scope: &str, name: &str, api_version: &str, 
                     .format("%Y-%m-%dT%H:%M:%SZ")
                     .to_string(),
             );
-            g.exports.insert(k, StoredExport { scope: scope.to_string(), name: name.to_string(), export: e.clone(), api_version: api_version.to_string(), runs });
+            g.exports.insert(
+                k,
+                StoredExport {
+                    scope: scope.to_string(),
+                    name: name.to_string(),
+                    export: e.clone(),
+                    api_version: api_version.to_string(),
+                    runs,
+                },
+            );
             ok_json(status, serde_json::to_string(&e).unwrap_or_default())
         }
-        _ => arm_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "The method is not allowed."),
+        _ => arm_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The method is not allowed.",
+        ),
     }
 }
 
 /// Run `name` of `scope` (`execution` = `OnDemand` or `Scheduled`).
-async fn run_export(s: &Shared, scope: &str, name: &str, body: &Bytes, execution: &str) -> Response {
+async fn run_export(
+    s: &Shared,
+    scope: &str,
+    name: &str,
+    body: &Bytes,
+    execution: &str,
+) -> Response {
     let req: ExportRunRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ExportRunRequest::default()
     } else {
         match serde_json::from_slice(body) {
             Ok(r) => r,
-            Err(e) => return arm_error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Invalid run parameters: {e}")),
+            Err(e) => {
+                return arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    &format!("Invalid run parameters: {e}"),
+                );
+            }
         }
     };
     let k = key(scope, name);
@@ -887,8 +1143,9 @@ async fn run_export(s: &Shared, scope: &str, name: &str, body: &Bytes, execution
         let id = g.id();
         (x, g.cfg.clone(), id)
     };
-    match execute(&cfg, &stored, &req, &run_id, execution).await {
-        Ok(run) | Err(run) => {
+    {
+        let run = execute(&cfg, &stored, &req, &run_id, execution).await;
+        {
             let failed = run.properties.status == "Failed";
             let mut g = lock(s);
             if let Some(x) = g.exports.get_mut(&k) {
@@ -903,14 +1160,29 @@ async fn run_export(s: &Shared, scope: &str, name: &str, body: &Bytes, execution
     }
 }
 
-async fn execute(cfg: &CostManagementConfig, x: &StoredExport, req: &ExportRunRequest, run_id: &str, execution: &str) -> std::result::Result<ExportRun, ExportRun> {
+/// Run an export: the run record, `Completed` or `Failed` with its error.
+async fn execute(
+    cfg: &CostManagementConfig,
+    x: &StoredExport,
+    req: &ExportRunRequest,
+    run_id: &str,
+    execution: &str,
+) -> ExportRun {
     let now = cfg.clock.now();
     let today = now.date_naive();
-    let stamp = now.format("%Y-%m-%dT%H:%M:%S%.7fZ").to_string();
+    // Seven fractional digits as the service writes them (chrono has no `%.7f`).
+    let stamp = format!(
+        "{}.{:07}Z",
+        now.format("%Y-%m-%dT%H:%M:%S"),
+        now.timestamp_subsec_nanos() / 100
+    );
     let p = &x.export.properties;
     let def = &p.definition;
     let mut run = ExportRun {
-        id: Some(format!("{}/providers/Microsoft.CostManagement/exports/{}/Run/{run_id}", x.scope, x.name)),
+        id: Some(format!(
+            "{}/providers/Microsoft.CostManagement/exports/{}/Run/{run_id}",
+            x.scope, x.name
+        )),
         name: Some(run_id.to_string()),
         properties: ExportRunProperties {
             execution_type: execution.to_string(),
@@ -927,29 +1199,60 @@ async fn execute(cfg: &CostManagementConfig, x: &StoredExport, req: &ExportRunRe
     };
     let fail = |mut run: ExportRun, code: &str, m: String| {
         run.properties.status = "Failed".into();
-        run.properties.error = Some(crate::model::ApiErrorDetails { code: code.into(), message: m });
-        Err(run)
+        run.properties.error = Some(crate::model::ApiErrorDetails {
+            code: code.into(),
+            message: m,
+        });
+        run
     };
-    let (from, to) = match (req.time_period.as_ref().or(def.time_period.as_ref()), def.timeframe) {
+    let (from, to) = match (
+        req.time_period.as_ref().or(def.time_period.as_ref()),
+        def.timeframe,
+    ) {
         (Some(tp), _) => (tp.from.date_naive(), tp.to.date_naive()),
         (None, Timeframe::MonthToDate | Timeframe::BillingMonthToDate) => (first_of(today), today),
-        (None, Timeframe::TheCurrentMonth) => (first_of(today), next_month(today) - Duration::days(1)),
+        (None, Timeframe::TheCurrentMonth) => {
+            (first_of(today), next_month(today) - Duration::days(1))
+        }
         (None, Timeframe::TheLastMonth | Timeframe::TheLastBillingMonth) => {
             let f = first_of(first_of(today) - Duration::days(1));
             (f, next_month(f) - Duration::days(1))
         }
-        (None, t) => return fail(run, "BadRequest", format!("timeframe {t} needs a timePeriod")),
+        (None, t) => {
+            return fail(
+                run,
+                "BadRequest",
+                format!("timeframe {t} needs a timePeriod"),
+            );
+        }
     };
     if first_of(from) != first_of(to) || to < from {
-        return fail(run, "BadRequest", format!("The run period {from}..{to} must lie within one calendar month."));
+        return fail(
+            run,
+            "BadRequest",
+            format!("The run period {from}..{to} must lie within one calendar month."),
+        );
     }
     if def.kind != ExportType::FocusCost {
-        return fail(run, "DataNotAvailable", format!("the emulator exports FocusCost only, not {}", def.kind));
+        return fail(
+            run,
+            "DataNotAvailable",
+            format!("the emulator exports FocusCost only, not {}", def.kind),
+        );
     }
     let Some(store) = &cfg.exports else {
-        return fail(run, "StorageNotConfigured", "no exports container is configured for the emulator".into());
+        return fail(
+            run,
+            "StorageNotConfigured",
+            "no exports container is configured for the emulator".into(),
+        );
     };
-    let version = def.data_set.as_ref().and_then(|d| d.configuration.as_ref()).and_then(|c| c.data_version.clone()).unwrap_or_else(|| "1.2-preview".into());
+    let version = def
+        .data_set
+        .as_ref()
+        .and_then(|d| d.configuration.as_ref())
+        .and_then(|c| c.data_version.clone())
+        .unwrap_or_else(|| "1.2-preview".into());
     let last_data_day = today - Duration::days(1);
     let mut spec = RunSpec::focus_cost(&version, from, cfg.rows_per_part, run_id);
     spec.scope = x.scope.clone();
@@ -960,7 +1263,11 @@ async fn execute(cfg: &CostManagementConfig, x: &StoredExport, req: &ExportRunRe
     spec.seed = month_seed(from);
     spec.gzip = p.compression_mode == Some(CompressionMode::Gzip);
     spec.parquet = p.format == Some(ExportFormat::Parquet);
-    spec.month_rows = Some(if first_of(from) < first_of(cfg.first_month) { 0 } else { cfg.rows_per_month });
+    spec.month_rows = Some(if first_of(from) < first_of(cfg.first_month) {
+        0
+    } else {
+        cfg.rows_per_month
+    });
     spec.sub_account = scope_subscription(&x.scope).ok().flatten();
     // Data exists up to yesterday: a period ending later is cut there (an empty run when
     // nothing is left).
@@ -974,14 +1281,20 @@ async fn execute(cfg: &CostManagementConfig, x: &StoredExport, req: &ExportRunRe
     spec.api_version = x.api_version.clone();
     spec.timeframe = def.timeframe.to_string();
     spec.execution_type = execution.to_string();
-    spec.root_folder = Some(p.delivery_info.destination.root_folder_path.trim_matches('/').to_string());
+    spec.root_folder = Some(
+        p.delivery_info
+            .destination
+            .root_folder_path
+            .trim_matches('/')
+            .to_string(),
+    );
     match write_export_run(store, &spec).await {
         Ok(w) => {
             run.properties.start_date = Some(format!("{from}T00:00:00"));
             run.properties.end_date = Some(format!("{to}T00:00:00"));
             run.properties.file_name = Some(w.folder.clone());
             run.properties.manifest_file = Some(w.manifest.clone());
-            Ok(run)
+            run
         }
         Err(e) => fail(run, "StorageError", e.to_string()),
     }
@@ -997,7 +1310,11 @@ pub struct CostManagementEmulator {
 impl CostManagementEmulator {
     /// Start on `127.0.0.1:0`.
     pub async fn start(cfg: CostManagementConfig) -> Result<Self> {
-        let entra = EntraDirectory::new(cfg.clock.clone(), cfg.token_lifetime_secs, &[MANAGEMENT_SCOPE]);
+        let entra = EntraDirectory::new(
+            cfg.clock.clone(),
+            cfg.token_lifetime_secs,
+            &[MANAGEMENT_SCOPE],
+        );
         let state: Shared = Arc::new(Mutex::new(Emu {
             cfg,
             entra: entra.clone(),
@@ -1030,7 +1347,8 @@ impl CostManagementEmulator {
 
     /// The app credential the emulator accepts, pointed at its token endpoint.
     pub fn credential(&self) -> Result<EntraCredential> {
-        EntraCredential::new(TENANT_ID, CLIENT_ID, Secret::new(CLIENT_SECRET))?.with_authority(&self.url())
+        EntraCredential::new(TENANT_ID, CLIENT_ID, Secret::new(CLIENT_SECRET))?
+            .with_authority(&self.url())
     }
 
     /// A builder for a client of this emulator: endpoint, credential, clock, billing-account
@@ -1065,7 +1383,12 @@ impl CostManagementEmulator {
 
     /// The exports of a scope (as stored).
     pub fn exports(&self, scope: &str) -> Vec<Export> {
-        lock(&self.state).exports.values().filter(|x| x.scope.eq_ignore_ascii_case(scope)).map(|x| x.export.clone()).collect()
+        lock(&self.state)
+            .exports
+            .values()
+            .filter(|x| x.scope.eq_ignore_ascii_case(scope))
+            .map(|x| x.export.clone())
+            .collect()
     }
 
     /// Run every active export whose schedule recurs `recurrence` (`Scheduled` runs), as the
@@ -1075,14 +1398,22 @@ impl CostManagementEmulator {
             .exports
             .values()
             .filter(|x| {
-                x.export.properties.schedule.as_ref().is_some_and(|s| s.status == "Active" && s.recurrence == Some(recurrence))
+                x.export
+                    .properties
+                    .schedule
+                    .as_ref()
+                    .is_some_and(|s| s.status == "Active" && s.recurrence == Some(recurrence))
             })
             .map(|x| (x.scope.clone(), x.name.clone()))
             .collect();
         let mut out = Vec::new();
         for (scope, name) in due {
             let _ = run_export(&self.state, &scope, &name, &Bytes::new(), "Scheduled").await;
-            if let Some(r) = lock(&self.state).exports.get(&key(&scope, &name)).and_then(|x| x.runs.first().cloned()) {
+            if let Some(r) = lock(&self.state)
+                .exports
+                .get(&key(&scope, &name))
+                .and_then(|x| x.runs.first().cloned())
+            {
                 out.push(r);
             }
         }
@@ -1098,12 +1429,20 @@ impl CostManagementEmulator {
         let (mut n, mut billed, mut effective) = (0u64, 0i128, 0i128);
         if first_of(month) >= first_of(cfg.first_month) {
             month_sample(month, cfg.rows_per_month, "1.2").for_each_row(|r| {
-                if r.day() > last || sub.as_deref().is_some_and(|s| !r.value("SubAccountId").eq_ignore_ascii_case(s)) {
+                if r.day() > last
+                    || sub
+                        .as_deref()
+                        .is_some_and(|s| !r.value("SubAccountId").eq_ignore_ascii_case(s))
+                {
                     return;
                 }
                 n += 1;
                 billed += r.billed_cost();
-                effective += if r.is_commitment_purchase() { 0 } else { r.effective_cost() };
+                effective += if r.is_commitment_purchase() {
+                    0
+                } else {
+                    r.effective_cost()
+                };
             });
         }
         (n, billed, effective)

@@ -161,7 +161,9 @@ fn write_part<W: Write + Send>(
     match run.format() {
         RunFormat::CsvGzip => {
             let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
-            let g = sample.write_csv_filtered(&mut gz, &mut filter).map_err(io)?;
+            let g = sample
+                .write_csv_filtered(&mut gz, &mut filter)
+                .map_err(io)?;
             Ok((g, gz.finish().map_err(io)?))
         }
         RunFormat::Csv => {
@@ -173,7 +175,9 @@ fn write_part<W: Write + Send>(
         RunFormat::Parquet => {
             // The emulator converts its CSV part in memory (parts are small here).
             let mut csv = Vec::new();
-            let g = sample.write_csv_filtered(&mut csv, &mut filter).map_err(io)?;
+            let g = sample
+                .write_csv_filtered(&mut csv, &mut filter)
+                .map_err(io)?;
             let schema = crate::ingest::schema::ExportSchema::lookup("FocusCost", &run.version)
                 .map_err(finops_core::Error::InvalidArgument)?;
             let (w, _) = crate::ingest::convert::csv_to_parquet(
@@ -231,7 +235,12 @@ pub async fn write_export_run(store: &Store, run: &ExportRun) -> Result<WrittenR
         .await
         .map_err(|e| finops_core::Error::InvalidArgument(e.to_string()))??;
         let part_rows = g.rows;
-        if part_rows == 0 && (p > 0 || run.month_rows == Some(0) || run.sub_account.is_some() || run.days.is_some()) {
+        if part_rows == 0
+            && (p > 0
+                || run.month_rows == Some(0)
+                || run.sub_account.is_some()
+                || run.days.is_some())
+        {
             // Nothing (left): an empty trailing part is not part of the run, and a run with
             // no row at all has no blob (`blobCount` 0, as Cost Management writes it).
             store.delete(&name).await?;
@@ -246,7 +255,9 @@ pub async fn write_export_run(store: &Store, run: &ExportRun) -> Result<WrittenR
         );
         blobs.push(name);
         p += 1;
-        if part_rows < per_part || (run.sub_account.is_none() && run.days.is_none() && p >= run.parts) {
+        if part_rows < per_part
+            || (run.sub_account.is_none() && run.days.is_none() && p >= run.parts)
+        {
             break;
         }
     }

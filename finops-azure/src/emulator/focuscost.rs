@@ -240,7 +240,9 @@ pub struct SampleRow<'a> {
 
 impl std::fmt::Debug for SampleRow<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SampleRow").field("n", &self.row.n).finish_non_exhaustive()
+        f.debug_struct("SampleRow")
+            .field("n", &self.row.n)
+            .finish_non_exhaustive()
     }
 }
 

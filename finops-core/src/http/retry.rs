@@ -239,7 +239,13 @@ mod tests {
             parse_retry_after(&h, &pattern, now),
             Some(Duration::from_secs(20))
         );
-        assert!(!header_matches("x-ms-ratelimit-*-retry-after", "x-ms-ratelimit-retry-after"));
-        assert!(header_matches("x-ms-ratelimit-*-retry-after", "x-ms-ratelimit-a-retry-after"));
+        assert!(!header_matches(
+            "x-ms-ratelimit-*-retry-after",
+            "x-ms-ratelimit-retry-after"
+        ));
+        assert!(header_matches(
+            "x-ms-ratelimit-*-retry-after",
+            "x-ms-ratelimit-a-retry-after"
+        ));
     }
 }
