@@ -8,7 +8,8 @@
 //! says, per export, `Create`, `Update` (the current `eTag` is sent, as the API requires) or
 //! `Unchanged`, with the exact request it would send. [`ManagedExports::apply`] sends those
 //! requests: nothing is created or changed without it (callers expose it as an explicit
-//! `--apply` flag; a dry run prints [`PlannedExport::request`]). Running an export
+//! `--apply` flag; a dry run prints each [`PlannedExport`]: its `Display` is the action and
+//! the exact request). Running an export
 //! ([`ManagedExports::run`], a change too: it writes files) and reading its run history are
 //! here as well.
 //!
@@ -175,6 +176,27 @@ pub struct PlannedExport {
     pub differences: Vec<String>,
     #[serde(skip)]
     body: Option<Export>,
+}
+
+/// The dry-run text: what applying does, then the exact request (method, URL, pretty JSON
+/// body); `unchanged` exports print one line.
+impl std::fmt::Display for PlannedExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let action = match self.action {
+            ExportAction::Create => "create",
+            ExportAction::Update => "update",
+            ExportAction::Unchanged => "unchanged",
+        };
+        write!(f, "{action} export {} at {}", self.name, self.scope)?;
+        for d in &self.differences {
+            write!(f, "\n  {d}")?;
+        }
+        if let Some(r) = &self.request {
+            let body = serde_json::to_string_pretty(&r.body).map_err(|_| std::fmt::Error)?;
+            write!(f, "\n{} {}\n{body}", r.method, r.url)?;
+        }
+        Ok(())
+    }
 }
 
 /// One export after [`ManagedExports::apply`].
@@ -414,6 +436,38 @@ mod tests {
         assert_eq!(
             differences(&e[0].1.properties, &other),
             ["format: Some(Parquet) -> Some(Csv)"]
+        );
+        // The dry run prints the request it would send.
+        let planned = PlannedExport {
+            scope: "/subscriptions/s".into(),
+            name: e[0].0.clone(),
+            action: ExportAction::Update,
+            request: Some(PlannedRequest {
+                method: "PUT".into(),
+                url: "https://management.azure.com/subscriptions/s/providers/Microsoft.CostManagement/exports/finops-hub-daily-costdetails?api-version=2025-03-01".into(),
+                body: v.clone(),
+            }),
+            differences: vec!["format: Some(Parquet) -> Some(Csv)".into()],
+            body: Some(e[0].1.clone()),
+        };
+        let text = planned.to_string();
+        assert!(
+            text.starts_with(
+                "update export finops-hub-daily-costdetails at /subscriptions/s\n  format:"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\nPUT https://management.azure.com/subscriptions/s/providers/Microsoft.CostManagement/exports/finops-hub-daily-costdetails?api-version=2025-03-01\n{"), "{text}");
+        assert!(text.contains("\"dataVersion\": \"1.2-preview\""), "{text}");
+        let same = PlannedExport {
+            action: ExportAction::Unchanged,
+            request: None,
+            differences: vec![],
+            ..planned
+        };
+        assert_eq!(
+            same.to_string(),
+            "unchanged export finops-hub-daily-costdetails at /subscriptions/s"
         );
     }
 }
