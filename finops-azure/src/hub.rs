@@ -35,7 +35,8 @@ use finops_core::{CostRecord, Result};
 use futures::stream::BoxStream;
 use std::sync::Arc;
 
-/// Extension columns the transform adds to every Azure record.
+/// Extension columns the transform adds to Azure records (some only to commitment-discount
+/// rows; writers declare them all up front).
 pub const ADDED_COLUMNS: &[&str] = &[
     "x_IngestionTime",
     "x_SourceChanges",
@@ -47,6 +48,9 @@ pub const ADDED_COLUMNS: &[&str] = &[
     "x_NegotiatedDiscountSavings",
     "x_TotalSavings",
     "x_BillingAccountAgreement",
+    "x_AmortizationClass",
+    "x_CommitmentDiscountUtilizationPotential",
+    "x_CommitmentDiscountUtilizationAmount",
 ];
 
 /// The FOCUS version a reader of an [`AzureHub`] gets (AZ-12).

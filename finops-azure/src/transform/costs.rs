@@ -116,6 +116,46 @@ pub fn r10_missing_pricing_quantity(r: &mut CostRecord) -> bool {
         && (!r.effective_cost.is_zero() || !r.billed_cost.is_zero())
 }
 
+/// Rule 11: ProviderName / PublisherName empty (`MissingProviderName` / `MissingPublisherName`).
+/// Both flags are returned (several can apply).
+pub fn r11_missing_names(r: &CostRecord) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if r.provider_name.trim().is_empty() {
+        out.push("MissingProviderName");
+    }
+    if r.publisher_name.trim().is_empty() {
+        out.push("MissingPublisherName");
+    }
+    out
+}
+
+/// Rule 12: a CD purchase without ResourceId / ResourceName / ResourceType / x_ResourceType
+/// (`MissingResourceId` / `MissingResourceName` / `MissingResourceType` / `MissingXResourceType`),
+/// tested on the raw values (rule 45 fills them later).
+pub fn r12_purchase_missing_resource(r: &CostRecord) -> Vec<&'static str> {
+    if !is_cd_purchase(r) {
+        return Vec::new();
+    }
+    let empty = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    let mut out = Vec::new();
+    if empty(&r.resource_id) {
+        out.push("MissingResourceId");
+    }
+    if empty(&r.resource_name) {
+        out.push("MissingResourceName");
+    }
+    if empty(&r.resource_type) {
+        out.push("MissingResourceType");
+    }
+    if r.extensions
+        .get("x_ResourceType")
+        .is_none_or(|s| s.trim().is_empty())
+    {
+        out.push("MissingXResourceType");
+    }
+    out
+}
+
 /// Rule 13: BilledCost > 0 and x_BilledUnitPrice 0 (`MissingXBilledUnitPrice`).
 pub fn r13_missing_billed_unit_price(r: &mut CostRecord) -> bool {
     r.billed_cost > Decimal::ZERO && ext_dec(r, "x_BilledUnitPrice").is_some_and(|b| b.is_zero())
@@ -396,6 +436,81 @@ pub fn r36_commitment_quantity(r: &mut CostRecord) -> bool {
         }
         _ => false,
     }
+}
+
+/// Rule 34: a Microsoft CD purchase marked `Usage-Based` in a FOCUS 1.0 export (1.0, 1.0r2,
+/// 1.0-preview) is `Recurring` (`ChargeFrequencyCorrected`). Flagged first by rule 2.
+pub fn r34_purchase_frequency(r: &mut CostRecord, version: &str) -> bool {
+    if is_microsoft(r)
+        && is_cd_purchase(r)
+        && version.starts_with("1.0")
+        && r.charge_frequency == Some(finops_core::focus::ChargeFrequency::UsageBased)
+    {
+        r.charge_frequency = Some(finops_core::focus::ChargeFrequency::Recurring);
+        return true;
+    }
+    false
+}
+
+/// Rule 38: `x_CommitmentDiscountUtilizationPotential` (purchase 0; spend-based and Microsoft
+/// rows with a category: EffectiveCost; usage-based: ConsumedQuantity; else 0) and
+/// `x_CommitmentDiscountUtilizationAmount` (the potential when the status is `Used`, else 0).
+/// Only on rows with a commitment discount; returns whether it set them.
+pub fn r38_commitment_utilization(r: &mut CostRecord) -> bool {
+    use finops_core::focus::{CommitmentDiscountCategory, CommitmentDiscountStatus};
+    if r.commitment_discount_id.is_none()
+        || r.extensions
+            .get("x_CommitmentDiscountUtilizationPotential")
+            .is_some()
+    {
+        return false;
+    }
+    let potential = if r.charge_category == ChargeCategory::Purchase {
+        Decimal::ZERO
+    } else {
+        match r.commitment_discount_category {
+            Some(CommitmentDiscountCategory::Spend) => r.effective_cost,
+            Some(CommitmentDiscountCategory::Usage) if is_microsoft(r) => r.effective_cost,
+            Some(CommitmentDiscountCategory::Usage) => r.consumed_quantity.unwrap_or(Decimal::ZERO),
+            _ => Decimal::ZERO,
+        }
+    };
+    let amount = if r.commitment_discount_status == Some(CommitmentDiscountStatus::Used) {
+        potential
+    } else {
+        Decimal::ZERO
+    };
+    set_dec(r, "x_CommitmentDiscountUtilizationPotential", potential);
+    set_dec(r, "x_CommitmentDiscountUtilizationAmount", amount);
+    true
+}
+
+/// Rule 39: an empty `x_AmortizationClass` becomes `Principal` for a purchase of a
+/// reservation or savings-plan order, `Amortized Charge` for usage covered by a commitment
+/// discount (id and status set) (`AmortizationClassFilled`).
+pub fn r39_amortization_class(r: &mut CostRecord) -> bool {
+    if r.extensions
+        .get("x_AmortizationClass")
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        return false;
+    }
+    let rid = r.resource_id.as_deref().unwrap_or("").to_ascii_lowercase();
+    let v = if r.charge_category == ChargeCategory::Purchase
+        && (rid.contains("/microsoft.capacity/reservationorders/")
+            || rid.contains("/microsoft.billingbenefits/savingsplanorders/"))
+    {
+        "Principal"
+    } else if r.charge_category == ChargeCategory::Usage
+        && r.commitment_discount_id.is_some()
+        && r.commitment_discount_status.is_some()
+    {
+        "Amortized Charge"
+    } else {
+        return false;
+    };
+    r.extensions.set("x_AmortizationClass", Some(v.into()));
+    true
 }
 
 /// Rule 41: a Microsoft row whose ContractedCost ≠ CUP × PQ gets CUP × PQ
@@ -729,6 +844,12 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
             add_change(r, code);
         }
     }
+    for code in r11_missing_names(r)
+        .into_iter()
+        .chain(r12_purchase_missing_resource(r))
+    {
+        add_change(r, code);
+    }
     if let Some(code) = r16_version_flag(ctx.data_version) {
         add_change(r, code);
     }
@@ -745,6 +866,9 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
             add_change(r, code);
         }
     }
+    if r34_purchase_frequency(r, ctx.data_version) {
+        add_change(r, "ChargeFrequencyCorrected");
+    }
     for code in r23_unit_prices(r, ctx.prices) {
         add_change(r, code);
     }
@@ -756,11 +880,16 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
         (r28_contracted_cost, "ContractedCostFilled"),
         (r29_list_cost, "ListCostFilled"),
         (r36_commitment_quantity, "CommitmentDiscountQuantityFilled"),
+        (
+            r38_commitment_utilization,
+            "CommitmentDiscountUtilizationFilled",
+        ),
         (r41_contracted_cost_fix, "ContractedCostCorrected"),
         (r43_lower_ids, "LowerCasedIds"),
         (r44_purchase_effective_cost, "PurchaseEffectiveCostZeroed"),
         (r42_consumed_only_on_usage, "ConsumedQuantityNulled"),
         (r45_resource_name, "ResourceNameNormalized"),
+        (r39_amortization_class, "AmortizationClassFilled"),
         (r46_resource_type, "ResourceTypeFilled"),
         (r47_publisher, "PublisherNameNormalized"),
         (r48_region, "RegionFilled"),
