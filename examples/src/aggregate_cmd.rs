@@ -18,8 +18,8 @@ use std::path::PathBuf;
 /// Arguments of `finops aggregate`.
 #[derive(Debug, clap::Args)]
 pub struct AggregateArgs {
-    /// Input files (CSV, CSV.gz, Parquet; format from the extension); repeat for several.
-    #[arg(long = "input", required = true)]
+    /// Input files (CSV, CSV.gz, Parquet; format from the extension); several after one `--input`, or `--input` repeated.
+    #[arg(long = "input", required = true, num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// Group-by dimensions, comma-separated: FOCUS columns, x_ columns, tag:KEY, itag:KEY
     /// (case-insensitive key), month (the billing month of BillingPeriodStart as the provider

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 /// Arguments of `finops allocate`.
 #[derive(Debug, clap::Args)]
 pub struct AllocateArgs {
-    /// Input FOCUS files (CSV, CSV.gz, Parquet; any FOCUS version); repeat for several.
-    #[arg(long = "input", required = true)]
+    /// Input FOCUS files (CSV, CSV.gz, Parquet; any FOCUS version); several after one `--input`, or `--input` repeated.
+    #[arg(long = "input", required = true, num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// The allocation rules (TOML).
     #[arg(long)]

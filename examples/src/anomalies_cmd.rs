@@ -38,8 +38,8 @@ pub enum AnomalyFormat {
 /// Arguments of `finops anomalies`.
 #[derive(Debug, clap::Args)]
 pub struct AnomaliesArgs {
-    /// Input FOCUS files (CSV, CSV.gz, Parquet); repeat for several.
-    #[arg(long = "input", required = true)]
+    /// Input FOCUS files (CSV, CSV.gz, Parquet); several after one `--input`, or `--input` repeated.
+    #[arg(long = "input", required = true, num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// Group-by columns, comma-separated (FOCUS columns, x_ columns, tag:KEY, itag:KEY).
     #[arg(long = "by", value_delimiter = ',', required = true)]

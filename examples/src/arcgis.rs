@@ -31,7 +31,7 @@ use finops_arcgis::allocation::{self, AllocationPlan, AllocationReport, Allocati
 use finops_arcgis::emulator::{self, ArcGisEmulator, EmulatorConfig};
 use finops_arcgis::{
     ArcGis, ArcGisBuilder, CreditPrice, FileNotifier, NotificationChannel, Notifier,
-    PortalNotifier, UserCredits, report, usage,
+    PortalNotifier, UserCredits, mapping, report, usage,
 };
 use finops_core::clock::SharedClock;
 use finops_core::focus::Period;
@@ -256,11 +256,11 @@ pub async fn run(
             .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
     }
     let price = match &args.price_per_credit {
-        Some(p) => Some(CreditPrice {
-            per_credit: dec("--price-per-credit", p)?,
-            currency: Currency::new(&args.currency)
+        Some(p) => Some(CreditPrice::new(
+            dec("--price-per-credit", p)?,
+            Currency::new(&args.currency)
                 .map_err(|e| anyhow!("--currency {}: {e}", args.currency))?,
-        }),
+        )?),
         None => None,
     };
 
@@ -361,20 +361,31 @@ pub async fn run(
                 &mut outcome.files,
             )?;
             if let (Some(price), Some(dir)) = (&price, &args.out) {
-                let recs = usage::to_focus_records(&rep, &portal, price);
-                let pq = dir.join("arcgis_focus.parquet");
-                finops_core::focus::parquet::write_parquet_file(&pq, &recs)?;
-                let csvp = dir.join("arcgis_focus.csv");
-                finops_core::focus::csv::write_csv_file(&csvp, &recs)?;
-                outcome.files.push(pq);
-                outcome.files.push(csvp);
-                let billed: Decimal = recs.iter().map(|r| r.billed_cost).sum();
-                outcome.lines.push(format!(
-                    "FOCUS: {} records, {} {} billed",
-                    recs.len(),
-                    format_decimal(billed),
-                    price.currency
-                ));
+                match mapping::to_focus_records(&rep, &portal, price) {
+                    Ok(recs) => {
+                        let pq = dir.join("arcgis_focus.parquet");
+                        finops_core::focus::parquet::write_parquet_file(&pq, &recs)?;
+                        let csvp = dir.join("arcgis_focus.csv");
+                        finops_core::focus::csv::write_csv_file(&csvp, &recs)?;
+                        outcome.files.push(pq);
+                        outcome.files.push(csvp);
+                        let billed = recs
+                            .iter()
+                            .try_fold(Decimal::ZERO, |a, r| a.checked_add(r.billed_cost))
+                            .context("FOCUS: the billed total does not fit a decimal")?;
+                        outcome.lines.push(format!(
+                            "FOCUS: {} records, {} {} billed",
+                            recs.len(),
+                            format_decimal(billed),
+                            price.currency
+                        ));
+                    }
+                    Err(e) => {
+                        let msg = format!("FOCUS records: {e}");
+                        text.push(format!("FAILED {msg}"));
+                        outcome.failures.push(msg);
+                    }
+                }
             }
             doc.usage_total = Some(format_decimal(rep.total));
             doc.usage_by_operation = Some(rep.by_operation);

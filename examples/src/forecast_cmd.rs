@@ -50,8 +50,8 @@ pub enum ModelArg {
 /// Arguments of `finops forecast`.
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
-    /// Input FOCUS files (CSV, CSV.gz, Parquet); repeat for several.
-    #[arg(long = "input", required = true)]
+    /// Input FOCUS files (CSV, CSV.gz, Parquet); several after one `--input`, or `--input` repeated.
+    #[arg(long = "input", required = true, num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// Group-by columns, comma-separated: FOCUS columns, x_ columns, tag:KEY, itag:KEY,
     /// month (billing month). One series per group and billing currency.

@@ -92,7 +92,7 @@ pub async fn start_demo_emulator(
 ) -> anyhow::Result<OciEmulator> {
     let emu = OciEmulator::start_with_clock(clock).await?;
     let scales = ["20", "9", "2", "5"];
-    for (i, entry) in load_config_dir(config_dir)?.into_iter().enumerate() {
+    for (i, entry) in config_entries(config_dir).await?.into_iter().enumerate() {
         // A client whose file or key is broken is skipped here: the report lists it as failed.
         let Ok(cfg) = entry.client else { continue };
         let scale: Decimal = scales[i % scales.len()].parse()?;
@@ -113,11 +113,17 @@ pub async fn start_demo_emulator(
             &cfg.profile.region,
             scale,
         ));
-        if let Err(e) = emu.register_client(&cfg) {
+        if let Err(e) = emu.register_client(&cfg).await {
             tracing::debug!(client = %cfg.name, error = %e, "demo emulator: key not registered");
         }
     }
     Ok(emu)
+}
+
+/// The clients of `config_dir`, its files read on the blocking pool (off the runtime).
+async fn config_entries(config_dir: &Path) -> anyhow::Result<Vec<finops_oci::DirEntry>> {
+    let dir = config_dir.to_path_buf();
+    Ok(tokio::task::spawn_blocking(move || load_config_dir(&dir)).await??)
 }
 
 /// What a run produced.
@@ -177,7 +183,7 @@ pub async fn run(
         }
         emulator = Some(emu);
     }
-    let entries = load_config_dir(&config_dir)?;
+    let entries = config_entries(&config_dir).await?;
     let budget = std::time::Duration::from_secs(args.timeout);
     let mut usage = UsageApiOptions::default().with_request_timeout(budget);
     if let Some(l) = args.page_limit {

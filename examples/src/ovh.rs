@@ -41,14 +41,11 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use finops_core::http::{BackoffConfig, RetryConfig};
-use finops_ovh::accounts::{AccountOptions, load_dir};
-use finops_ovh::cmdb::Cmdb;
-use finops_ovh::collect::{CollectOptions, Collected, collect_all, collect_dedicated_cloud_vms};
 use finops_ovh::report::CsvEncoding;
-use finops_ovh::store::Store;
-use finops_ovh::weekly::{
-    WeeklyOptions, WeeklySummary, dedicated_cloud_readings, focus_records, sample_usage,
-    write_usage_file, write_weekly,
+use finops_ovh::weekly::{dedicated_cloud_readings, focus_records, sample_usage, write_usage_file};
+use finops_ovh::{
+    AccountOptions, Cmdb, CollectOptions, Collected, Store, WeeklyOptions, WeeklySummary,
+    collect_all, collect_dedicated_cloud_vms, load_dir, write_weekly,
 };
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -228,7 +225,9 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     if let Some(r) = &opts.retry {
         aopts = aopts.with_retry(r.clone());
     }
-    let loaded = load_dir(&opts.tokens, &aopts)
+    let tokens = opts.tokens.clone();
+    let loaded = blocking(move || load_dir(&tokens, &aopts))
+        .await?
         .with_context(|| format!("token directory {}", opts.tokens.display()))?;
     let copts = CollectOptions::new(opts.as_of).with_concurrency(opts.concurrency);
     let wopts = WeeklyOptions::new(opts.as_of).with_encoding(opts.encoding);
@@ -256,10 +255,15 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
                 reasons.join("\n  ")
             );
         }
-        let store = Store::open(&opts.state)
-            .with_context(|| format!("state store {}", opts.state.display()))?;
-        let samples_stored = store.record_samples(&dedicated_cloud_readings(&vms), opts.as_of)?;
-        let path = write_usage_file(&store, &opts.out, &wopts)?;
+        // SQLite and the file writes off the async runtime.
+        let (state, out, as_of) = (opts.state.clone(), opts.out.clone(), opts.as_of);
+        let (samples_stored, path) = blocking(move || -> anyhow::Result<_> {
+            let store =
+                Store::open(&state).with_context(|| format!("state store {}", state.display()))?;
+            let n = store.record_samples(&dedicated_cloud_readings(&vms), as_of)?;
+            Ok((n, write_usage_file(&store, &out, &wopts)?))
+        })
+        .await??;
         let mut all_errors = loaded.errors;
         all_errors.extend(errors);
         all_errors.sort_by(|a, b| (&a.file, &a.call).cmp(&(&b.file, &b.call)));
@@ -273,7 +277,10 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             focus_records: 0,
         });
     }
-    let cmdb = Cmdb::load(&opts.cmdb).with_context(|| format!("CMDB {}", opts.cmdb.display()))?;
+    let cmdb_path = opts.cmdb.clone();
+    let cmdb = blocking(move || Cmdb::load(&cmdb_path))
+        .await?
+        .with_context(|| format!("CMDB {}", opts.cmdb.display()))?;
     let mut collected: Collected = collect_all(&loaded.accounts, &copts).await;
     collected.errors.extend(loaded.errors);
     collected
@@ -291,16 +298,29 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         );
     }
 
+    // The local side (SQLite state store, CSV set, Parquet) off the async runtime.
+    let opts = opts.clone();
+    blocking(move || local_side(&collected, &cmdb, &opts, &wopts)).await?
+}
+
+/// The local side of the weekly run (blocking I/O: SQLite, files): sample, write the CSV set
+/// and `focus.parquet`.
+fn local_side(
+    collected: &Collected,
+    cmdb: &Cmdb,
+    opts: &RunOptions,
+    wopts: &WeeklyOptions,
+) -> anyhow::Result<RunOutcome> {
     let store = Store::open(&opts.state)
         .with_context(|| format!("state store {}", opts.state.display()))?;
     let samples_stored = if opts.sample_usage {
-        sample_usage(&collected, &store, opts.as_of)?
+        sample_usage(collected, &store, opts.as_of)?
     } else {
         0
     };
-    let mut summary = write_weekly(&collected, &cmdb, &store, &opts.out, &wopts)?;
+    let mut summary = write_weekly(collected, cmdb, &store, &opts.out, wopts)?;
 
-    let records = focus_records(&collected, &cmdb, opts.as_of);
+    let records = focus_records(collected, cmdb, opts.as_of)?;
     let parquet = opts.out.join("focus.parquet");
     finops_core::focus::parquet::write_parquet_file(&parquet, &records)?;
     summary.files.push(parquet);
@@ -309,6 +329,13 @@ pub async fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         samples_stored,
         focus_records: records.len(),
     })
+}
+
+/// Run blocking work (file and SQLite I/O) on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .context("blocking task failed")
 }
 
 /// Whether the API answered for this account at all (credential, `/me` or any tenant).

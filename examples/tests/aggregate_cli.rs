@@ -203,6 +203,20 @@ fn several_inputs_at_once_and_output_file() {
          Compute,2024-02,USD,-9.75,3\n\
          Storage,2024-01,USD,30,3\n"
     );
+    // The same files after a single `--input` give the same table.
+    let (ok, _, err) = finops(&[
+        "--input",
+        p(&i.csv),
+        p(&i.gz),
+        p(&i.parquet),
+        "--by",
+        "ServiceCategory,month",
+        "--count",
+        "--output",
+        p(&i.out),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read_to_string(&i.out).unwrap(), text);
 }
 
 #[test]

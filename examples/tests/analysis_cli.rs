@@ -177,6 +177,21 @@ percent = { web = 60, billing = 40 }
             .all(|r| r.extensions.get("x_AllocatedTo").is_some())
     );
 
+    // Several files after one `--input` (the documented `--input FILE...` form) are all read.
+    let out2 = dir.path().join("out2");
+    let (code, stdout, err) = finops(&[
+        "allocate",
+        "--input",
+        s(&input),
+        s(&input),
+        "--rules",
+        s(&rules),
+        "--out",
+        s(&out2),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("560 records in"), "{stdout}");
+
     // A bad rules file is a runtime failure (1) naming the rule; a missing argument a usage
     // error (2).
     std::fs::write(&rules, "[[map]]\nto = \"x\"\n").unwrap();

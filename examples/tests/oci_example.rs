@@ -113,6 +113,59 @@ async fn json_report_against_the_emulator() {
     assert_eq!(written, v);
 }
 
+/// Billing months that match the invoice (issue 12 §5), on the files the command writes: per
+/// billing period (the month of BillingPeriodStart, a whole UTC month, the current one
+/// included) and currency, the BilledCost of `focus_<client>.parquet` sums to the cost of
+/// `oci_report_monthly.csv` exactly, per client and over all clients (`*`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn written_focus_files_reconcile_with_the_monthly_csv() {
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = cli(&["--demo", "--out", out.path().to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let monthly = std::fs::read_to_string(out.path().join("oci_report_monthly.csv")).unwrap();
+    let mut report: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
+    for line in monthly.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        report.insert(
+            (f[0].to_string(), f[2].to_string(), f[1].to_string()),
+            f[3].parse().unwrap(),
+        );
+    }
+    let clients: std::collections::BTreeSet<&str> = report
+        .keys()
+        .map(|(c, _, _)| c.as_str())
+        .filter(|c| *c != "*")
+        .collect();
+    assert_eq!(clients.len(), 3);
+    let mut focus: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
+    for client in clients {
+        let file = out.path().join(format!(
+            "focus_{}.parquet",
+            finops_oci::report::slug(client)
+        ));
+        for r in finops_core::focus::parquet::read_parquet_file(&file).unwrap() {
+            let bp = r.billing_period;
+            assert_eq!(bp, finops_core::Period::month_of(bp.start.date_naive()));
+            assert!(bp.start <= r.charge_period.start && r.charge_period.end <= bp.end);
+            let month = bp.start.format("%Y-%m").to_string();
+            for who in [client, "*"] {
+                let key = (
+                    who.to_string(),
+                    month.clone(),
+                    r.billing_currency.to_string(),
+                );
+                *focus.entry(key).or_default() += r.billed_cost;
+            }
+        }
+    }
+    assert_eq!(focus, report);
+    // November 2026, the demo's current month, is billed up to 1 December, not to as-of.
+    assert!(report.keys().any(|(c, m, _)| c == "*" && m == "2026-11"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_client_is_listed_and_exit_code_is_2() {
     // The demo clients plus one whose key file does not exist.

@@ -356,6 +356,62 @@ async fn focus_parquet_passes_the_focus_validator() {
     finops_core::testing::focus_validate(&[&out.join("focus.parquet")]);
 }
 
+/// Issue 12 §5: the demo's FOCUS records fall in the billing month of the invoice. OVH's
+/// Paris months start at 22:00 or 23:00 UTC the day before, and `month` (the billing month of
+/// `BillingPeriodStart`) lists the August charges under 2026-08, every service alike, with
+/// the running month ending at the end of November rather than at as-of.
+#[tokio::test]
+async fn demo_months_are_the_invoice_months() {
+    use finops_core::Column;
+    use finops_core::aggregate::{AggregateQuery, aggregate_files};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "x",
+        "--demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+    ];
+    main_with_args(args, test_clock()).await.unwrap();
+    let file = out.join("focus.parquet");
+    let by = |dims: &[&str]| {
+        let mut q = AggregateQuery::new();
+        for d in dims {
+            q = q.group_by(d).unwrap();
+        }
+        aggregate_files(&[&file], &q.sum(Column::BilledCost)).unwrap()
+    };
+    let keys = |dims: &[&str]| -> Vec<Vec<String>> {
+        by(dims)
+            .rows
+            .iter()
+            .map(|r| {
+                r.key
+                    .iter()
+                    .map(|k| k.clone().unwrap_or_default())
+                    .collect()
+            })
+            .collect()
+    };
+    let months: Vec<String> = keys(&["month"]).into_iter().map(|k| k[0].clone()).collect();
+    assert_eq!(months, ["2026-08", "2026-09", "2026-10", "2026-11"]);
+    // Every service of a month shares its Paris billing period, the running one included.
+    assert_eq!(
+        keys(&["month", "BillingPeriodStart", "BillingPeriodEnd"])
+            .into_iter()
+            .map(|k| k[..3].join(" "))
+            .collect::<Vec<_>>(),
+        [
+            "2026-08 2026-07-31T22:00:00Z 2026-08-31T22:00:00Z",
+            "2026-09 2026-08-31T22:00:00Z 2026-09-30T22:00:00Z",
+            "2026-10 2026-09-30T22:00:00Z 2026-10-31T23:00:00Z",
+            "2026-11 2026-10-31T23:00:00Z 2026-11-30T23:00:00Z",
+        ]
+    );
+}
+
 /// The light hourly run: only the VMs, one sample per VM and hour, only the usage file.
 #[tokio::test]
 async fn sample_only_stores_one_sample_per_vm_and_hour() {

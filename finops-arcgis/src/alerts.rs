@@ -8,7 +8,7 @@
 //! Users with `-1` (no allocation) or an assignment of 0 are never under a threshold.
 
 use crate::model::{Portal, PortalUser};
-use crate::notify::Notifier;
+use crate::notify::{Notifier, blocking};
 use finops_core::error::Location;
 use finops_core::{Decimal, Error, Result};
 use std::collections::BTreeMap;
@@ -82,6 +82,15 @@ pub fn parse_percent(s: &str) -> Result<Decimal> {
     Ok(d)
 }
 
+/// Whether `available < share × assigned`, exactly (no division) and without overflow (a
+/// product too large for a decimal is above any available amount when positive).
+pub(crate) fn is_under(available: Decimal, share: Decimal, assigned: Decimal) -> bool {
+    match share.checked_mul(assigned) {
+        Some(limit) => available < limit,
+        None => share.is_sign_positive() == assigned.is_sign_positive(),
+    }
+}
+
 /// `0.1` → `"10%"`.
 pub fn format_percent(d: Decimal) -> String {
     format!("{}%", (d * Decimal::ONE_HUNDRED).normalize())
@@ -89,6 +98,7 @@ pub fn format_percent(d: Decimal) -> String {
 
 /// A user under a threshold.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct UserAlert {
     /// User name.
     pub username: String,
@@ -102,6 +112,7 @@ pub struct UserAlert {
 
 /// The organisation under its minimum.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct OrgAlert {
     /// Organisation id.
     pub org_id: String,
@@ -113,6 +124,7 @@ pub struct OrgAlert {
 
 /// The alerts of one evaluation.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AlertReport {
     /// Users under a threshold, by threshold then user name.
     pub users: Vec<UserAlert>,
@@ -135,8 +147,10 @@ pub fn evaluate(portal: &Portal, users: &[PortalUser], cfg: &AlertConfig) -> Ale
         if assigned <= Decimal::ZERO {
             continue;
         }
-        // available < t × assigned, exactly (no division).
-        if let Some(t) = thresholds.iter().find(|t| available < **t * assigned) {
+        if let Some(t) = thresholds
+            .iter()
+            .find(|t| is_under(available, **t, assigned))
+        {
             out.push(UserAlert {
                 username: u.username.clone(),
                 assigned,
@@ -210,7 +224,9 @@ impl AlertReport {
                     u.username,
                     u.available.normalize(),
                     u.assigned.normalize(),
-                    (u.assigned - u.available).normalize()
+                    u.assigned
+                        .checked_sub(u.available)
+                        .map_or_else(|| "?".into(), |c| c.normalize().to_string())
                 ));
             }
             body.push('\n');
@@ -223,6 +239,7 @@ impl AlertReport {
 /// What was already notified: holder (`user:<name>` / `org:<id>`) → alert state
 /// (`under 10%`, `under 1000 credits`). Stored as JSON, written atomically.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AlertState {
     /// Format version (1).
     pub version: u32,
@@ -315,6 +332,7 @@ impl AlertState {
 
 /// What [`notify_new_alerts`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct NotifyOutcome {
     /// Alerts that were new (users + org).
     pub new_alerts: usize,
@@ -325,7 +343,7 @@ pub struct NotifyOutcome {
 }
 
 /// Send the alerts of `report` not yet notified to every notifier, then record them in the
-/// state file. If a notifier fails, the others still run, the failure is reported, and the
+/// state file (read and written atomically on tokio's blocking pool). If a notifier fails, the others still run, the failure is reported, and the
 /// state is not updated, so the next run tries again (a notifier that succeeded may then
 /// repeat the message: at least once, never silently lost).
 pub async fn notify_new_alerts(
@@ -334,7 +352,8 @@ pub async fn notify_new_alerts(
     state_path: &Path,
     notifiers: &[&dyn Notifier],
 ) -> Result<NotifyOutcome> {
-    let state = AlertState::load(state_path)?;
+    let path = state_path.to_path_buf();
+    let state = blocking(state_path, move || AlertState::load(&path)).await?;
     let fresh = state.fresh(report);
     let mut outcome = NotifyOutcome {
         new_alerts: fresh.users.len() + usize::from(fresh.org.is_some()),
@@ -353,7 +372,8 @@ pub async fn notify_new_alerts(
         }
     }
     if outcome.results.iter().all(|(_, e)| e.is_none()) {
-        AlertState::after(report).save(state_path)?;
+        let (next, path) = (AlertState::after(report), state_path.to_path_buf());
+        blocking(state_path, move || next.save(&path)).await?;
         outcome.state_saved = true;
     }
     Ok(outcome)

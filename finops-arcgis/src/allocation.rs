@@ -9,15 +9,41 @@
 //! successful `--apply` finds nobody under the threshold (as long as the rule lifts users
 //! above it; the plan flags users it does not lift: [`PlannedChange::still_under`]).
 
-use crate::alerts::{format_percent, parse_percent};
+use crate::alerts::{format_percent, is_under, parse_percent};
 use crate::client::ASSIGN_BATCH_MAX;
-use crate::model::PortalUser;
+use crate::model::{self, AssignOutcome, PortalUser};
 use crate::{ArcGis, PROVIDER};
 use finops_core::{Decimal, Error, Result};
 use std::str::FromStr;
 
+impl ArcGis {
+    /// Turn credit budgeting on or off (`portals/self/update`, AGO-08).
+    pub async fn set_credit_budgeting(&self, enabled: bool) -> Result<()> {
+        let resp = self
+            .client
+            .send(self.client.update_budgeting_request(enabled)?)
+            .await?;
+        model::parse_success(&resp.body, &resp.call)?;
+        Ok(())
+    }
+
+    /// One `assignUserCredits` call (at most [`ASSIGN_BATCH_MAX`] users): each user's new
+    /// assigned total (AGO-07). Use [`apply`] for whole plans.
+    pub async fn assign_user_credits(
+        &self,
+        assignments: &[(String, Decimal)],
+    ) -> Result<AssignOutcome> {
+        let resp = self
+            .client
+            .send(self.client.assign_user_credits_request(assignments)?)
+            .await?;
+        model::parse_assign_outcome(&resp.body, &resp.call)
+    }
+}
+
 /// Who gets credits, and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AllocationRule {
     /// Users with less than `under` (a share) of their assigned credits left get `add` more.
     UnderAdd {
@@ -130,6 +156,7 @@ impl FromStr for AllocationRule {
 
 /// One user's planned change.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct PlannedChange {
     /// User name.
     pub username: String,
@@ -150,6 +177,7 @@ pub struct PlannedChange {
 
 /// A user the rule selected but the cap left out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkippedChange {
     /// The change that was not made.
     pub change: PlannedChange,
@@ -159,6 +187,7 @@ pub struct SkippedChange {
 
 /// What a run would do.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AllocationPlan {
     /// Budgeting is off and would be enabled first (AGO-08).
     pub enable_budgeting: bool,
@@ -177,7 +206,7 @@ fn change_for(u: &PortalUser, rule: &AllocationRule) -> Option<PlannedChange> {
         return None;
     }
     let (assigned, available) = (u.assigned.amount()?, u.available.amount()?);
-    let under = |share: Decimal| available < share * assigned;
+    let under = |share: Decimal| is_under(available, share, assigned);
     let (delta, threshold) = match rule {
         AllocationRule::UnderAdd { under: share, add } => {
             if assigned <= Decimal::ZERO || !under(*share) {
@@ -194,10 +223,16 @@ fn change_for(u: &PortalUser, rule: &AllocationRule) -> Option<PlannedChange> {
             if available >= *to {
                 return None;
             }
-            (*to - available, *share)
+            (to.checked_sub(available)?, *share)
         }
     };
-    let (assigned_after, available_after) = (assigned + delta, available + delta);
+    let after = assigned
+        .checked_add(delta)
+        .zip(available.checked_add(delta));
+    let Some((assigned_after, available_after)) = after else {
+        tracing::warn!(provider = PROVIDER, user = %u.username, "allocation left out: the new total does not fit a decimal");
+        return None;
+    };
     Some(PlannedChange {
         username: u.username.clone(),
         assigned_before: assigned,
@@ -205,7 +240,7 @@ fn change_for(u: &PortalUser, rule: &AllocationRule) -> Option<PlannedChange> {
         assigned_after,
         available_after,
         delta,
-        still_under: threshold.is_some_and(|s| available_after < s * assigned_after),
+        still_under: threshold.is_some_and(|s| is_under(available_after, s, assigned_after)),
     })
 }
 
@@ -233,22 +268,27 @@ pub fn plan(
     };
     let mut capped = false;
     for (_, c) in selected {
-        if !capped
-            && let Some(cap) = max_total
-            && out.total + c.delta > cap
-        {
-            capped = true;
-        }
-        if capped {
-            let reason = format!(
-                "cap: --max-total {} reached ({} already planned)",
-                max_total.unwrap_or_default().normalize(),
-                out.total.normalize()
-            );
-            out.skipped.push(SkippedChange { change: c, reason });
-        } else {
-            out.total += c.delta;
-            out.changes.push(c);
+        let next = out.total.checked_add(c.delta);
+        match next {
+            Some(n) if !capped && max_total.is_none_or(|cap| n <= cap) => {
+                out.total = n;
+                out.changes.push(c);
+            }
+            _ => {
+                capped = true;
+                let reason = match max_total {
+                    Some(cap) => format!(
+                        "cap: --max-total {} reached ({} already planned)",
+                        cap.normalize(),
+                        out.total.normalize()
+                    ),
+                    None => format!(
+                        "the total would not fit a decimal ({} already planned)",
+                        out.total.normalize()
+                    ),
+                };
+                out.skipped.push(SkippedChange { change: c, reason });
+            }
         }
     }
     out
@@ -300,6 +340,7 @@ impl AllocationPlan {
 /// What happened to one user.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum UserOutcome {
     /// The portal assigned the credits.
     Assigned {
@@ -329,6 +370,7 @@ pub enum UserOutcome {
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AllocationReport {
     /// Whether budgeting was enabled by this run.
     pub enabled_budgeting: bool,
@@ -567,6 +609,35 @@ mod tests {
     }
 
     proptest! {
+        /// Huge, tiny and negative credits (and rules built in code, past the parser's
+        /// bounds): a plan, alerts and balances, never a panic.
+        #[test]
+        fn huge_numbers_never_panic(vals in proptest::collection::vec((any::<i64>(), 0u32..=28, any::<i64>(), 0u32..=28), 1..12), share in 1i64..=100, big in any::<i64>(), big_scale in 0u32..=28) {
+            let users: Vec<PortalUser> = vals.iter().enumerate().map(|(i, (a, sa, v, sv))| {
+                let mut u = user(&format!("u{i:03}"), 0, 0);
+                u.assigned = Allocation::Amount(Decimal::new(*a, *sa).saturating_mul(Decimal::from(i64::MAX)));
+                u.available = Allocation::Amount(Decimal::new(*v, *sv));
+                u
+            }).collect();
+            let under = Decimal::new(share, 2);
+            let huge = Decimal::new(big, big_scale).saturating_mul(Decimal::from(i64::MAX));
+            for rule in [
+                AllocationRule::UnderAdd { under, add: huge.abs() },
+                AllocationRule::TopUp { under: Some(under), to: huge },
+                AllocationRule::TopUp { under: None, to: Decimal::MAX },
+            ] {
+                let p = plan(&users, true, &rule, None);
+                let _ = plan(&users, true, &rule, Some(Decimal::MAX));
+                let _ = p.describe(&rule);
+            }
+            let cfg = crate::alerts::AlertConfig::default().with_org_min_credits(huge);
+            let portal = crate::model::parse_portal(br#"{"id":"o","availableCredits":5}"#, "GET /p").unwrap();
+            let _ = crate::alerts::evaluate(&portal, &users, &cfg).message("Org");
+            for u in &users {
+                let _ = (u.consumed(), u.available_ratio());
+            }
+        }
+
         #[test]
         fn cap_is_never_exceeded(avail in proptest::collection::vec(0i64..1000, 0..40), cap in 0i64..5000) {
             let users: Vec<PortalUser> = avail.iter().enumerate().map(|(i, a)| user(&format!("u{i:03}"), 1000, *a)).collect();

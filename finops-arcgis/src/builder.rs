@@ -3,10 +3,11 @@
 use crate::client::{ArcGisClient, parse_error};
 use crate::credential::{ArcGisCredential, TokenSigner};
 use crate::error::ArcGisError;
+use crate::mapping::CreditPrice;
 use crate::{ArcGis, PROVIDER};
 use finops_core::clock::SharedClock;
-use finops_core::http::{ClientOptions, HttpClient, RetryConfig, TokenCache, Url};
-use finops_core::{Result, Secret};
+use finops_core::http::{ClientOptions, HttpClient, RetryConfig, Url};
+use finops_core::{Currency, Result, Secret};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -32,11 +33,16 @@ pub enum ArcGisConfigKey {
     ClientSecret,
     /// `ARCGIS_TOKEN_EXPIRATION`: token lifetime asked for, in minutes (default 60).
     TokenExpiration,
+    /// `ARCGIS_PRICE_PER_CREDIT`: price of one credit (with `ARCGIS_CURRENCY`), for the
+    /// [`CostSource`](finops_core::CostSource) records.
+    PricePerCredit,
+    /// `ARCGIS_CURRENCY`: ISO 4217 currency of the price per credit.
+    Currency,
 }
 
 impl ArcGisConfigKey {
     /// All keys.
-    pub const ALL: [ArcGisConfigKey; 8] = [
+    pub const ALL: [ArcGisConfigKey; 10] = [
         ArcGisConfigKey::Portal,
         ArcGisConfigKey::Token,
         ArcGisConfigKey::Username,
@@ -45,6 +51,8 @@ impl ArcGisConfigKey {
         ArcGisConfigKey::ClientId,
         ArcGisConfigKey::ClientSecret,
         ArcGisConfigKey::TokenExpiration,
+        ArcGisConfigKey::PricePerCredit,
+        ArcGisConfigKey::Currency,
     ];
 
     /// The environment variable name.
@@ -58,6 +66,8 @@ impl ArcGisConfigKey {
             ArcGisConfigKey::ClientId => "ARCGIS_CLIENT_ID",
             ArcGisConfigKey::ClientSecret => "ARCGIS_CLIENT_SECRET",
             ArcGisConfigKey::TokenExpiration => "ARCGIS_TOKEN_EXPIRATION",
+            ArcGisConfigKey::PricePerCredit => "ARCGIS_PRICE_PER_CREDIT",
+            ArcGisConfigKey::Currency => "ARCGIS_CURRENCY",
         }
     }
 }
@@ -77,6 +87,8 @@ impl FromStr for ArcGisConfigKey {
             "client_id" => ArcGisConfigKey::ClientId,
             "client_secret" => ArcGisConfigKey::ClientSecret,
             "token_expiration" => ArcGisConfigKey::TokenExpiration,
+            "price_per_credit" => ArcGisConfigKey::PricePerCredit,
+            "currency" => ArcGisConfigKey::Currency,
             _ => return Err(ArcGisError::UnknownConfigKey(s.to_string()).into()),
         })
     }
@@ -105,6 +117,9 @@ pub struct ArcGisBuilder {
     client_id: Option<String>,
     client_secret: Option<Secret>,
     token_expiration: Option<String>,
+    price_per_credit: Option<String>,
+    currency: Option<String>,
+    price: Option<CreditPrice>,
     options: ClientOptions,
 }
 
@@ -151,6 +166,8 @@ impl ArcGisBuilder {
             ArcGisConfigKey::ClientId => self.client_id = Some(v),
             ArcGisConfigKey::ClientSecret => self.client_secret = Some(Secret::new(v)),
             ArcGisConfigKey::TokenExpiration => self.token_expiration = Some(v),
+            ArcGisConfigKey::PricePerCredit => self.price_per_credit = Some(v),
+            ArcGisConfigKey::Currency => self.currency = Some(v),
         }
         self
     }
@@ -199,6 +216,14 @@ impl ArcGisBuilder {
     /// Token lifetime asked for, in minutes (default 60).
     pub fn with_token_expiration_minutes(mut self, minutes: u32) -> Self {
         self.token_expiration = Some(minutes.to_string());
+        self
+    }
+
+    /// Price of one credit: the [`CostSource`](finops_core::CostSource) records are the
+    /// credits consumed × this price (ArcGIS meters credits, not money). Wins over
+    /// `ARCGIS_PRICE_PER_CREDIT` / `ARCGIS_CURRENCY`.
+    pub fn with_credit_price(mut self, price: CreditPrice) -> Self {
+        self.price = Some(price);
         self
     }
 
@@ -281,6 +306,37 @@ impl ArcGisBuilder {
         }
     }
 
+    /// The price per credit: [`ArcGisBuilder::with_credit_price`], else the two
+    /// configuration keys (both or neither).
+    fn credit_price(&self) -> Result<Option<CreditPrice>> {
+        if let Some(p) = self.price {
+            return Ok(Some(p));
+        }
+        let invalid = |key, reason: String| ArcGisError::InvalidConfigValue { key, reason };
+        match (&self.price_per_credit, &self.currency) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(invalid(
+                "ARCGIS_CURRENCY",
+                "a price per credit was given without its currency".into(),
+            )
+            .into()),
+            (None, Some(_)) => Err(invalid(
+                "ARCGIS_PRICE_PER_CREDIT",
+                "a currency was given without a price per credit".into(),
+            )
+            .into()),
+            (Some(p), Some(c)) => {
+                let per_credit = finops_core::money::parse_decimal_comma(p)
+                    .map_err(|e| invalid("ARCGIS_PRICE_PER_CREDIT", format!("{p:?}: {e}")))?;
+                let currency = Currency::new(c.trim())
+                    .map_err(|e| invalid("ARCGIS_CURRENCY", format!("{c:?}: {e}")))?;
+                CreditPrice::new(per_credit, currency)
+                    .map(Some)
+                    .map_err(|e| invalid("ARCGIS_PRICE_PER_CREDIT", e.to_string()).into())
+            }
+        }
+    }
+
     /// Validate the configuration and build the adapter (no network call).
     pub fn build(self) -> Result<ArcGis> {
         let portal = self
@@ -314,38 +370,37 @@ impl ArcGisBuilder {
                     reason: format!("{v:?} is not a positive number of minutes"),
                 })?,
         };
+        let price = self.credit_price()?;
         let clock = self.options.clock_or_system();
+        let options = self.options.clone().with_clock(clock.clone());
         let http = HttpClient::builder(PROVIDER)
             .with_error_parser(Arc::new(parse_error))
-            .with_options(&self.options.clone().with_clock(clock.clone()))?
+            .with_options(&options)?
             .with_redactions(credential.secrets())
             .build()?;
         tracing::debug!(provider = PROVIDER, portal = %rest, credential = ?credential, "using ArcGIS credential");
-        let signer = TokenSigner {
+        // Renew 5 minutes before expiry (tokens last 60 minutes by default), or a fifth of
+        // the lifetime for short-lived tokens, so a token is not refetched every call.
+        let min_ttl = chrono::Duration::minutes(5).min(chrono::Duration::seconds(
+            i64::from(expiration_minutes) * 12,
+        ));
+        let oauth2_http = HttpClient::builder(PROVIDER).with_options(&options)?;
+        let signer = TokenSigner::new(
             credential,
-            // Renew 5 minutes before expiry (tokens last 60 minutes by default), or a fifth
-            // of the lifetime for short-lived tokens, so a token is not refetched every call.
-            cache: TokenCache::new(
-                chrono::Duration::minutes(5).min(chrono::Duration::seconds(
-                    i64::from(expiration_minutes) * 12,
-                )),
-                clock.clone(),
-            ),
-            http: http.clone(),
-            rest: rest.clone(),
-            expiration_minutes,
+            &rest,
             referer,
-        };
+            expiration_minutes,
+            min_ttl,
+            &http,
+            oauth2_http,
+        )?;
         let label = rest.host_str().unwrap_or("portal").to_string();
-        Ok(ArcGis {
-            client: ArcGisClient {
-                http,
-                rest,
-                signer: Arc::new(signer),
-            },
-            clock,
-            label,
-        })
+        let client = ArcGisClient {
+            http,
+            rest,
+            signer: Arc::new(signer),
+        };
+        Ok(ArcGis::from_parts(client, clock, label, price))
     }
 }
 
@@ -397,6 +452,7 @@ pub fn rest_root(portal: &str) -> Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use finops_core::Decimal;
 
     #[test]
     fn rest_root_for_online_and_enterprise() {
@@ -512,6 +568,52 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(ago.to_string(), "ArcGis(org.maps.arcgis.com)");
+    }
+
+    #[test]
+    fn credit_price_from_config_or_setter() {
+        let base = || {
+            ArcGisBuilder::new()
+                .with_portal("https://www.arcgis.com")
+                .with_token("tok-123456")
+        };
+        assert!(base().build().unwrap().credit_price().is_none());
+        let ago = base()
+            .with_config(ArcGisConfigKey::PricePerCredit, "0,11")
+            .with_config(ArcGisConfigKey::Currency, "EUR")
+            .build()
+            .unwrap();
+        let p = ago.credit_price().unwrap();
+        assert_eq!(
+            (p.per_credit, p.currency),
+            (Decimal::new(11, 2), Currency::EUR)
+        );
+        for (price, cur, key) in [
+            (Some("0.1"), None, "ARCGIS_CURRENCY"),
+            (None, Some("EUR"), "ARCGIS_PRICE_PER_CREDIT"),
+            (Some("lots"), Some("EUR"), "ARCGIS_PRICE_PER_CREDIT"),
+            (Some("-1"), Some("EUR"), "ARCGIS_PRICE_PER_CREDIT"),
+            (Some("1e30"), Some("EUR"), "ARCGIS_PRICE_PER_CREDIT"),
+            (Some("0.1"), Some("euros"), "ARCGIS_CURRENCY"),
+        ] {
+            let mut b = base();
+            if let Some(v) = price {
+                b = b.with_config(ArcGisConfigKey::PricePerCredit, v);
+            }
+            if let Some(v) = cur {
+                b = b.with_config(ArcGisConfigKey::Currency, v);
+            }
+            let e = b.build().unwrap_err();
+            assert!(e.to_string().contains(key), "{price:?} {cur:?}: {e}");
+        }
+        // The setter wins over the keys.
+        let ago = base()
+            .with_config(ArcGisConfigKey::PricePerCredit, "9")
+            .with_config(ArcGisConfigKey::Currency, "USD")
+            .with_credit_price(CreditPrice::new(Decimal::ONE, Currency::EUR).unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(ago.credit_price().unwrap().currency, Currency::EUR);
     }
 
     #[test]

@@ -343,7 +343,7 @@ impl ArcGisClient {
                 if self.signer.credential.is_renewable() && !is_token_call(&call) =>
             {
                 tracing::info!(provider = PROVIDER, %call, %message, "token refused; renewing it and retrying once");
-                self.signer.cache.invalidate().await;
+                self.signer.tokens.invalidate().await;
                 self.http.send(req, Some(&*self.signer)).await
             }
             // A fixed token cannot be renewed: say what to do about it.

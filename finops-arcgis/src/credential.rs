@@ -1,21 +1,25 @@
 //! ArcGIS credentials and tokens: `generateToken` (username/password), OAuth2 client
-//! credentials (`oauth2/token`), or a token given as is; how a token is put on a request.
+//! credentials (`oauth2/token`, through finops-core's [`OAuth2ClientCredentials`]), or a token
+//! given as is; how a token is put on a request.
 //!
-//! Everything here is pure: request builders return [`RequestParts`], response parsers take
-//! the current time as a parameter. A private token signer glues them to the shared
-//! [`TokenCache`] so every call carries a valid token.
+//! Request builders return [`RequestParts`] and reply parsers take the current time as a
+//! parameter. Each credential becomes a [`TokenProvider`] (a `generateToken` login cached in
+//! the shared [`TokenCache`], the core OAuth2 provider, or a [`StaticToken`]), and a private
+//! token signer puts its token on every call.
 
 use crate::PROVIDER;
-use crate::error::ArcGisError;
+use crate::error::bad_field as bad;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use finops_core::http::{
-    HttpClient, Method, RequestParts, Signer, TemporaryToken, TokenCache, Url,
+    ClientAuth, HttpClient, HttpClientBuilder, Method, OAuth2ClientCredentials, RequestParts,
+    Signer, StaticToken, TemporaryToken, TokenCache, TokenProvider, Url,
 };
 use finops_core::money::parse_decimal;
 use finops_core::{Error, Result, Secret};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// How to authenticate against the portal.
 #[derive(Clone)]
@@ -107,46 +111,38 @@ pub fn generate_token_request(
         .with_header("referer", referer)
 }
 
-/// `POST <rest>/oauth2/token` (form): `grant_type=client_credentials, client_id,
-/// client_secret, expiration (minutes), f=json`.
-pub fn oauth2_token_request(
+/// The OAuth2 app login (`grant_type=client_credentials`) as finops-core's provider:
+/// `POST <rest>/oauth2/token` with the client id and secret in the form (ArcGIS does not take
+/// HTTP Basic), `expiration` (minutes) and `f=json`. A reply without `expires_in` is given
+/// the lifetime asked for; the token is renewed `min_ttl` before it expires. `http` sets the
+/// clock, retry policy and timeouts of the token calls.
+pub fn oauth2_provider(
     rest: &Url,
     client_id: &str,
     client_secret: &Secret,
     expiration_minutes: u32,
-) -> Result<RequestParts> {
-    let url = join(rest, &["oauth2", "token"])?;
-    let exp = expiration_minutes.to_string();
-    Ok(RequestParts::new(Method::POST, url)
-        .with_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret.expose()),
-            ("expiration", &exp),
-            ("f", "json"),
-        ])
-        .idempotent(true))
+    min_ttl: chrono::Duration,
+    http: HttpClientBuilder,
+) -> Result<OAuth2ClientCredentials> {
+    OAuth2ClientCredentials::builder(
+        PROVIDER,
+        join(rest, &["oauth2", "token"])?,
+        client_id,
+        client_secret.clone(),
+    )
+    .with_client_auth(ClientAuth::Form)
+    .with_param("expiration", expiration_minutes.to_string())
+    .with_param("f", "json")
+    .with_min_ttl(min_ttl)
+    .with_default_lifetime(chrono::Duration::minutes(i64::from(expiration_minutes)))
+    .with_http(http)
+    .build()
 }
 
 #[derive(Deserialize)]
 struct GenerateTokenReply {
     token: Option<String>,
     expires: Option<Box<RawValue>>,
-}
-
-#[derive(Deserialize)]
-struct OAuth2Reply {
-    access_token: Option<String>,
-    expires_in: Option<Box<RawValue>>,
-}
-
-fn bad(call: &str, field: &str, reason: impl Into<String>) -> Error {
-    ArcGisError::BadField {
-        call: call.to_string(),
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-    .into()
 }
 
 fn integer(raw: &RawValue, call: &str, field: &str) -> Result<i64> {
@@ -177,35 +173,6 @@ pub fn parse_generate_token(
         }
         None => now + chrono::Duration::minutes(i64::from(expiration_minutes)),
     };
-    Ok(TemporaryToken {
-        token: Secret::new(token),
-        expiry: Some(expiry),
-    })
-}
-
-/// Parse an `oauth2/token` reply `{"access_token","expires_in":<seconds>}`.
-pub fn parse_oauth2_token(body: &[u8], now: DateTime<Utc>) -> Result<TemporaryToken<Secret>> {
-    const CALL: &str = "POST /sharing/rest/oauth2/token";
-    let r: OAuth2Reply =
-        serde_json::from_slice(body).map_err(|e| crate::model::body_error(CALL, body, &e))?;
-    let token = r
-        .access_token
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| bad(CALL, "access_token", "missing"))?;
-    let secs = match r.expires_in {
-        Some(raw) => integer(&raw, CALL, "expires_in")?,
-        None => return Err(bad(CALL, "expires_in", "missing")),
-    };
-    let expiry = chrono::Duration::try_seconds(secs)
-        .filter(|d| *d > chrono::Duration::zero())
-        .and_then(|d| now.checked_add_signed(d))
-        .ok_or_else(|| {
-            bad(
-                CALL,
-                "expires_in",
-                format!("{secs} is not a usable lifetime"),
-            )
-        })?;
     Ok(TemporaryToken {
         token: Secret::new(token),
         expiry: Some(expiry),
@@ -273,13 +240,56 @@ pub(crate) fn join(rest: &Url, segments: &[&str]) -> Result<Url> {
     Ok(url)
 }
 
-/// Signs every call with a cached token, fetching a new one when it is about to expire.
+/// `generateToken` as a [`TokenProvider`]: the token is cached and fetched again
+/// `min_ttl` before it expires, or when the portal refused it.
+pub(crate) struct GenerateToken {
+    username: String,
+    password: Secret,
+    referer: String,
+    expiration_minutes: u32,
+    rest: Url,
+    http: HttpClient,
+    cache: TokenCache<Secret>,
+}
+
+impl std::fmt::Debug for GenerateToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerateToken")
+            .field("username", &self.username)
+            .field("rest", &self.rest.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenProvider for GenerateToken {
+    async fn token(&self) -> Result<Secret> {
+        self.cache
+            .get_or_insert_with(|| async {
+                let req = generate_token_request(
+                    &self.rest,
+                    &self.username,
+                    &self.password,
+                    &self.referer,
+                    self.expiration_minutes,
+                )?;
+                let resp = self.http.send(req, None).await?;
+                tracing::debug!(provider = PROVIDER, "fetched a token with generateToken");
+                parse_generate_token(&resp.body, self.http.clock().now(), self.expiration_minutes)
+            })
+            .await
+    }
+
+    async fn invalidate(&self) -> bool {
+        self.cache.invalidate().await;
+        true
+    }
+}
+
+/// Signs every call with the token of its provider (see [`apply_token`], [`apply_referer`]).
 pub(crate) struct TokenSigner {
     pub(crate) credential: ArcGisCredential,
-    pub(crate) cache: TokenCache<Secret>,
-    pub(crate) http: HttpClient,
-    pub(crate) rest: Url,
-    pub(crate) expiration_minutes: u32,
+    pub(crate) tokens: Arc<dyn TokenProvider>,
     /// Sent as the `Referer` header of every call (see [`apply_referer`]).
     pub(crate) referer: String,
 }
@@ -288,66 +298,63 @@ impl std::fmt::Debug for TokenSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenSigner")
             .field("credential", &self.credential)
-            .field("rest", &self.rest.as_str())
+            .field("tokens", &self.tokens)
             .finish_non_exhaustive()
     }
 }
 
 impl TokenSigner {
-    /// The current token (fetched if missing or about to expire).
-    pub(crate) async fn token(&self) -> Result<Secret> {
-        match &self.credential {
-            ArcGisCredential::Token(t) => Ok(t.clone()),
+    /// The signer of `credential`: `http` makes the `generateToken` calls, `oauth2_http`
+    /// the OAuth2 client's (its error parser is the OAuth2 one). Tokens are renewed `min_ttl`
+    /// before they expire.
+    pub(crate) fn new(
+        credential: ArcGisCredential,
+        rest: &Url,
+        referer: String,
+        expiration_minutes: u32,
+        min_ttl: chrono::Duration,
+        http: &HttpClient,
+        oauth2_http: HttpClientBuilder,
+    ) -> Result<Self> {
+        let tokens: Arc<dyn TokenProvider> = match &credential {
+            ArcGisCredential::Token(t) => Arc::new(StaticToken(t.clone())),
             ArcGisCredential::UserPassword {
                 username,
                 password,
                 referer,
-            } => {
-                self.cache
-                    .get_or_insert_with(|| async {
-                        let req = generate_token_request(
-                            &self.rest,
-                            username,
-                            password,
-                            referer,
-                            self.expiration_minutes,
-                        )?;
-                        let resp = self.http.send(req, None).await?;
-                        tracing::debug!(provider = PROVIDER, "fetched a token with generateToken");
-                        parse_generate_token(
-                            &resp.body,
-                            self.http.clock().now(),
-                            self.expiration_minutes,
-                        )
-                    })
-                    .await
-            }
+            } => Arc::new(GenerateToken {
+                username: username.clone(),
+                password: password.clone(),
+                referer: referer.clone(),
+                expiration_minutes,
+                rest: rest.clone(),
+                http: http.clone(),
+                cache: TokenCache::new(min_ttl, http.clock().clone()),
+            }),
             ArcGisCredential::ClientCredentials {
                 client_id,
                 client_secret,
-            } => {
-                self.cache
-                    .get_or_insert_with(|| async {
-                        let req = oauth2_token_request(
-                            &self.rest,
-                            client_id,
-                            client_secret,
-                            self.expiration_minutes,
-                        )?;
-                        let resp = self.http.send(req, None).await?;
-                        tracing::debug!(provider = PROVIDER, "fetched an OAuth2 app token");
-                        parse_oauth2_token(&resp.body, self.http.clock().now())
-                    })
-                    .await
-            }
-        }
+            } => Arc::new(oauth2_provider(
+                rest,
+                client_id,
+                client_secret,
+                expiration_minutes,
+                min_ttl,
+                oauth2_http,
+            )?),
+        };
+        Ok(TokenSigner {
+            credential,
+            tokens,
+            referer,
+        })
     }
 }
 
 #[async_trait]
 impl Signer for TokenSigner {
     async fn sign(&self, req: &mut RequestParts, _now: DateTime<Utc>) -> Result<()> {
-        let token = self.token().await?;
+        let token = self.tokens.token().await?;
         apply_token(req, &token)?;
         apply_referer(req, &self.referer)
     }
@@ -393,7 +400,18 @@ mod tests {
 
     #[test]
     fn oauth2_form() {
-        let r = oauth2_token_request(&rest(), "cid", &Secret::new("csecret"), 120).unwrap();
+        let p = oauth2_provider(
+            &rest(),
+            "cid",
+            &Secret::new("csecret"),
+            120,
+            chrono::Duration::minutes(5),
+            HttpClient::builder(PROVIDER),
+        )
+        .unwrap();
+        // Form client authentication (ArcGIS takes no HTTP Basic), as the Python lib sends it.
+        let r = p.token_request(false).unwrap();
+        assert!(r.headers.get("authorization").is_none());
         assert_eq!(r.url.path(), "/sharing/rest/oauth2/token");
         assert_eq!(
             std::str::from_utf8(&r.body).unwrap(),
@@ -412,17 +430,29 @@ mod tests {
         .unwrap();
         assert_eq!(t.token.expose(), "FAKE-GENERATED-TOKEN-0000000000000000");
         assert_eq!(t.expiry.unwrap().timestamp_millis(), 1712349278000);
+        // OAuth2 replies are read by finops-core's provider (the one ArcGIS uses).
+        let parse_oauth2_token = |body: &[u8]| {
+            finops_core::http::oauth2::parse_token_response(
+                PROVIDER,
+                "https://www.arcgis.com/sharing/rest/oauth2/token",
+                body,
+                now,
+                chrono::Duration::minutes(120),
+            )
+        };
         let t = parse_oauth2_token(
             br#"{"access_token":"FAKE-ACCESS-TOKEN-0000000000000000","expires_in":7200}"#,
-            now,
         )
         .unwrap();
         assert_eq!(t.expiry.unwrap(), now + chrono::Duration::seconds(7200));
-        assert!(parse_oauth2_token(br#"{"expires_in":7200}"#, now).is_err());
+        assert!(parse_oauth2_token(br#"{"expires_in":7200}"#).is_err());
+        // Without expires_in, the lifetime asked for.
+        let t = parse_oauth2_token(br#"{"access_token":"t"}"#).unwrap();
+        assert_eq!(t.expiry.unwrap(), now + chrono::Duration::minutes(120));
         // Odd lifetimes are errors naming the field, never a panic.
         for odd in ["9223372036854775807", "-5", "0", "1e30"] {
             let body = format!(r#"{{"access_token":"t","expires_in":{odd}}}"#);
-            let e = parse_oauth2_token(body.as_bytes(), now).unwrap_err();
+            let e = parse_oauth2_token(body.as_bytes()).unwrap_err();
             assert!(e.to_string().contains("expires_in"), "{odd}: {e}");
         }
         let e = parse_generate_token(br#"{"token":"t","expires":1e30}"#, now, 60).unwrap_err();

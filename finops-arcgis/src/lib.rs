@@ -15,6 +15,7 @@ pub mod credential;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 mod error;
+pub mod mapping;
 pub mod model;
 pub mod notify;
 pub mod report;
@@ -24,19 +25,19 @@ pub use alerts::{AlertConfig, AlertReport, AlertState};
 pub use allocation::{AllocationPlan, AllocationReport, AllocationRule};
 pub use builder::{ArcGisBuilder, ArcGisConfigKey};
 pub use credential::ArcGisCredential;
-pub use model::{Portal, PortalUser};
+pub use mapping::{CreditPrice, org_balance};
+pub use model::{AssignOutcome, Portal, PortalUser};
 pub use notify::{FileNotifier, NotificationChannel, Notifier, PortalNotifier, StdoutNotifier};
-pub use usage::{CreditPrice, OperationUsage, UsageReport, UserUsage};
+pub use usage::{OperationUsage, UsageReport, UserUsage};
 
 use async_trait::async_trait;
-use client::{ArcGisClient, NOTIFY_BATCH_MAX};
+use client::ArcGisClient;
+use error::ArcGisError;
 use finops_core::clock::SharedClock;
-use finops_core::focus::Period;
+use finops_core::focus::{CostRecord, Period};
 use finops_core::http::{Page, paginate};
-use finops_core::source::{
-    Allocation, CostQuery, CostSource, CreditBalance, CreditQuery, CreditSource, CreditUnit,
-};
-use finops_core::{Decimal, Error, Result};
+use finops_core::source::{CostQuery, CostSource, CreditBalance, CreditQuery, CreditSource};
+use finops_core::{Decimal, Result};
 use futures::stream::{self, BoxStream, StreamExt};
 
 /// Provider label used in errors and logs.
@@ -47,13 +48,16 @@ pub const CREDITS: &str = "Credits";
 
 /// A connection to an ArcGIS Online organisation or Enterprise portal. Cheap to clone.
 ///
-/// Build it with [`ArcGisBuilder`]. It implements [`CreditSource`] and offers the credit
-/// operations of AGO-01..08.
+/// Build it with [`ArcGisBuilder`]. It implements [`CreditSource`] (balances) and, once it
+/// knows a price per credit ([`ArcGisBuilder::with_credit_price`],
+/// [`ArcGis::with_credit_price`]), [`CostSource`] (FOCUS records), and offers the credit
+/// operations of AGO-01..08 (their rooms: [`usage`], [`allocation`], [`notify`]).
 #[derive(Debug, Clone)]
 pub struct ArcGis {
     client: ArcGisClient,
     clock: SharedClock,
     label: String,
+    price: Option<CreditPrice>,
 }
 
 impl std::fmt::Display for ArcGis {
@@ -75,17 +79,35 @@ pub enum UserCredits {
     },
 }
 
-/// What an `assignUserCredits` call did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AssignOutcome {
-    /// Users the portal did not assign (`notAssignedUsers`).
-    pub not_assigned: Vec<String>,
-}
-
 impl ArcGis {
     /// A builder.
     pub fn builder() -> ArcGisBuilder {
         ArcGisBuilder::new()
+    }
+
+    pub(crate) fn from_parts(
+        client: ArcGisClient,
+        clock: SharedClock,
+        label: String,
+        price: Option<CreditPrice>,
+    ) -> Self {
+        ArcGis {
+            client,
+            clock,
+            label,
+            price,
+        }
+    }
+
+    /// The same connection pricing credits at `price` (its [`CostSource`] records).
+    pub fn with_credit_price(mut self, price: CreditPrice) -> Self {
+        self.price = Some(price);
+        self
+    }
+
+    /// The price per credit of the [`CostSource`] records, when set.
+    pub fn credit_price(&self) -> Option<&CreditPrice> {
+        self.price.as_ref()
     }
 
     /// The clock of this connection.
@@ -113,16 +135,11 @@ impl ArcGis {
                 tracing::debug!(provider = PROVIDER, user = %u.username, "administrator login");
                 Ok(p)
             }
-            Some(u) if u.role.is_some() => Err(Error::PermissionDenied {
-                provider: PROVIDER,
-                call: "GET /sharing/rest/portals/self".into(),
-                message: format!(
-                    "administrator rights required: user {} has role {}, credit administration \
-                     needs an organization administrator",
-                    u.username,
-                    u.role.as_deref().unwrap_or("?")
-                ),
-            }),
+            Some(u) if u.role.is_some() => Err(ArcGisError::NotAdministrator {
+                user: u.username.clone(),
+                role: u.role.clone().unwrap_or_default(),
+            }
+            .into()),
             // No role or no user info: let the portal decide on each call.
             _ => Ok(p),
         }
@@ -131,12 +148,8 @@ impl ArcGis {
     /// The organisation's remaining credits (AGO-02).
     pub async fn available_credits(&self) -> Result<Decimal> {
         let p = self.portal().await?;
-        p.available_credits.ok_or_else(|| Error::InvalidResponse {
-            provider: PROVIDER,
-            call: "GET /sharing/rest/portals/self".into(),
-            message: "the portal reports no availableCredits (ArcGIS Enterprise has no credits)"
-                .into(),
-        })
+        p.available_credits
+            .ok_or_else(|| ArcGisError::NoAvailableCredits.into())
     }
 
     /// Every user of the organisation, page by page (`start`/`num`=100/`nextStart`, no
@@ -155,11 +168,12 @@ impl ArcGis {
                 if let Some(n) = next
                     && n <= start
                 {
-                    return Err(Error::InvalidResponse {
-                        provider: PROVIDER,
+                    return Err(ArcGisError::PagingStuck {
                         call: resp.call.clone(),
-                        message: format!("nextStart {n} does not move past start {start}"),
-                    });
+                        next: n,
+                        start,
+                    }
+                    .into());
                 }
                 Ok(Page { items, next })
             }
@@ -190,170 +204,6 @@ impl ArcGis {
         }
         Ok(UserCredits::Budgeted(self.user(username).await?))
     }
-
-    /// Fetch `period` window by window (at most [`usage::MAX_WINDOW_DAYS`] each). A window the
-    /// portal refuses as too long (a 400 whose message speaks of the time range) is split in
-    /// two halves on day boundaries and asked again, down to one day.
-    async fn usage_windows(
-        &self,
-        period: &Period,
-        groupby: &str,
-    ) -> Result<Vec<(Period, Vec<usage::Series>)>> {
-        let mut out = Vec::new();
-        let mut todo: std::collections::VecDeque<Period> =
-            usage::split_period(period, usage::MAX_WINDOW_DAYS).into();
-        while let Some(w) = todo.pop_front() {
-            let req = self.client.usage_request(
-                w.start.timestamp_millis(),
-                w.end.timestamp_millis(),
-                groupby,
-            )?;
-            match self.client.send(req).await {
-                Ok(resp) => out.push((w, usage::parse_usage(&resp.body, &resp.call)?)),
-                Err(e)
-                    if usage::is_window_too_long(&e)
-                        && w.duration() > chrono::Duration::days(1) =>
-                {
-                    let (a, b) = usage::halve(&w);
-                    tracing::info!(provider = PROVIDER, window = %w, "usage window refused as too long; splitting it");
-                    todo.push_front(b);
-                    todo.push_front(a);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Credits consumed per operation type over `period`, summed over users, sorted
-    /// descending (AGO-03). Long periods are split into windows of
-    /// [`usage::MAX_WINDOW_DAYS`].
-    pub async fn usage_by_operation(&self, period: Period) -> Result<UsageReport> {
-        let windows = self.usage_windows(&period, "stype,etype").await?;
-        Ok(usage::report(period, usage::points_from(&windows)))
-    }
-
-    /// Credits consumed per user over `period`, sorted descending.
-    pub async fn usage_by_user(&self, period: Period) -> Result<Vec<UserUsage>> {
-        let windows = self.usage_windows(&period, "username,userorgid").await?;
-        Ok(usage::users_from(&windows))
-    }
-
-    /// Turn credit budgeting on or off (`portals/self/update`, AGO-08).
-    pub async fn set_credit_budgeting(&self, enabled: bool) -> Result<()> {
-        let resp = self
-            .client
-            .send(self.client.update_budgeting_request(enabled)?)
-            .await?;
-        model::parse_success(&resp.body, &resp.call)?;
-        Ok(())
-    }
-
-    /// One `assignUserCredits` call (at most [`client::ASSIGN_BATCH_MAX`] users): each user's
-    /// new assigned total (AGO-07). Use [`allocation::apply`] for whole plans.
-    pub async fn assign_user_credits(
-        &self,
-        assignments: &[(String, Decimal)],
-    ) -> Result<AssignOutcome> {
-        let resp = self
-            .client
-            .send(self.client.assign_user_credits_request(assignments)?)
-            .await?;
-        let v = model::parse_success(&resp.body, &resp.call)?;
-        let not_assigned = v
-            .get("notAssignedUsers")
-            .and_then(|a| a.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| match x {
-                        serde_json::Value::String(s) => Some(s.clone()),
-                        serde_json::Value::Object(o) => o
-                            .get("username")
-                            .and_then(|u| u.as_str())
-                            .map(str::to_string),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(AssignOutcome { not_assigned })
-    }
-
-    /// Send a notification to `users` through `createNotification`, in batches of
-    /// [`client::NOTIFY_BATCH_MAX`]; returns the number of calls made. Like arcgis-rest-js
-    /// `createOrgNotification`, a failed batch does not stop the others: every batch is sent,
-    /// then an error names each failed batch (its first user and the reason) and how many
-    /// were delivered.
-    pub async fn create_notification(
-        &self,
-        channel: NotificationChannel,
-        subject: &str,
-        message: &str,
-        users: &[String],
-    ) -> Result<usize> {
-        let mut sent = 0;
-        let mut failed: Vec<(String, Error)> = Vec::new();
-        for batch in users.chunks(NOTIFY_BATCH_MAX) {
-            let req = self.client.create_notification_request(
-                channel.as_str(),
-                subject,
-                message,
-                batch,
-            )?;
-            let first = batch.first().cloned().unwrap_or_default();
-            let outcome = match self.client.send(req).await {
-                Ok(resp) => model::parse_success(&resp.body, &resp.call).map(|_| ()),
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(()) => sent += 1,
-                Err(e) => {
-                    tracing::warn!(provider = PROVIDER, first_user = %first, error = %e, "createNotification batch failed");
-                    failed.push((first, e));
-                }
-            }
-        }
-        match failed.len() {
-            0 => Ok(sent),
-            1 if sent == 0 => Err(failed.remove(0).1),
-            _ => {
-                let retryable = failed.iter().all(|(_, e)| e.is_retryable());
-                let detail = failed
-                    .iter()
-                    .map(|(u, e)| format!("batch starting at {u}: {e}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Err(Error::Generic {
-                    provider: PROVIDER,
-                    message: format!(
-                        "createNotification: {sent} batch(es) sent, {} failed: {detail}",
-                        failed.len()
-                    ),
-                    retryable,
-                })
-            }
-        }
-    }
-}
-
-fn user_balance(u: &PortalUser, as_of: chrono::DateTime<chrono::Utc>) -> CreditBalance {
-    CreditBalance::new(
-        u.username.clone(),
-        CreditUnit::Virtual(CREDITS.into()),
-        as_of,
-    )
-    .with_assigned(u.assigned)
-    .with_available(u.available)
-    .with_consumed(u.consumed())
-}
-
-/// The organisation's balance: assigned is unknown (`Unallocated`), available is the
-/// org's remaining credits.
-pub fn org_balance(p: &Portal, as_of: chrono::DateTime<chrono::Utc>) -> CreditBalance {
-    CreditBalance::new(p.id.clone(), CreditUnit::Virtual(CREDITS.into()), as_of).with_available(
-        p.available_credits
-            .map_or(Allocation::Unallocated, Allocation::Amount),
-    )
 }
 
 #[async_trait]
@@ -369,7 +219,7 @@ impl CreditSource for ArcGis {
         let as_of = self.clock.now();
         let holders = query.holders.clone();
         let wanted = move |h: &str| holders.is_empty() || holders.iter().any(|x| x == h);
-        let org = org_balance(&portal, as_of);
+        let org = mapping::org_balance(&portal, as_of);
         let head = if wanted(&org.holder) {
             vec![Ok(org)]
         } else {
@@ -384,57 +234,29 @@ impl CreditSource for ArcGis {
                 Ok(u) => wanted(&u.username),
                 Err(_) => true,
             };
-            let out = r.map(|u| user_balance(&u, as_of));
+            let out = r.map(|u| mapping::user_balance(&u, as_of));
             async move { keep.then_some(out) }
         });
         Ok(head.chain(users).boxed())
     }
 }
 
-/// The credits consumed, priced, as a FOCUS 1.2 [`CostSource`] (one record per day and
-/// operation type, see [`usage::to_focus_records`]). The query must name a period: the usage
-/// endpoint has no "everything" form.
-#[derive(Debug, Clone)]
-pub struct ArcGisCostSource {
-    ago: ArcGis,
-    price: CreditPrice,
-}
-
-impl ArcGisCostSource {
-    /// Price the credits of `ago` at `price`.
-    pub fn new(ago: ArcGis, price: CreditPrice) -> Self {
-        ArcGisCostSource { ago, price }
-    }
-}
-
-impl std::fmt::Display for ArcGisCostSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.ago)
-    }
-}
-
 #[async_trait]
-impl CostSource for ArcGisCostSource {
-    async fn costs(
-        &self,
-        query: &CostQuery,
-    ) -> Result<BoxStream<'static, Result<finops_core::CostRecord>>> {
-        let period = query.period.ok_or_else(|| {
-            Error::InvalidArgument(
-                "ArcGIS usage needs a period (CostQuery::for_period): the usage endpoint has no \
-                 'everything' form"
-                    .into(),
-            )
-        })?;
-        let portal = self.ago.portal().await?;
-        let report = self.ago.usage_by_operation(period).await?;
-        let q = query.clone();
-        let recs: Vec<Result<finops_core::CostRecord>> =
-            usage::to_focus_records(&report, &portal, &self.price)
-                .into_iter()
-                .filter(|r| q.matches(r))
-                .map(Ok)
-                .collect();
+impl CostSource for ArcGis {
+    /// The credits consumed over the query's period, priced at the connection's
+    /// [`CreditPrice`], as FOCUS 1.2 records: one per UTC day and operation type, billed in
+    /// the UTC calendar month of the day (see [`mapping`]). The query must name a period
+    /// (the usage endpoint has no "everything" form) and a price must be set.
+    async fn costs(&self, query: &CostQuery) -> Result<BoxStream<'static, Result<CostRecord>>> {
+        let period: Period = query.period.ok_or(ArcGisError::PeriodRequired)?;
+        let price = self.price.ok_or(ArcGisError::MissingCreditPrice)?;
+        let portal = self.portal().await?;
+        let report = self.usage_by_operation(period).await?;
+        let recs: Vec<Result<CostRecord>> = mapping::to_focus_records(&report, &portal, &price)?
+            .into_iter()
+            .filter(|r| query.matches(r))
+            .map(Ok)
+            .collect();
         Ok(stream::iter(recs).boxed())
     }
 }

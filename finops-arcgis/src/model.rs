@@ -1,8 +1,10 @@
-//! What the portal tells us: the organisation ([`Portal`]) and its users ([`PortalUser`]).
-//! Credit amounts are read from the JSON text as exact decimals; `-1` is
+//! The wire types: what the portal tells us, the organisation ([`Portal`]), its users
+//! ([`PortalUser`]), credit usage series and the replies of the write calls
+//! ([`AssignOutcome`]). Every number is read from the JSON text as an exact decimal; `-1` is
 //! [`Allocation::Unallocated`], never a number.
 
-use crate::error::ArcGisError;
+use crate::error::{ArcGisError, bad_field as bad};
+use chrono::{DateTime, TimeZone, Utc};
 use finops_core::source::Allocation;
 use finops_core::{Decimal, Error, Result};
 use serde::Deserialize;
@@ -99,19 +101,13 @@ impl PortalUser {
         }
     }
 
-    /// Credits consumed from the allocation (`assigned - available`), when both are numbers.
+    /// Credits consumed from the allocation (`assigned - available`), when both are numbers
+    /// (and the difference fits a decimal).
     pub fn consumed(&self) -> Option<Decimal> {
-        Some(self.assigned.amount()? - self.available.amount()?)
+        self.assigned
+            .amount()?
+            .checked_sub(self.available.amount()?)
     }
-}
-
-fn bad(call: &str, field: &str, reason: impl Into<String>) -> Error {
-    ArcGisError::BadField {
-        call: call.to_string(),
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-    .into()
 }
 
 /// A reply that cannot be read: when it is not JSON at all (an HTML login or proxy page),
@@ -342,12 +338,109 @@ pub(crate) fn parse_success(body: &[u8], call: &str) -> Result<serde_json::Value
     }
 }
 
+/// What an `assignUserCredits` call did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AssignOutcome {
+    /// Users the portal did not assign (`notAssignedUsers`).
+    pub not_assigned: Vec<String>,
+}
+
+/// Parse an `assignUserCredits` reply: `{"success":true,"notAssignedUsers":[..]}`, the
+/// users given as names or as `{"username":..}` objects.
+pub(crate) fn parse_assign_outcome(body: &[u8], call: &str) -> Result<AssignOutcome> {
+    let v = parse_success(body, call)?;
+    let not_assigned = v
+        .get("notAssignedUsers")
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| match x {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Object(o) => o
+                        .get("username")
+                        .and_then(|u| u.as_str())
+                        .map(str::to_string),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(AssignOutcome { not_assigned })
+}
+
+#[derive(Deserialize)]
+struct RawUsage {
+    #[serde(default)]
+    data: Vec<RawSeries>,
+}
+
+type RawPairs = Vec<(Box<RawValue>, Box<RawValue>)>;
+
+#[derive(Deserialize)]
+struct RawSeries {
+    etype: Option<String>,
+    stype: Option<String>,
+    username: Option<String>,
+    credits: Option<RawPairs>,
+    num: Option<RawPairs>,
+}
+
+/// One series of a `portals/self/usage` reply: its group keys and its `(time, value)` pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Series {
+    pub(crate) etype: Option<String>,
+    pub(crate) stype: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) credits: Vec<(DateTime<Utc>, Decimal)>,
+    pub(crate) num: Vec<(DateTime<Utc>, Decimal)>,
+}
+
+fn pairs(
+    raw: Option<RawPairs>,
+    call: &str,
+    what: &str,
+    i: usize,
+) -> Result<Vec<(DateTime<Utc>, Decimal)>> {
+    let mut out = Vec::new();
+    for (j, (t, v)) in raw.unwrap_or_default().iter().enumerate() {
+        let field = format!("data[{i}].{what}[{j}]");
+        let ms = raw_decimal(t, call, &field)?;
+        let ms = i64::try_from(ms.trunc()).map_err(|e| bad(call, &field, e.to_string()))?;
+        let at = Utc
+            .timestamp_millis_opt(ms)
+            .single()
+            .ok_or_else(|| bad(call, &field, format!("{ms} is not a valid time")))?;
+        out.push((at, raw_decimal(v, call, &field)?));
+    }
+    Ok(out)
+}
+
+/// Parse a usage reply; every value (times included) is read exactly from its text.
+pub(crate) fn parse_usage(body: &[u8], call: &str) -> Result<Vec<Series>> {
+    let r: RawUsage = serde_json::from_slice(body).map_err(|e| body_error(call, body, &e))?;
+    r.data
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Ok(Series {
+                credits: pairs(s.credits, call, "credits", i)?,
+                num: pairs(s.num, call, "num", i)?,
+                etype: s.etype,
+                stype: s.stype,
+                username: s.username,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Response-shape fixtures (copies of the documented API examples).
     const FIX: &str = "tests/data/fixtures";
+    const USAGE_CALL: &str = "GET /sharing/rest/portals/self/usage";
 
     fn fixture(name: &str) -> Vec<u8> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -459,6 +552,26 @@ mod tests {
                 }
                 let _ = parse_portal(body.as_bytes(), "GET /p");
             }
+        }
+    }
+
+    #[test]
+    fn assign_outcome_lists_refused_users_in_both_shapes() {
+        let o = parse_assign_outcome(
+            br#"{"success":true,"notAssignedUsers":["a",{"username":"b"},3]}"#,
+            "POST /a",
+        )
+        .unwrap();
+        assert_eq!(o.not_assigned, vec!["a".to_string(), "b".to_string()]);
+        assert!(parse_assign_outcome(br#"{"success":false}"#, "POST /a").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn usage_parsing_never_panics(body in ".{0,300}", t in "[0-9]{0,15}", v in "[-+0-9.eE]{0,12}") {
+            let _ = parse_usage(body.as_bytes(), USAGE_CALL);
+            let doc = format!(r#"{{"data":[{{"stype":"x","credits":[["{t}","{v}"]],"num":[[{t},"{v}"]]}}]}}"#);
+            let _ = parse_usage(doc.as_bytes(), USAGE_CALL);
         }
     }
 

@@ -1,11 +1,86 @@
 //! Where alerts go (AGO-06): the [`Notifier`] trait, with the portal's own
-//! `createNotification` ([`PortalNotifier`]), a file ([`FileNotifier`]) and standard output
-//! ([`StdoutNotifier`]). E-mail over SMTP will be another implementation.
+//! `createNotification` ([`PortalNotifier`], batched by [`ArcGis::create_notification`]), a
+//! file ([`FileNotifier`]) and standard output ([`StdoutNotifier`]). E-mail over SMTP will be
+//! another implementation.
+//!
+//! Files (the notification file here, the alert state in [`crate::alerts`]) are read and
+//! written on tokio's blocking pool, never on the async runtime's threads, and always
+//! atomically.
 
-use crate::ArcGis;
+use crate::client::NOTIFY_BATCH_MAX;
+use crate::error::ArcGisError;
+use crate::{ArcGis, PROVIDER, model};
 use async_trait::async_trait;
 use finops_core::{Error, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Run the file work `f` on `path` on tokio's blocking pool (file I/O must not stall the
+/// async runtime's threads).
+pub(crate) async fn blocking<T, F>(path: &Path, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        Error::from(ArcGisError::Blocking {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    })?
+}
+
+impl ArcGis {
+    /// Send a notification to `users` through `createNotification`, in batches of
+    /// [`NOTIFY_BATCH_MAX`]; returns the number of calls made. Like arcgis-rest-js
+    /// `createOrgNotification`, a failed batch does not stop the others: every batch is sent,
+    /// then an error names each failed batch (its first user and the reason) and how many
+    /// were delivered.
+    pub async fn create_notification(
+        &self,
+        channel: NotificationChannel,
+        subject: &str,
+        message: &str,
+        users: &[String],
+    ) -> Result<usize> {
+        let mut sent = 0;
+        let mut failed: Vec<(String, Error)> = Vec::new();
+        for batch in users.chunks(NOTIFY_BATCH_MAX) {
+            let req = self.client.create_notification_request(
+                channel.as_str(),
+                subject,
+                message,
+                batch,
+            )?;
+            let first = batch.first().cloned().unwrap_or_default();
+            let outcome = match self.client.send(req).await {
+                Ok(resp) => model::parse_success(&resp.body, &resp.call).map(|_| ()),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => sent += 1,
+                Err(e) => {
+                    tracing::warn!(provider = PROVIDER, first_user = %first, error = %e, "createNotification batch failed");
+                    failed.push((first, e));
+                }
+            }
+        }
+        match failed.len() {
+            0 => Ok(sent),
+            1 if sent == 0 => Err(failed.remove(0).1),
+            n => Err(ArcGisError::NotificationBatches {
+                sent,
+                failed: n,
+                retryable: failed.iter().all(|(_, e)| e.is_retryable()),
+                detail: failed
+                    .iter()
+                    .map(|(u, e)| format!("batch starting at {u}: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+            .into()),
+        }
+    }
+}
 
 /// Sends a message somewhere.
 #[async_trait]
@@ -18,6 +93,7 @@ pub trait Notifier: Send + Sync + std::fmt::Debug {
 
 /// `createNotification` channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum NotificationChannel {
     /// An e-mail to each user.
     #[default]
@@ -113,13 +189,18 @@ impl Notifier for FileNotifier {
     }
 
     async fn notify(&self, subject: &str, body: &str) -> Result<()> {
-        let mut text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(Error::io(&self.path, e)),
-        };
-        text.push_str(&format!("Subject: {subject}\n\n{body}\n\n---\n"));
-        finops_core::fs::write_atomic(&self.path, text.as_bytes())
+        let path = self.path.clone();
+        let entry = format!("Subject: {subject}\n\n{body}\n\n---\n");
+        blocking(&self.path, move || {
+            let mut text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => return Err(Error::io(&path, e)),
+            };
+            text.push_str(&entry);
+            finops_core::fs::write_atomic(&path, text.as_bytes())
+        })
+        .await
     }
 }
 

@@ -38,6 +38,17 @@ fn admin(emu: &ArcGisEmulator) -> ArcGis {
         .unwrap()
 }
 
+/// An OAuth2 app login (client credentials).
+fn app(emu: &ArcGisEmulator) -> ArcGis {
+    ArcGisBuilder::new()
+        .with_clock(emu.clock())
+        .with_portal(emu.url())
+        .with_client_credentials(emulator::CLIENT_ID, emulator::CLIENT_SECRET)
+        .with_retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
 fn usage_period() -> Period {
     let d = |m, day| {
         Utc.from_utc_datetime(
@@ -178,6 +189,31 @@ async fn token_expired_by_the_clock_is_renewed() {
 }
 
 #[tokio::test]
+async fn oauth2_app_token_is_renewed_on_498_and_before_expiry() {
+    // The app login goes through finops-core's OAuth2 provider (form client authentication,
+    // `expiration` and `f=json`); ArcGIS's 498 still drops the token and retries once.
+    let clock = FixedClock::new("2026-11-01T00:00:00Z".parse().unwrap());
+    let emu =
+        ArcGisEmulator::start_with(EmulatorConfig::default().with_clock(Arc::new(clock.clone())))
+            .await
+            .unwrap();
+    let app = app(&emu);
+    app.portal().await.unwrap();
+    assert_eq!(emu.token_requests(), 1);
+    emu.expire_tokens_after_calls(Some(1));
+    app.portal().await.unwrap();
+    assert_eq!(emu.rejected_tokens(), 1, "a 498 was served");
+    assert_eq!(emu.token_requests(), 2, "the app token was renewed once");
+    emu.expire_tokens_after_calls(None);
+    // The emulator gives app tokens the 60 minutes asked for: 56 minutes later the client
+    // renews it before it expires (no 498).
+    clock.advance(chrono::Duration::minutes(56));
+    app.portal().await.unwrap();
+    assert_eq!(emu.rejected_tokens(), 1);
+    assert_eq!(emu.token_requests(), 3);
+}
+
+#[tokio::test]
 async fn non_admin_gets_a_clear_error() {
     let emu = ArcGisEmulator::start().await.unwrap();
     let viewer = ArcGisBuilder::new()
@@ -205,13 +241,7 @@ async fn non_admin_gets_a_clear_error() {
     assert!(e.to_string().contains("administrator rights required"));
     assert_eq!(emu.write_calls(), 0);
     // An OAuth2 app token can read the org but not administer credits.
-    let app = ArcGisBuilder::new()
-        .with_clock(emu.clock())
-        .with_portal(emu.url())
-        .with_client_credentials(emulator::CLIENT_ID, emulator::CLIENT_SECRET)
-        .with_retry(fast_retry())
-        .build()
-        .unwrap();
+    let app = app(&emu);
     assert_eq!(app.available_credits().await.unwrap(), emu.org_credits());
     let e = app.usage_by_operation(usage_period()).await.unwrap_err();
     assert!(
@@ -526,12 +556,9 @@ async fn usage_by_operation_equals_the_emulator_data_exactly() {
     assert!(by_user.windows(2).all(|w| w[0].credits >= w[1].credits));
 
     // FOCUS records: priced exactly, conformant.
-    let price = CreditPrice {
-        per_credit: "0.11".parse().unwrap(),
-        currency: Currency::new("EUR").unwrap(),
-    };
+    let price = CreditPrice::new("0.11".parse().unwrap(), Currency::new("EUR").unwrap()).unwrap();
     let portal = ago.portal().await.unwrap();
-    let recs = finops_arcgis::usage::to_focus_records(&report, &portal, &price);
+    let recs = finops_arcgis::mapping::to_focus_records(&report, &portal, &price).unwrap();
     let billed: Decimal = recs.iter().map(|r| r.billed_cost).sum();
     assert_eq!(billed, expected_total * price.per_credit);
     let consumed: Decimal = recs.iter().filter_map(|r| r.consumed_quantity).sum();
@@ -665,17 +692,22 @@ async fn usage_windows_refused_as_too_long_are_split() {
 }
 
 #[tokio::test]
-async fn cost_source_conforms_and_needs_a_period() {
-    use finops_arcgis::ArcGisCostSource;
+async fn cost_source_conforms_and_needs_a_period_and_a_price() {
     use finops_core::CostSource;
     let emu = ArcGisEmulator::start().await.unwrap();
-    let price = CreditPrice {
-        per_credit: "0.1".parse().unwrap(),
-        currency: Currency::new("USD").unwrap(),
-    };
-    let src = ArcGisCostSource::new(admin(&emu), price);
+    let price = CreditPrice::new("0.1".parse().unwrap(), Currency::new("USD").unwrap()).unwrap();
+    let unpriced = admin(&emu);
     let d = |m, day| Utc.with_ymd_and_hms(2026, m, day, 0, 0, 0).unwrap();
     let q = CostQuery::for_period(Period::new(d(10, 1), d(10, 15)).unwrap());
+    let e = unpriced.costs(&q).await.err().unwrap();
+    assert!(
+        matches!(e, Error::Config { .. }) && e.to_string().contains("price per credit"),
+        "{e}"
+    );
+    let src = unpriced.with_credit_price(price);
+    // Works behind Arc<dyn CostSource>, labelled like the credit source.
+    let dynsrc: Arc<dyn CostSource> = Arc::new(src.clone());
+    assert_eq!(dynsrc.to_string(), "ArcGis(127.0.0.1)");
     let recs = finops_core::testing::cost_source_conformance(&src, &q).await;
     let expected: Decimal = emu
         .expected_usage_by_operation(d(10, 1).timestamp_millis(), d(10, 15).timestamp_millis())

@@ -27,11 +27,8 @@ async fn usage_records_pass_the_official_validator() {
     let period = Period::new(d(10, 1), d(10, 8)).unwrap();
     let report = ago.usage_by_operation(period).await.unwrap();
     let portal = ago.portal().await.unwrap();
-    let price = CreditPrice {
-        per_credit: Decimal::new(11, 2),
-        currency: Currency::new("EUR").unwrap(),
-    };
-    let recs = finops_arcgis::usage::to_focus_records(&report, &portal, &price);
+    let price = CreditPrice::new(Decimal::new(11, 2), Currency::new("EUR").unwrap()).unwrap();
+    let recs = finops_arcgis::mapping::to_focus_records(&report, &portal, &price).unwrap();
     assert!(!recs.is_empty());
     let dir = tempfile::tempdir().unwrap();
     let parquet = dir.path().join("arcgis_focus.parquet");

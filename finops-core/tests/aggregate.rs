@@ -650,3 +650,100 @@ fn duplicated_header_is_refused() {
         .to_string();
     assert!(e.contains("positions 1 and 3"), "{e}");
 }
+
+/// The Parquet path (text read as dictionaries, labels per dictionary entry, rows grouped per
+/// batch) gives the CSV path's tables, nulls and empty strings included, and raises a bad
+/// value only when a row that reaches the group-by holds it.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_dictionary_path_matches_the_csv_path() {
+    use arrow_array::{ArrayRef, Decimal128Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = [
+        Some("a"),
+        Some("b"),
+        None,
+        Some(""),
+        Some("a"),
+        Some("b"),
+        Some("c"),
+    ];
+    let tags = [
+        Some(r#"{"app":"x"}"#),
+        Some(r#"{"App":"y"}"#),
+        None,
+        Some(r#"{"app":"x","env":"p"}"#),
+        Some(r#"{"app":"x"}"#),
+        Some(""),
+        Some("not json"),
+    ];
+    let cur = ["EUR", "EUR", "USD", "EUR", "USD", "EUR", "EUR"];
+    let cost: [i128; 7] = [12_345_678_901, -1, 10_000_000_000, 5, 7_000_000_000, 123, 1];
+    let start = "2026-01-05T10:00:00Z";
+    let mut csv = String::from("ServiceName,Tags,BillingCurrency,BilledCost,ChargePeriodStart\n");
+    for i in 0..svc.len() {
+        // An empty Parquet string is null, as an empty CSV field.
+        let t = tags[i]
+            .filter(|t| !t.is_empty())
+            .map_or(String::new(), |t| format!("\"{}\"", t.replace('"', "\"\"")));
+        let c = rust_decimal::Decimal::from_i128_with_scale(cost[i], 10);
+        csv.push_str(&format!(
+            "{},{t},{},{c},{start}\n",
+            svc[i].unwrap_or(""),
+            cur[i]
+        ));
+    }
+    let csv_path = write(dir.path(), "d.csv", &csv);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ServiceName", DataType::Utf8, true),
+        Field::new("Tags", DataType::Utf8, true),
+        Field::new("BillingCurrency", DataType::Utf8, true),
+        Field::new("BilledCost", DataType::Decimal128(18, 10), true),
+        Field::new("ChargePeriodStart", DataType::Utf8, true),
+    ]));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(svc.to_vec())),
+        Arc::new(StringArray::from(tags.to_vec())),
+        Arc::new(StringArray::from(cur.to_vec())),
+        Arc::new(
+            Decimal128Array::from(cost.to_vec())
+                .with_precision_and_scale(18, 10)
+                .unwrap(),
+        ),
+        Arc::new(StringArray::from(vec![start; svc.len()])),
+    ];
+    let pq = dir.path().join("d.parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        schema.clone(),
+        None,
+    )
+    .unwrap();
+    w.write(&RecordBatch::try_new(schema, cols).unwrap())
+        .unwrap();
+    w.close().unwrap();
+    let keep = |q: AggregateQuery| {
+        q.filter(
+            finops_core::aggregate::Dimension::parse("ServiceName").unwrap(),
+            vec!["a".into(), "b".into(), String::new()],
+        )
+    };
+    for (name, query) in [
+        ("ServiceName", q(&["ServiceName"])),
+        ("itag:app, filtered", keep(q(&["itag:app", "day"]))),
+        ("tag:app, filtered", keep(q(&["tag:app", "ServiceName"]))),
+    ] {
+        let a = aggregate_files(&[&csv_path], &query).unwrap();
+        let b = aggregate_files(&[&pq], &query).unwrap();
+        assert_eq!(a, b, "{name}");
+    }
+    // The row with bad Tags ("c") reaches the group-by without the filter: both paths refuse.
+    for p in [&csv_path, &pq] {
+        let e = aggregate_files(&[p], &q(&["tag:app"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Tags"), "{e}");
+    }
+}

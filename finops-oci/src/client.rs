@@ -3,96 +3,21 @@
 
 use crate::PROVIDER;
 use crate::credential::{OciCredential, OciSigner};
-use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Timelike, Utc};
+use crate::error::OciError;
+use crate::model::{
+    ErrorBody, Granularity, TagRef, UsageItem, UsageRequest, is_midnight, midnight,
+    parse_usage_body,
+};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use finops_core::error::truncate_body;
 use finops_core::http::{ClientOptions, HttpClient, Method, Page, RequestParts, Response, Url};
 use finops_core::{Error, Result};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// API version prefix of every Usage API path (kept when `--endpoint` replaces the host).
 pub const API_PREFIX: &str = "/20200107";
-
-/// Granularity of a usage query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Granularity {
-    /// One item per hour.
-    Hourly,
-    /// One item per UTC day.
-    Daily,
-    /// One item per calendar month.
-    Monthly,
-    /// One item for the whole range ("not yet supported" by OCI).
-    Total,
-}
-
-/// What a usage query measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum QueryType {
-    /// Usage quantities.
-    Usage,
-    /// Costs (the default).
-    Cost,
-    /// Credits.
-    Credit,
-    /// Expired credits.
-    Expiredcredit,
-    /// All credits.
-    Allcredit,
-    /// Usage only.
-    UsageOnly,
-}
-
-/// A tag to group by (`groupByTag`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct TagRef {
-    /// Tag namespace.
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// Tag key.
-    #[serde(default)]
-    pub key: Option<String>,
-    /// Tag value.
-    #[serde(default)]
-    pub value: Option<String>,
-}
-
-/// The JSON body of `RequestSummarizedUsages` (camelCase, as the SDK sends it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UsageRequest {
-    /// Tenancy OCID.
-    pub tenant_id: String,
-    /// Start, midnight UTC (`YYYY-MM-DDT00:00:00Z`).
-    pub time_usage_started: String,
-    /// End (exclusive), midnight UTC.
-    pub time_usage_ended: String,
-    /// Granularity.
-    pub granularity: Granularity,
-    /// Query type (COST by default on the server).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub query_type: Option<QueryType>,
-    /// Dimensions to group by.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub group_by: Vec<String>,
-    /// One tag to group by.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub group_by_tag: Vec<TagRef>,
-    /// Compartment depth of grouping.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub compartment_depth: Option<u32>,
-    /// Aggregate over time.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub is_aggregate_by_time: Option<bool>,
-    /// Filter object (passed through).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub filter: Option<serde_json::Value>,
-}
 
 /// The path of `POST /usage` under an endpoint whose path is `base`, the way the SDK's
 /// `BaseClient.endpoint` setter (`oci/base_client.py`) joins a `service_endpoint` and the base
@@ -112,43 +37,13 @@ pub fn usage_path(base: &str) -> String {
     }
 }
 
-/// Format a UTC day as the midnight instant the API wants.
-pub fn midnight(day: NaiveDate) -> String {
-    format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
-}
-
 /// The day of an instant that must be exactly midnight UTC (hours, minutes, seconds and
 /// fractions 0); anything else is refused here, before the API refuses it with 400.
 pub fn aligned_day(t: DateTime<Utc>) -> Result<NaiveDate> {
-    if t.hour() != 0 || t.minute() != 0 || t.second() != 0 || t.nanosecond() != 0 {
-        return Err(Error::InvalidArgument(format!(
-            "{PROVIDER}: {t} is not midnight UTC; the Usage API only accepts dates whose hours, minutes, seconds and fractions are 0"
-        )));
+    if !is_midnight(&t) {
+        return Err(OciError::NotMidnight(t).into());
     }
     Ok(t.date_naive())
-}
-
-impl UsageRequest {
-    /// A query over the UTC days `[start, end)` (aligned by construction).
-    pub fn new(
-        tenant_id: &str,
-        start: NaiveDate,
-        end: NaiveDate,
-        granularity: Granularity,
-    ) -> Self {
-        UsageRequest {
-            tenant_id: tenant_id.to_string(),
-            time_usage_started: midnight(start),
-            time_usage_ended: midnight(end),
-            granularity,
-            query_type: Some(QueryType::Cost),
-            group_by: Vec::new(),
-            group_by_tag: Vec::new(),
-            compartment_depth: None,
-            is_aggregate_by_time: Some(false),
-            filter: None,
-        }
-    }
 }
 
 /// Split `[start, end)` into chunks the API accepts: calendar months for DAILY/HOURLY
@@ -178,208 +73,6 @@ pub fn split_range(
     out
 }
 
-/// One usage summary, amounts parsed exactly from the JSON text.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UsageItem {
-    /// Tenancy OCID.
-    pub tenant_id: Option<String>,
-    /// Tenancy name.
-    pub tenant_name: Option<String>,
-    /// Compartment OCID.
-    pub compartment_id: Option<String>,
-    /// Compartment path.
-    pub compartment_path: Option<String>,
-    /// Compartment name.
-    pub compartment_name: Option<String>,
-    /// Service (`COMPUTE`, `BLOCK_STORAGE`, ...).
-    pub service: Option<String>,
-    /// Resource name.
-    pub resource_name: Option<String>,
-    /// Resource OCID.
-    pub resource_id: Option<String>,
-    /// Region.
-    pub region: Option<String>,
-    /// Availability domain.
-    pub ad: Option<String>,
-    /// Shape.
-    pub shape: Option<String>,
-    /// SKU part number (`B93113`).
-    pub sku_part_number: Option<String>,
-    /// SKU name.
-    pub sku_name: Option<String>,
-    /// Unit of the quantity.
-    pub unit: Option<String>,
-    /// Platform.
-    pub platform: Option<String>,
-    /// Currency code.
-    pub currency: Option<String>,
-    /// Subscription id.
-    pub subscription_id: Option<String>,
-    /// Overage text.
-    pub overage: Option<String>,
-    /// Overage flag text.
-    pub overages_flag: Option<String>,
-    /// Cost.
-    pub computed_amount: Option<Decimal>,
-    /// Quantity.
-    pub computed_quantity: Option<Decimal>,
-    /// Unit price.
-    pub unit_price: Option<Decimal>,
-    /// List rate.
-    pub list_rate: Option<Decimal>,
-    /// Discount.
-    pub discount: Option<Decimal>,
-    /// Attributed cost (a string in the API).
-    pub attributed_cost: Option<Decimal>,
-    /// Attributed usage (a string in the API).
-    pub attributed_usage: Option<Decimal>,
-    /// Start of the item's time range.
-    pub time_usage_started: Option<DateTime<Utc>>,
-    /// End of the item's time range.
-    pub time_usage_ended: Option<DateTime<Utc>>,
-    /// Whether the item is a forecast.
-    pub is_forecast: bool,
-    /// Tags (entries with no key are dropped).
-    pub tags: Vec<TagRef>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireItem {
-    tenant_id: Option<String>,
-    tenant_name: Option<String>,
-    compartment_id: Option<String>,
-    compartment_path: Option<String>,
-    compartment_name: Option<String>,
-    service: Option<String>,
-    resource_name: Option<String>,
-    resource_id: Option<String>,
-    region: Option<String>,
-    ad: Option<String>,
-    shape: Option<String>,
-    sku_part_number: Option<String>,
-    sku_name: Option<String>,
-    unit: Option<String>,
-    platform: Option<String>,
-    currency: Option<String>,
-    subscription_id: Option<String>,
-    overage: Option<String>,
-    overages_flag: Option<String>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    computed_amount: Option<Decimal>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    computed_quantity: Option<Decimal>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    unit_price: Option<Decimal>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    list_rate: Option<Decimal>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    discount: Option<Decimal>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    attributed_cost: Option<Decimal>,
-    #[serde(default, with = "finops_core::json::decimal::opt")]
-    attributed_usage: Option<Decimal>,
-    time_usage_started: Option<String>,
-    time_usage_ended: Option<String>,
-    is_forecast: Option<bool>,
-    #[serde(default)]
-    tags: Option<Vec<TagRef>>,
-}
-
-#[derive(Deserialize)]
-struct WireAggregation {
-    #[serde(default)]
-    items: Vec<WireItem>,
-}
-
-/// Largest |amount| accepted on one usage item (10^15): far above any real bill, far below
-/// where sums × day counts would overflow a `Decimal`.
-pub fn max_item_amount() -> Decimal {
-    Decimal::from(1_000_000_000_000_000_i64)
-}
-
-/// Parse a Usage API reply body into items (errors name the call, item and field).
-pub fn parse_usage_body(body: &[u8], call: &str) -> Result<Vec<UsageItem>> {
-    let invalid = |message: String| Error::InvalidResponse {
-        provider: PROVIDER,
-        call: call.to_string(),
-        message,
-    };
-    // Amounts are read exactly by the shared JSON number rules (finops_core::json); an error
-    // names the field path (`items[3].computedAmount`).
-    let wire: WireAggregation = finops_core::json::from_slice(body).map_err(|e| {
-        if e.syntax {
-            invalid(format!(
-                "invalid UsageAggregation JSON: {e}: {}",
-                truncate_body(&String::from_utf8_lossy(body), 300)
-            ))
-        } else {
-            invalid(e.to_string())
-        }
-    })?;
-    wire.items
-        .into_iter()
-        .enumerate()
-        .map(|(i, w)| {
-            // Money is summed and multiplied by day counts downstream: an amount no tenancy
-            // could owe is a broken reply, refused here rather than overflowing later.
-            let money = |field: &str, v: Option<Decimal>| -> Result<Option<Decimal>> {
-                match v {
-                    Some(d) if d.abs() >= max_item_amount() => Err(invalid(format!(
-                        "items[{i}].{field}: {d} is outside the plausible range (|amount| < 10^15)"
-                    ))),
-                    _ => Ok(v),
-                }
-            };
-            let time = |field: &str, v: &Option<String>| -> Result<Option<DateTime<Utc>>> {
-                v.as_deref()
-                    .map(|t| {
-                        finops_core::focus::parse_time(t)
-                            .map_err(|e| invalid(format!("items[{i}].{field}: {e}")))
-                    })
-                    .transpose()
-            };
-            Ok(UsageItem {
-                computed_amount: money("computedAmount", w.computed_amount)?,
-                computed_quantity: w.computed_quantity,
-                unit_price: w.unit_price,
-                list_rate: w.list_rate,
-                discount: w.discount,
-                attributed_cost: money("attributedCost", w.attributed_cost)?,
-                attributed_usage: w.attributed_usage,
-                time_usage_started: time("timeUsageStarted", &w.time_usage_started)?,
-                time_usage_ended: time("timeUsageEnded", &w.time_usage_ended)?,
-                is_forecast: w.is_forecast.unwrap_or(false),
-                tags: w
-                    .tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|t| t.key.as_deref().is_some_and(|k| !k.is_empty()))
-                    .collect(),
-                tenant_id: w.tenant_id,
-                tenant_name: w.tenant_name,
-                compartment_id: w.compartment_id,
-                compartment_path: w.compartment_path,
-                compartment_name: w.compartment_name,
-                service: w.service,
-                resource_name: w.resource_name,
-                resource_id: w.resource_id,
-                region: w.region,
-                ad: w.ad,
-                shape: w.shape,
-                sku_part_number: w.sku_part_number,
-                sku_name: w.sku_name,
-                unit: w.unit,
-                platform: w.platform,
-                currency: w.currency,
-                subscription_id: w.subscription_id,
-                overage: w.overage,
-                overages_flag: w.overages_flag,
-            })
-        })
-        .collect()
-}
-
 /// Map an OCI response to an error, in one place. OCI error bodies are
 /// `{"code": "...", "message": "..."}` with an `opc-request-id` header
 /// (`oci/base_client.py`); both end up in the error so a support ticket can quote them.
@@ -396,15 +89,7 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
     }
     let request_id = resp.header("opc-request-id").map(str::to_string);
     let text = resp.text();
-    let (code, message) = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(v) => (
-            v.get("code").and_then(|c| c.as_str()).map(str::to_string),
-            v.get("message")
-                .and_then(|c| c.as_str())
-                .map(str::to_string),
-        ),
-        Err(_) => (None, None),
-    };
+    let ErrorBody { code, message } = ErrorBody::parse(&text);
     let described = match (&code, &message) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (None, Some(m)) => m.clone(),
@@ -540,15 +225,16 @@ impl OciClient {
         client: &ClientOptions,
         options: UsageApiOptions,
     ) -> Result<Self> {
-        let mut url = Url::parse(endpoint.trim()).map_err(|e| {
-            Error::config(format!(
-                "{PROVIDER}: endpoint {endpoint:?} is not a URL: {e}"
-            ))
+        let mut url = Url::parse(endpoint.trim()).map_err(|e| OciError::Endpoint {
+            endpoint: endpoint.to_string(),
+            reason: format!("is not a URL: {e}"),
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(Error::config(format!(
-                "{PROVIDER}: endpoint {endpoint:?} must be http(s)://host[:port]"
-            )));
+            return Err(OciError::Endpoint {
+                endpoint: endpoint.to_string(),
+                reason: "must be http(s)://host[:port]".into(),
+            }
+            .into());
         }
         url.set_path(&usage_path(url.path()));
         url.set_query(None);
@@ -649,14 +335,11 @@ impl OciClient {
                         .map(|mut s| s.insert(next.clone()))
                         .unwrap_or(false);
                     if !fresh {
-                        return Err(Error::InvalidResponse {
-                            provider: PROVIDER,
-                            call: format!("POST {API_PREFIX}/usage"),
-                            message: format!(
-                                "opc-next-page {next:?} was already followed for this query; \
-                                 stopping instead of paging in a loop"
-                            ),
-                        });
+                        return Err(OciError::usage_reply(format!(
+                            "opc-next-page {next:?} was already followed for this query; \
+                             stopping instead of paging in a loop"
+                        ))
+                        .into());
                     }
                 }
                 Ok(page)
@@ -696,42 +379,13 @@ impl OciClient {
     }
 }
 
-/// UTC midnight of a day.
-pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::day_start;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn request_body_matches_the_sdk_shape() {
-        let mut q = UsageRequest::new(
-            "ocid1.tenancy.oc1..aaaaaaaaexampletenancyxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-            d(2024, 1, 1),
-            d(2024, 2, 1),
-            Granularity::Daily,
-        );
-        q.group_by = [
-            "service",
-            "skuPartNumber",
-            "skuName",
-            "unit",
-            "compartmentName",
-            "resourceId",
-        ]
-        .map(String::from)
-        .to_vec();
-        q.compartment_depth = Some(1);
-        let ours: serde_json::Value = serde_json::to_value(&q).unwrap();
-        let fixture: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/data/oci_usage_request.json")).unwrap();
-        assert_eq!(ours, fixture);
     }
 
     #[test]
@@ -774,38 +428,6 @@ mod tests {
             ]
         );
         assert!(split_range(d(2026, 1, 1), d(2026, 1, 1), Granularity::Daily).is_empty());
-    }
-
-    #[test]
-    fn parses_the_fixture_exactly() {
-        let v: serde_json::Value = serde_json::from_str(include_str!(
-            "../tests/data/oci_usage_response_example.json"
-        ))
-        .unwrap();
-        let body = serde_json::to_vec(&v["body"]).unwrap();
-        let items = parse_usage_body(&body, "POST /20200107/usage").unwrap();
-        assert_eq!(items.len(), 1);
-        let it = &items[0];
-        assert_eq!(it.computed_amount, Some(Decimal::new(12, 1)));
-        assert_eq!(it.computed_quantity, Some(Decimal::new(480, 1)));
-        assert_eq!(it.sku_part_number.as_deref(), Some("B93113"));
-        assert!(it.tags.is_empty());
-        assert_eq!(it.time_usage_started, Some(day_start(d(2024, 1, 1))));
-        // Strings and long decimals stay exact.
-        let body = br#"{"items":[{"computedAmount":0.1000000000000000055511151231257827,"attributedCost":"12.345","computedQuantity":1e-3}]}"#;
-        let items = parse_usage_body(body, "c").unwrap();
-        assert_eq!(
-            items[0].computed_amount.unwrap().to_string(),
-            "0.1000000000000000055511151231"
-        );
-        assert_eq!(items[0].attributed_cost, Some(Decimal::new(12345, 3)));
-        assert_eq!(items[0].computed_quantity, Some(Decimal::new(1, 3)));
-        // An absurd amount is refused (it would overflow the forecast arithmetic).
-        let e = parse_usage_body(br#"{"items":[{"computedAmount":1e27}]}"#, "POST /x").unwrap_err();
-        assert!(e.to_string().contains("plausible"), "{e}");
-        let e =
-            parse_usage_body(br#"{"items":[{"computedAmount":"abc"}]}"#, "POST /x").unwrap_err();
-        assert!(e.to_string().contains("items[0].computedAmount"), "{e}");
     }
 
     #[test]
@@ -866,22 +488,6 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn amounts_are_parsed_exactly_from_their_text(units in -1_000_000_000_000i64..1_000_000_000_000, scale in 0u32..12) {
-            let d = Decimal::new(units, scale);
-            let body = format!(r#"{{"items":[{{"computedAmount":{d},"attributedCost":"{d}"}}]}}"#);
-            let items = parse_usage_body(body.as_bytes(), "c").unwrap();
-            proptest::prop_assert_eq!(items[0].computed_amount, Some(d));
-            proptest::prop_assert_eq!(items[0].attributed_cost, Some(d));
-        }
-
-        #[test]
-        fn any_body_parses_or_errors_without_panicking(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
-            let _ = parse_usage_body(&body, "c");
-        }
     }
 
     fn resp(status: u16, body: &str) -> Response {

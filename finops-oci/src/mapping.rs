@@ -1,10 +1,20 @@
-//! Usage API summaries → FOCUS 1.2 records.
+//! Usage API summaries → FOCUS 1.2 records, and the billing-period rule.
+//!
+//! **Billing period.** OCI invoices per calendar month in UTC and the Usage API's times are
+//! UTC, so a record's BillingPeriod is the whole UTC calendar month of its ChargePeriodStart
+//! ([`billing_period`]) — also for the current month, whose BillingPeriodEnd is the first
+//! day of the next month, never the as-of date. The contract report's months
+//! (`report::MonthRow`) are the same UTC months, so per billing period and currency
+//! the FOCUS BilledCost total equals the report's monthly consumption exactly.
 
-use crate::PROVIDER;
-use crate::client::UsageItem;
-use chrono::NaiveDate;
+use crate::error::OciError;
+use crate::model::UsageItem;
+use chrono::{DateTime, NaiveDate, Utc};
 use finops_core::focus::{ChargeCategory, ServiceCategory, format_focus_decimal};
-use finops_core::{CostRecord, Currency, Error, Period, Result, Tags};
+use finops_core::source::CostQuery;
+use finops_core::{CostRecord, Currency, Period, Result, Tags};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use rust_decimal::Decimal;
 
 /// `ProviderName`, `PublisherName` and `InvoiceIssuerName` of OCI records.
@@ -76,18 +86,14 @@ pub fn to_cost_record_named(
     account_name: Option<&str>,
     fallback_currency: Currency,
 ) -> Result<CostRecord> {
-    let invalid = |m: String| Error::InvalidResponse {
-        provider: PROVIDER,
-        call: "POST /20200107/usage".into(),
-        message: m,
-    };
+    let invalid = |m: String| finops_core::Error::from(OciError::usage_reply(m));
     let (Some(start), Some(end)) = (item.time_usage_started, item.time_usage_ended) else {
         return Err(invalid(
             "an item has no timeUsageStarted/timeUsageEnded".into(),
         ));
     };
     let charge_period = Period::new(start, end).map_err(|e| invalid(e.to_string()))?;
-    let billing_period = Period::month_of(start.date_naive());
+    let billing_period = billing_period(start);
     let currency = match item.currency.as_deref().filter(|c| !c.trim().is_empty()) {
         Some(c) => Currency::new(c.trim()).map_err(|e| invalid(format!("currency: {e}")))?,
         None => fallback_currency,
@@ -218,10 +224,74 @@ pub fn item_day(item: &UsageItem) -> Option<NaiveDate> {
     item.time_usage_started.map(|t| t.date_naive())
 }
 
+/// The billing period of a charge starting at `charge_start`: the whole UTC calendar month
+/// that contains it (OCI bills per calendar month in UTC; see the module docs).
+pub fn billing_period(charge_start: DateTime<Utc>) -> Period {
+    Period::month_of(charge_start.date_naive())
+}
+
+/// The currency an item names: `None` when OCI left it blank (`" "` or null, as it does on
+/// some items of grouped queries: oci-python-sdk #380, #771); an error naming the value when
+/// it is not an ISO 4217 code.
+pub fn named_currency(item: &UsageItem) -> Result<Option<Currency>> {
+    match item.currency.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => Currency::new(code)
+            .map(Some)
+            .map_err(|e| OciError::usage_reply(format!("currency {code:?}: {e}")).into()),
+        _ => Ok(None),
+    }
+}
+
+/// Items per batch of [`cost_records`].
+pub const CURRENCY_BATCH: usize = 4096;
+
+/// The FOCUS records of a stream of usage items of tenancy `tenancy` (the client's display
+/// name `account_name` for items without `tenantName`), forecasts dropped, filtered by
+/// `query`.
+///
+/// In batches of up to [`CURRENCY_BATCH`] items, so that items whose currency OCI leaves blank
+/// take the currency another item of the tenancy names (in the batch or before it: one
+/// tenancy is billed in one currency) instead of being labelled USD. USD only when no item
+/// so far names one. Memory is bounded by the batch.
+pub fn cost_records(
+    items: BoxStream<'static, Result<UsageItem>>,
+    tenancy: String,
+    account_name: String,
+    query: CostQuery,
+) -> BoxStream<'static, Result<CostRecord>> {
+    let mut known: Option<Currency> = None;
+    items
+        .chunks(CURRENCY_BATCH)
+        .flat_map(move |batch| {
+            let named = batch
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .find_map(|it| named_currency(it).ok().flatten());
+            known = known.or(named);
+            let fallback = known.unwrap_or(Currency::USD);
+            let out: Vec<Result<CostRecord>> = batch
+                .into_iter()
+                .filter_map(|item| match item {
+                    Err(e) => Some(Err(e)),
+                    Ok(it) if it.is_forecast => None,
+                    Ok(it) => {
+                        match to_cost_record_named(&it, &tenancy, Some(&account_name), fallback) {
+                            Ok(r) if query.matches(&r) => Some(Ok(r)),
+                            Ok(_) => None,
+                            Err(e) => Some(Err(e)),
+                        }
+                    }
+                })
+                .collect();
+            futures::stream::iter(out)
+        })
+        .boxed()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{TagRef, day_start};
+    use crate::model::{TagRef, day_start};
     use finops_core::focus::check::{CheckOptions, check_record};
 
     #[test]
@@ -287,6 +357,65 @@ mod tests {
         };
         let e = to_cost_record(&item, "ocid1.tenancy.oc1..t", Currency::USD).unwrap_err();
         assert!(e.to_string().contains("listRate"), "{e}");
+    }
+
+    /// OCI bills per UTC calendar month: the whole month, also for the current one, whatever
+    /// the hour of the charge (an hourly item at 23:00 UTC on the last day stays in its month).
+    #[test]
+    fn billing_period_is_the_whole_utc_calendar_month() {
+        use chrono::TimeZone;
+        let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        let nov = billing_period(at(2026, 11, 21, 0));
+        assert_eq!(
+            (nov.start, nov.end),
+            (at(2026, 11, 1, 0), at(2026, 12, 1, 0))
+        );
+        assert_eq!(billing_period(at(2026, 11, 30, 23)), nov);
+        assert_eq!(billing_period(at(2026, 11, 1, 0)), nov);
+        let dec = billing_period(at(2026, 12, 31, 23));
+        assert_eq!(
+            (dec.start, dec.end),
+            (at(2026, 12, 1, 0), at(2027, 1, 1, 0))
+        );
+        let feb = billing_period(at(2028, 2, 29, 12));
+        assert_eq!(feb.end, at(2028, 3, 1, 0));
+        // A record of the current month carries the month's end, not an as-of date.
+        let d = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let item = UsageItem {
+            computed_amount: Some(Decimal::ONE),
+            currency: Some("BRL".into()),
+            time_usage_started: Some(day_start(d)),
+            time_usage_ended: Some(day_start(d.succ_opt().unwrap())),
+            ..Default::default()
+        };
+        let r = to_cost_record(&item, "ocid1.tenancy.oc1..t", Currency::USD).unwrap();
+        assert_eq!(r.billing_period, nov);
+        assert_eq!(
+            r.invoice_id.as_deref(),
+            Some("ocid1.tenancy.oc1..t-2026-11")
+        );
+    }
+
+    #[test]
+    fn named_currencies() {
+        let mut item = UsageItem {
+            currency: Some(" ".into()),
+            ..Default::default()
+        };
+        assert_eq!(named_currency(&item).unwrap(), None);
+        item.currency = None;
+        assert_eq!(named_currency(&item).unwrap(), None);
+        item.currency = Some(" BRL ".into());
+        assert_eq!(
+            named_currency(&item).unwrap(),
+            Some(Currency::new("BRL").unwrap())
+        );
+        item.currency = Some("reais".into());
+        let e = named_currency(&item).unwrap_err().to_string();
+        assert!(
+            e.contains("currency \"reais\"") && e.contains("/usage"),
+            "{e}"
+        );
     }
 
     #[test]

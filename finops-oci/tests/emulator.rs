@@ -7,8 +7,11 @@ use finops_core::http::{BackoffConfig, RetryConfig};
 use finops_core::source::{CostQuery, CostSource};
 use finops_core::{Currency, Decimal, Error, Period};
 use finops_oci::emulator::{OciEmulator, TenancySpec};
-use finops_oci::report::{ReportOptions, RunOptions, fetch_client_data, run_contract_report};
+use finops_oci::report::{
+    ReportOptions, RunOptions, fetch_client_data, monthly_csv, run_contract_report,
+};
 use finops_oci::{Granularity, OciBuilder, UsageApiOptions, UsageRequest, load_config_dir};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,7 +100,7 @@ async fn emulator() -> OciEmulator {
             )
             .unwrap();
         } else {
-            emu.register_client(&cfg).unwrap();
+            emu.register_client(&cfg).await.unwrap();
         }
     }
     emu
@@ -170,6 +173,72 @@ async fn three_clients_report_and_a_wrong_key_fails_alone() {
     assert!(r.clients[0].backtest_mape_percent.is_some());
 }
 
+/// Issue 12 §5, billing months that match the invoice: OCI bills per UTC calendar month, so
+/// per billing period and currency the FOCUS BilledCost total equals the contract report's
+/// monthly consumption (the rows of `oci_report_monthly.csv`, per client and consolidated)
+/// exactly, and the current month's BillingPeriodEnd is the month's end, not the as-of date.
+#[tokio::test]
+async fn focus_billed_cost_per_billing_period_equals_the_monthly_report() {
+    let emu = emulator().await;
+    let as_of = d(2026, 11, 22);
+    let run = run_contract_report(
+        load_config_dir(&data("clients")).unwrap(),
+        &ReportOptions::new(as_of),
+        &run_opts(&emu),
+    )
+    .await;
+    assert_eq!(run.report.clients.len(), 3);
+    // The report's numbers as `oci_report_monthly.csv` writes them: client,currency,month,cost.
+    let csv = String::from_utf8(monthly_csv(&run.report).unwrap()).unwrap();
+    let mut report: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        let key = (f[0].to_string(), f[2].to_string(), f[1].to_string());
+        assert!(
+            report.insert(key, f[3].parse().unwrap()).is_none(),
+            "{line}"
+        );
+    }
+    // The FOCUS records, summed per client and over every client (`*`), per billing period
+    // (the month of BillingPeriodStart) and BillingCurrency.
+    let mut focus: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
+    let utc = |y, m, day| Utc.with_ymd_and_hms(y, m, day, 0, 0, 0).unwrap();
+    for (client, records) in &run.records {
+        for r in records {
+            let bp = r.billing_period;
+            assert_eq!(bp, Period::month_of(r.charge_period.start.date_naive()));
+            assert!(bp.start <= r.charge_period.start && r.charge_period.end <= bp.end);
+            let month = bp.start.format("%Y-%m").to_string();
+            for who in [client.as_str(), "*"] {
+                let key = (
+                    who.to_string(),
+                    month.clone(),
+                    r.billing_currency.to_string(),
+                );
+                *focus.entry(key).or_default() += r.billed_cost;
+            }
+        }
+    }
+    assert!(focus.len() > 20, "{focus:?}");
+    assert_eq!(focus, report);
+    // Both currencies are there, never summed together.
+    assert!(report.contains_key(&("*".into(), "2026-11".into(), "BRL".into())));
+    assert!(report.contains_key(&("*".into(), "2026-11".into(), "USD".into())));
+    // The current month: charges up to the day before as-of, billed in the whole month.
+    let current: Vec<_> = run
+        .records
+        .iter()
+        .flat_map(|(_, r)| r)
+        .filter(|r| r.billing_period.start == utc(2026, 11, 1))
+        .collect();
+    assert!(!current.is_empty());
+    for r in current {
+        assert_eq!(r.billing_period.end, utc(2026, 12, 1));
+        assert!(r.charge_period.end <= utc(2026, 11, 22));
+    }
+}
+
 #[tokio::test]
 async fn pages_over_many_pages_and_daily_reconciles_with_monthly() {
     let emu = emulator().await;
@@ -179,8 +248,10 @@ async fn pages_over_many_pages_and_daily_reconciles_with_monthly() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let before = emu.served_pages();
     let data = fetch_client_data(&client, d(2026, 3, 1), d(2026, 4, 1), Currency::USD)
         .await
@@ -256,8 +327,10 @@ async fn emulator_refuses_what_oci_refuses() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     // A misaligned date (built by hand: the client never sends one) gets the real 400.
     let mut q = UsageRequest::new(
         client.tenancy(),
@@ -305,8 +378,10 @@ async fn emulator_refuses_what_oci_refuses() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_clock(Arc::new(skewed))
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let q = UsageRequest::new(
         late.tenancy(),
         d(2026, 3, 1),
@@ -339,7 +414,8 @@ async fn cost_source_conformance_and_focus_records() {
         .with_client_file(data("clients/config_ClienteC"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
-        .build()
+        .build_async()
+        .await
         .unwrap();
     assert_eq!(
         client.to_string(),
@@ -388,15 +464,14 @@ async fn tag_grouping() {
         .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
-        .with_usage_options(UsageApiOptions::default().with_group_by_tag(
-            finops_oci::client::TagRef {
-                namespace: Some("Finance".into()),
-                key: Some("CostCenter".into()),
-                value: None,
-            },
-        ))
-        .build()
-        .unwrap();
+        .with_usage_options(
+            UsageApiOptions::default()
+                .with_group_by_tag(finops_oci::TagRef::new(Some("Finance"), "CostCenter")),
+        )
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let data = fetch_client_data(&client, d(2026, 3, 2), d(2026, 3, 3), Currency::USD)
         .await
         .unwrap();
@@ -424,8 +499,10 @@ async fn focus_validator_accepts_oci_records() {
         .with_clock(emu.clock())
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let data = fetch_client_data(&client, d(2026, 3, 1), d(2026, 3, 8), Currency::USD)
         .await
         .unwrap();
@@ -460,8 +537,10 @@ async fn a_repeated_page_token_is_an_error_not_an_endless_loop() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(format!("{}/proxy", server.url()))
         .with_retry(fast_retry())
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let q = UsageRequest::new(
         client.tenancy(),
         d(2026, 1, 1),
@@ -511,8 +590,10 @@ async fn blank_currencies_take_the_tenancy_currency() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(server.url())
         .with_retry(fast_retry())
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let data = fetch_client_data(&client, d(2026, 3, 2), d(2026, 3, 3), Currency::USD)
         .await
         .unwrap();
@@ -571,7 +652,8 @@ async fn cost_source_records_of_blank_currency_items_are_not_usd() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(server.url())
         .with_retry(fast_retry())
-        .build()
+        .build_async()
+        .await
         .unwrap();
     let period = Period::new(
         Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
@@ -600,8 +682,10 @@ async fn emulator_accepts_x_date_in_place_of_date() {
         .with_client_file(data("clients/config_ClienteA"))
         .with_endpoint(emu.url())
         .with_retry(fast_retry())
-        .build()
-        .unwrap();
+        .build_async()
+        .await
+        .unwrap()
+        .into_client();
     let q = UsageRequest::new(
         client.tenancy(),
         d(2026, 3, 1),

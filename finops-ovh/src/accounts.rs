@@ -5,9 +5,8 @@
 //! information-system name. Files are taken in file-name order (the tenant dedup order). A
 //! bad file gives an [`AccountError`] naming it and the others are loaded.
 
+use crate::account::{AccountError, OvhAccount};
 use crate::builder::OvhBuilder;
-use crate::client::OvhClient;
-use crate::collect::AccountError;
 use finops_core::clock::SharedClock;
 use finops_core::fs::DirFilter;
 use finops_core::http::{ClientOptions, RateLimiter, RetryConfig};
@@ -15,26 +14,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// One OVH account = one credential file (its file name is the information system name).
-#[derive(Debug, Clone)]
-pub struct OvhAccount {
-    /// Credential file name without extension (e.g. `ProSanteConnect`), used in every output
-    /// and error.
-    pub name: String,
-    /// The signed client of this credential.
-    pub client: OvhClient,
-}
-
-impl OvhAccount {
-    /// An account from a built client (its name is the client's name).
-    pub fn new(client: OvhClient) -> Self {
-        OvhAccount {
-            name: client.name().to_string(),
-            client,
-        }
-    }
-}
 
 /// How to load a token directory: the [`ClientOptions`] applied to every credential file
 /// (`--endpoint` is its [`ClientOptions::endpoint`]).
@@ -155,11 +134,11 @@ pub fn load_dir(dir: &Path, opts: &AccountOptions) -> finops_core::Result<Loaded
         let name = account_name(&f.path);
         match f.result {
             Ok(client) => out.accounts.push(OvhAccount { name, client }),
-            Err(e) => out.errors.push(AccountError {
-                file: name,
-                call: format!("read credential file {}", f.path.display()),
-                message: e.to_string(),
-            }),
+            Err(e) => out.errors.push(AccountError::new(
+                name,
+                format!("read credential file {}", f.path.display()),
+                e,
+            )),
         }
     }
     Ok(out)
@@ -187,9 +166,9 @@ mod tests {
         assert_eq!(l.errors.len(), 1);
         assert_eq!(l.errors[0].file, "Broken");
         assert!(
-            l.errors[0].message.contains("application_key"),
+            l.errors[0].message().contains("application_key"),
             "{}",
-            l.errors[0].message
+            l.errors[0].message()
         );
         assert_eq!(
             l.accounts[0].client.base_url().as_str(),

@@ -514,13 +514,18 @@ impl OvhBuilder {
                 .with_retry(time_retry)
                 .with_timeout(time_timeout),
         )?;
+        // Token calls of a service account: the same settings (clock, retry policy, timeouts,
+        // the credential's rate limiter).
+        let oauth2_http = HttpClient::builder(crate::PROVIDER)
+            .with_options(&self.options.clone().with_rate_limiter(limiter.clone()))?;
         let signer = OvhSigner::with_time_client(
             credential,
             base.clone(),
             http.clone(),
             time_http,
             self.time_delta,
-        );
+            Some(oauth2_http),
+        )?;
         let name = self.name.clone().unwrap_or_else(|| endpoint.clone());
         tracing::debug!(account = %name, endpoint = %base, "built OVH client");
         Ok(OvhClient::new(name, base, http, signer))

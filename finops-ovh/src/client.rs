@@ -5,13 +5,13 @@
 //! the [`OvhSigner`], which signs each attempt afresh (new timestamp).
 
 use crate::PROVIDER;
-use crate::api::*;
-use crate::collect::{TokenHealth, TokenWarning};
-use crate::credential::{OvhSigner, join};
+use crate::credential::{OvhSigner, TokenHealth, TokenWarning, join, token_health_of};
 use crate::error::OvhError;
+use crate::model::*;
 use chrono::{DateTime, Utc};
 use finops_core::Error;
 use finops_core::error::truncate_body;
+use finops_core::http::oauth2::{oauth2_error, send_with_renewal};
 use finops_core::http::{HttpClient, Method, RequestParts, Response, Url};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -43,13 +43,13 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
     // The OAuth2 error shape (RFC 6749 §5.2) only comes with 400 / 401: a proxy's 429 or 503
     // with an `{"error": ..}` body is still a retryable status, not a refused credential.
     if matches!(resp.status, 400 | 401)
-        && let Ok(oauth) = serde_json::from_slice::<OAuth2Error>(&resp.body)
+        && let Some((error, description)) = oauth2_error(&resp.body)
     {
         return Some(
             OvhError::OAuth2 {
                 call,
-                error: oauth.error,
-                description: oauth.error_description.unwrap_or_default(),
+                error,
+                description: description.unwrap_or_default(),
             }
             .into(),
         );
@@ -93,41 +93,6 @@ pub fn parse_error(provider: &'static str, resp: &Response) -> Option<Error> {
         }
     };
     Some(e)
-}
-
-/// Token health from `/auth/currentCredential` at `as_of` (OVH-02): a warning when the token
-/// expires within `warn_days` days, is expired, or is not `validated`.
-pub fn token_health_of(cred: &ApiCredential, as_of: DateTime<Utc>, warn_days: i64) -> TokenHealth {
-    let warning = if cred.status != "validated" {
-        if cred.status == "expired" {
-            Some(TokenWarning::Expired)
-        } else {
-            Some(TokenWarning::Invalid {
-                message: format!("credential status is {}", cred.status),
-            })
-        }
-    } else {
-        match cred.expiration {
-            Some(exp) if exp.with_timezone(&Utc) <= as_of => Some(TokenWarning::Expired),
-            Some(exp) => {
-                let left = exp.with_timezone(&Utc) - as_of;
-                if left <= chrono::Duration::days(warn_days) {
-                    Some(TokenWarning::ExpiresSoon {
-                        days_left: left.num_days(),
-                    })
-                } else {
-                    None
-                }
-            }
-            None => None,
-        }
-    };
-    TokenHealth {
-        creation: Some(cred.creation),
-        expiration: cred.expiration,
-        status: Some(cred.status.clone()),
-        warning,
-    }
 }
 
 /// The signed OVH API client of one credential. Cheap to clone.
@@ -182,9 +147,14 @@ impl OvhClient {
         )
     }
 
-    /// Send a request signed with this credential.
+    /// Send a request signed with this credential: `$1$`-signed afresh at each attempt, or,
+    /// for a service account, with the bearer token of the shared OAuth2 provider (renewed
+    /// once when the API refuses it, [`send_with_renewal`]).
     pub async fn send(&self, req: RequestParts) -> finops_core::Result<Response> {
-        self.http.send(req, Some(self.signer.as_ref())).await
+        match self.signer.oauth2() {
+            Some(provider) => send_with_renewal(&self.http, provider.as_ref(), req).await,
+            None => self.http.send(req, Some(self.signer.as_ref())).await,
+        }
     }
 
     /// GET `path` and decode the JSON reply.
@@ -576,25 +546,6 @@ mod tests {
         assert!(
             matches!(&e, Error::Unauthenticated { call, .. } if call == "GET /me"),
             "{e:?}"
-        );
-    }
-
-    #[test]
-    fn token_warning_rules() {
-        let mut c: ApiCredential = serde_json::from_str(
-            r#"{"applicationId":1,"credentialId":2,"creation":"2026-01-01T00:00:00+01:00","expiration":"2026-11-25T00:00:00+01:00","status":"validated","rules":[]}"#,
-        )
-        .unwrap();
-        let as_of: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
-        let h = token_health_of(&c, as_of, 4);
-        assert_eq!(h.warning, Some(TokenWarning::ExpiresSoon { days_left: 2 }));
-        assert_eq!(token_health_of(&c, as_of, 2).warning, None);
-        c.expiration = None;
-        assert_eq!(token_health_of(&c, as_of, 4).warning, None);
-        c.status = "expired".into();
-        assert_eq!(
-            token_health_of(&c, as_of, 4).warning,
-            Some(TokenWarning::Expired)
         );
     }
 

@@ -5,14 +5,13 @@
 //! go-ovh test vectors (see the tests at the bottom and `tests/signing.rs`).
 
 use crate::PROVIDER;
-use crate::api::OAuth2Token;
 use crate::error::OvhError;
+use crate::model::{ApiCredential, OvhDateTime};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use finops_core::Secret;
-use finops_core::http::{
-    HttpClient, Method, RequestParts, Signer, TemporaryToken, TokenCache, Url,
-};
+use finops_core::http::oauth2::{ClientAuth, OAuth2ClientCredentials, TokenProvider, apply_bearer};
+use finops_core::http::{HttpClient, HttpClientBuilder, Method, RequestParts, Signer, Url};
 use sha1::{Digest, Sha1};
 use std::fmt;
 use std::sync::Arc;
@@ -88,6 +87,86 @@ pub fn signatures_equal(a: &str, b: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// What is wrong with a token (OVH-02).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenWarning {
+    /// Expires within the warning window.
+    ExpiresSoon {
+        /// Whole days left (0 = expires today).
+        days_left: i64,
+    },
+    /// Already expired (expiration in the past, or status `expired`).
+    Expired,
+    /// The API refused it (`/auth/currentCredential` failed, or status not `validated`).
+    Invalid {
+        /// Why.
+        message: String,
+    },
+}
+
+impl fmt::Display for TokenWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenWarning::ExpiresSoon { days_left } => {
+                write!(f, "token expires in {days_left} day(s)")
+            }
+            TokenWarning::Expired => f.write_str("token expired"),
+            TokenWarning::Invalid { message } => write!(f, "token invalid: {message}"),
+        }
+    }
+}
+
+/// Token creation/expiration and health of one credential file (OVH-02).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TokenHealth {
+    /// Creation (`date_debut`).
+    pub creation: Option<OvhDateTime>,
+    /// Expiration (`date_fin`; `None`: no expiry or unknown).
+    pub expiration: Option<OvhDateTime>,
+    /// Credential status (`validated`, …) when known.
+    pub status: Option<String>,
+    /// Warning, if any.
+    pub warning: Option<TokenWarning>,
+}
+
+/// Token health from `/auth/currentCredential` at `as_of` (OVH-02): a warning when the token
+/// expires within `warn_days` days, is expired, or is not `validated`. Never panics, whatever
+/// `warn_days` is.
+pub fn token_health_of(cred: &ApiCredential, as_of: DateTime<Utc>, warn_days: i64) -> TokenHealth {
+    let warning = if cred.status != "validated" {
+        if cred.status == "expired" {
+            Some(TokenWarning::Expired)
+        } else {
+            Some(TokenWarning::Invalid {
+                message: format!("credential status is {}", cred.status),
+            })
+        }
+    } else {
+        match cred.expiration {
+            Some(exp) if exp.with_timezone(&Utc) <= as_of => Some(TokenWarning::Expired),
+            Some(exp) => {
+                let left = exp.with_timezone(&Utc) - as_of;
+                // A window too large for a duration (`i64::MAX` days) covers every expiry.
+                let within = chrono::TimeDelta::try_days(warn_days).is_none_or(|w| left <= w);
+                if within {
+                    Some(TokenWarning::ExpiresSoon {
+                        days_left: left.num_days(),
+                    })
+                } else {
+                    None
+                }
+            }
+            None => None,
+        }
+    };
+    TokenHealth {
+        creation: Some(cred.creation),
+        expiration: cred.expiration,
+        status: Some(cred.status.clone()),
+        warning,
+    }
+}
+
 /// The credential of one OVH account.
 #[derive(Clone)]
 pub enum OvhCredential {
@@ -157,14 +236,17 @@ impl OvhCredential {
 }
 
 /// Signs every attempt of every call of one credential. Holds the server time delta (computed
-/// once per client from `GET /auth/time`) and the OAuth2 token cache.
+/// once per client from `GET /auth/time`) or, for a service account, the shared OAuth2
+/// client-credentials provider ([`OAuth2ClientCredentials`]: HTTP Basic first like
+/// python-ovh and go-ovh, the form fields when a server refuses it; `scope=all`; token
+/// cached and refreshed 5 minutes before expiry; renewed once when the API refuses it).
 pub struct OvhSigner {
     credential: OvhCredential,
     base: Url,
     http: HttpClient,
     time_http: HttpClient,
     delta: Mutex<Option<i64>>,
-    token: TokenCache<Secret>,
+    oauth2: Option<Arc<OAuth2ClientCredentials>>,
 }
 
 impl fmt::Debug for OvhSigner {
@@ -184,28 +266,56 @@ impl OvhSigner {
         base: Url,
         http: HttpClient,
         time_delta: Option<i64>,
-    ) -> Arc<Self> {
+    ) -> finops_core::Result<Arc<Self>> {
         let time_http = http.clone();
-        Self::with_time_client(credential, base, http, time_http, time_delta)
+        Self::with_time_client(credential, base, http, time_http, time_delta, None)
     }
 
-    /// [`OvhSigner::new`] with a separate client (shorter timeouts) for `GET /auth/time`.
+    /// [`OvhSigner::new`] with a separate client (shorter timeouts) for `GET /auth/time` and,
+    /// for a service account, the client settings of the token calls (`oauth2_http`; by
+    /// default the provider's own). Fails only when an OAuth2 client id or secret is empty.
     pub fn with_time_client(
         credential: OvhCredential,
         base: Url,
         http: HttpClient,
         time_http: HttpClient,
         time_delta: Option<i64>,
-    ) -> Arc<Self> {
-        let token = TokenCache::new(chrono::Duration::minutes(5), http.clock().clone());
-        Arc::new(OvhSigner {
+        oauth2_http: Option<HttpClientBuilder>,
+    ) -> finops_core::Result<Arc<Self>> {
+        let oauth2 = match &credential {
+            OvhCredential::OAuth2 {
+                client_id,
+                client_secret,
+                token_url,
+            } => {
+                let mut b = OAuth2ClientCredentials::builder(
+                    PROVIDER,
+                    token_url.clone(),
+                    client_id.clone(),
+                    client_secret.clone(),
+                )
+                .with_client_auth(ClientAuth::BasicThenForm)
+                .with_scope("all");
+                if let Some(h) = oauth2_http {
+                    b = b.with_http(h);
+                }
+                Some(Arc::new(b.build()?))
+            }
+            OvhCredential::ApplicationKey { .. } => None,
+        };
+        Ok(Arc::new(OvhSigner {
             credential,
             base,
             http,
             time_http,
             delta: Mutex::new(time_delta),
-            token,
-        })
+            oauth2,
+        }))
+    }
+
+    /// The OAuth2 token provider of a service account (`None` for an application key).
+    pub fn oauth2(&self) -> Option<&Arc<OAuth2ClientCredentials>> {
+        self.oauth2.as_ref()
     }
 
     /// The credential.
@@ -236,7 +346,12 @@ impl OvhSigner {
         let server: i64 = text.trim().parse().map_err(|_| OvhError::InvalidTime {
             body: finops_core::error::truncate_body(&text, 100),
         })?;
-        let d = server - local;
+        // Checked: the body is untrusted (an absurd time is an error, never an overflow).
+        let d = server
+            .checked_sub(local)
+            .ok_or_else(|| OvhError::InvalidTime {
+                body: finops_core::error::truncate_body(&text, 100),
+            })?;
         *g = Some(d);
         Ok(d)
     }
@@ -244,40 +359,6 @@ impl OvhSigner {
     /// Set the time delta (tests).
     pub async fn set_time_delta(&self, delta: i64) {
         *self.delta.lock().await = Some(delta);
-    }
-
-    async fn oauth2_token(&self) -> finops_core::Result<Secret> {
-        let OvhCredential::OAuth2 {
-            client_id,
-            client_secret,
-            token_url,
-        } = &self.credential
-        else {
-            return Err(OvhError::NotOAuth2.into());
-        };
-        self.token
-            .get_or_insert_with(|| async {
-                // Both SDKs authenticate the client with HTTP Basic (python-ovh through
-                // requests-oauthlib `fetch_token`, go-ovh through `clientcredentials` whose
-                // auto-detected style tries the header first); like go-ovh, a server that
-                // refuses it is asked again with the credentials in the form body.
-                let basic = oauth2_token_request(token_url, client_id, client_secret, true)?;
-                let resp = match self.http.send(basic, None).await {
-                    Err(finops_core::Error::Unauthenticated { .. }) => {
-                        let params =
-                            oauth2_token_request(token_url, client_id, client_secret, false)?;
-                        self.http.send(params, None).await?
-                    }
-                    other => other?,
-                };
-                let tok: OAuth2Token = resp.json(PROVIDER)?;
-                let now = self.http.clock().now();
-                Ok(TemporaryToken {
-                    token: Secret::new(tok.access_token),
-                    expiry: Some(now + chrono::Duration::seconds(tok.expires_in.max(0))),
-                })
-            })
-            .await
     }
 }
 
@@ -291,7 +372,12 @@ impl Signer for OvhSigner {
                 consumer_key,
             } => {
                 let delta = self.time_delta().await?;
-                let ts = now.timestamp() + delta;
+                let ts =
+                    now.timestamp()
+                        .checked_add(delta)
+                        .ok_or_else(|| OvhError::InvalidTime {
+                            body: format!("time delta {delta} s"),
+                        })?;
                 let sig = signature(
                     application_secret.expose(),
                     consumer_key.expose(),
@@ -306,41 +392,11 @@ impl Signer for OvhSigner {
                 set_header(req, HEADER_SIGNATURE, &sig)?;
             }
             OvhCredential::OAuth2 { .. } => {
-                let token = self.oauth2_token().await?;
-                set_header(req, "Authorization", &format!("Bearer {}", token.expose()))?;
+                let provider = self.oauth2.as_ref().ok_or(OvhError::NotOAuth2)?;
+                apply_bearer(req, &provider.token().await?)?;
             }
         }
         Ok(())
-    }
-}
-
-/// The OAuth2 client-credentials token request (pure): `grant_type=client_credentials&scope=all`
-/// with the client authenticated by HTTP Basic (`basic`, RFC 6749 §2.3.1: id and secret
-/// form-urlencoded, then base64) or by `client_id` / `client_secret` form fields.
-pub fn oauth2_token_request(
-    token_url: &Url,
-    client_id: &str,
-    client_secret: &Secret,
-    basic: bool,
-) -> finops_core::Result<RequestParts> {
-    let req = RequestParts::new(Method::POST, token_url.clone()).idempotent(true);
-    if basic {
-        use base64::Engine as _;
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let pair = format!("{}:{}", enc(client_id), enc(client_secret.expose()));
-        let value = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        );
-        req.with_form(&[("grant_type", "client_credentials"), ("scope", "all")])
-            .with_header("Authorization", &value)
-    } else {
-        Ok(req.with_form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret.expose()),
-            ("scope", "all"),
-        ]))
     }
 }
 
@@ -427,20 +483,93 @@ mod tests {
 
     #[test]
     fn oauth2_request_uses_http_basic() {
-        let url = Url::parse("https://www.ovh.com/auth/oauth2/token").unwrap();
-        let secret = Secret::new("s3cr:t");
-        let r = oauth2_token_request(&url, "EU.id", &secret, true).unwrap();
+        // The shared provider of finops-core, set up as python-ovh / go-ovh do.
+        let credential = OvhCredential::OAuth2 {
+            client_id: "EU.id".into(),
+            client_secret: Secret::new("s3cr:t"),
+            token_url: Url::parse("https://www.ovh.com/auth/oauth2/token").unwrap(),
+        };
+        let http = HttpClient::builder(PROVIDER).build().unwrap();
+        let base = Url::parse("https://eu.api.ovh.com/1.0").unwrap();
+        let signer = OvhSigner::new(credential, base, http, None).unwrap();
+        let provider = signer.oauth2().unwrap();
+        let r = provider.token_request(true).unwrap();
         // base64("EU.id:s3cr%3At")
         assert_eq!(
             r.headers.get("authorization").unwrap().to_str().unwrap(),
             "Basic RVUuaWQ6czNjciUzQXQ="
         );
         assert_eq!(&r.body[..], b"grant_type=client_credentials&scope=all");
-        let r = oauth2_token_request(&url, "EU.id", &secret, false).unwrap();
+        let r = provider.token_request(false).unwrap();
         assert!(r.headers.get("authorization").is_none());
         assert_eq!(
             &r.body[..],
             b"grant_type=client_credentials&client_id=EU.id&client_secret=s3cr%3At&scope=all"
+        );
+    }
+
+    /// OVHcloud's token replies (the documented example, `expires_in` missing, `null` or a
+    /// string) and its error body, read by the shared provider of finops-core.
+    #[test]
+    fn oauth2_token_reply_variants() {
+        use finops_core::http::oauth2::{oauth2_error, parse_token_response};
+        let now: DateTime<Utc> = "2026-11-22T00:00:00Z".parse().unwrap();
+        let hour = chrono::Duration::hours(1);
+        let life = |body: &str| {
+            parse_token_response(PROVIDER, "token", body.as_bytes(), now, hour)
+                .map(|t| (t.token.expose().to_string(), t.expiry.unwrap() - now))
+        };
+        let fixture = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/fixtures/ovh_oauth2_token_response.json"),
+        )
+        .unwrap();
+        assert_eq!(
+            life(&fixture).unwrap(),
+            ("your-api-token".into(), chrono::Duration::seconds(3599))
+        );
+        assert_eq!(life(r#"{"access_token":"a"}"#).unwrap().1, hour);
+        assert_eq!(
+            life(r#"{"access_token":"a","token_type":"bearer","expires_in":"3599"}"#)
+                .unwrap()
+                .1,
+            chrono::Duration::seconds(3599)
+        );
+        assert_eq!(
+            life(r#"{"access_token":"a","expires_in":null}"#).unwrap().1,
+            hour
+        );
+        assert!(life(r#"{"access_token":"a","expires_in":"soon"}"#).is_err());
+        let error = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/fixtures/ovh_oauth2_token_error.json"),
+        )
+        .unwrap();
+        assert_eq!(
+            oauth2_error(&error),
+            Some((
+                "invalid_client".into(),
+                Some("ovhcloud oauth2 client does not exists".into())
+            ))
+        );
+    }
+
+    #[test]
+    fn token_warning_rules() {
+        let mut c: ApiCredential = serde_json::from_str(
+            r#"{"applicationId":1,"credentialId":2,"creation":"2026-01-01T00:00:00+01:00","expiration":"2026-11-25T00:00:00+01:00","status":"validated","rules":[]}"#,
+        )
+        .unwrap();
+        let as_of: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let h = token_health_of(&c, as_of, 4);
+        assert_eq!(h.warning, Some(TokenWarning::ExpiresSoon { days_left: 2 }));
+        assert_eq!(token_health_of(&c, as_of, 2).warning, None);
+        c.expiration = None;
+        assert_eq!(token_health_of(&c, as_of, 4).warning, None);
+        c.status = "expired".into();
+        assert_eq!(
+            token_health_of(&c, as_of, 4).warning,
+            Some(TokenWarning::Expired)
         );
     }
 

@@ -117,13 +117,13 @@ pub trait CsvRow {
     fn cells(&self, fmt: &CellFormat) -> Vec<String>;
 }
 
-pub use crate::collect::BillingMode;
+pub use crate::charges::BillingMode;
 
-/// OVH-04 verdict ([`crate::collect::is_mode_pertinent`]); `None` when the period length is
+/// OVH-04 verdict ([`crate::charges::is_mode_pertinent`]); `None` when the period length is
 /// not positive.
 pub fn mode_relevant(mode: BillingMode, hours_up: Decimal, period_hours: Decimal) -> Option<bool> {
     (period_hours > Decimal::ZERO)
-        .then(|| crate::collect::is_mode_pertinent(mode, hours_up, period_hours))
+        .then(|| crate::charges::is_mode_pertinent(mode, hours_up, period_hours))
 }
 
 /// `data_PBI_info_billing.csv` (OVH-03): current usage per instance.

@@ -18,7 +18,7 @@
 //!   [`Store::user_audit`] derives MFA type, last login, activity and MFA grace period.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use finops_core::source::{UsageQuery, UsageSample, UsageSource};
 use finops_core::{Error, Result};
@@ -28,7 +28,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Schema version written in `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -176,8 +176,15 @@ impl Default for AuditOptions {
     }
 }
 
-/// The SQLite state store.
+/// The SQLite state store. Cheap to clone (one connection, shared): an async caller moves a
+/// clone into `tokio::task::spawn_blocking`, as its [`UsageSource`] implementation does, so
+/// SQLite never blocks the runtime.
+#[derive(Clone)]
 pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
     path: PathBuf,
     conn: Mutex<Connection>,
     tz: Tz,
@@ -186,15 +193,15 @@ pub struct Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.path)
-            .field("tz", &self.tz)
+            .field("path", &self.inner.path)
+            .field("tz", &self.inner.tz)
             .finish_non_exhaustive()
     }
 }
 
 impl std::fmt::Display for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "OvhStore({})", self.path.display())
+        write!(f, "OvhStore({})", self.inner.path.display())
     }
 }
 
@@ -301,23 +308,25 @@ impl Store {
                 .map_err(|e| db_err(&path, "migration commit", e))?;
         }
         Ok(Store {
-            path,
-            conn: Mutex::new(conn),
-            tz,
+            inner: Arc::new(StoreInner {
+                path,
+                conn: Mutex::new(conn),
+                tz,
+            }),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| Error::Generic {
+        self.inner.conn.lock().map_err(|_| Error::Generic {
             provider: crate::PROVIDER,
             message: format!(
                 "state store {}: connection lock poisoned",
-                self.path.display()
+                self.inner.path.display()
             ),
             retryable: false,
         })
@@ -330,7 +339,7 @@ impl Store {
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_err(&self.path, "begin", e))?;
+            .map_err(|e| db_err(&self.inner.path, "begin", e))?;
         let mut n = 0;
         {
             let mut st = tx
@@ -338,7 +347,7 @@ impl Store {
                     "INSERT OR IGNORE INTO usage_sample (service, datacenter, vm_id, vm_name, hour, taken_at, \
                      cpu_used, cpu_max, memory_used, memory_max) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
                 )
-                .map_err(|e| db_err(&self.path, "prepare", e))?;
+                .map_err(|e| db_err(&self.inner.path, "prepare", e))?;
             for r in readings {
                 n += st
                     .execute(params![
@@ -353,10 +362,11 @@ impl Store {
                         dec_text(r.memory_used),
                         dec_text(r.memory_max),
                     ])
-                    .map_err(|e| db_err(&self.path, "insert sample", e))?;
+                    .map_err(|e| db_err(&self.inner.path, "insert sample", e))?;
             }
         }
-        tx.commit().map_err(|e| db_err(&self.path, "commit", e))?;
+        tx.commit()
+            .map_err(|e| db_err(&self.inner.path, "commit", e))?;
         Ok(n)
     }
 
@@ -367,7 +377,7 @@ impl Store {
             r.get::<_, i64>(0)
         })
         .map(|n| n.max(0) as u64)
-        .map_err(|e| db_err(&self.path, "count", e))
+        .map_err(|e| db_err(&self.inner.path, "count", e))
     }
 
     /// Every sample, ordered by service, VM, hour.
@@ -378,7 +388,7 @@ impl Store {
                 "SELECT service, datacenter, vm_id, vm_name, taken_at, cpu_used, cpu_max, memory_used, memory_max \
                  FROM usage_sample ORDER BY service, datacenter, vm_id, hour",
             )
-            .map_err(|e| db_err(&self.path, "select samples", e))?;
+            .map_err(|e| db_err(&self.inner.path, "select samples", e))?;
         type Raw = (
             String,
             String,
@@ -404,9 +414,9 @@ impl Store {
                     r.get(8)?,
                 ))
             })
-            .map_err(|e| db_err(&self.path, "select samples", e))?
+            .map_err(|e| db_err(&self.inner.path, "select samples", e))?
             .collect::<rusqlite::Result<Vec<Raw>>>()
-            .map_err(|e| db_err(&self.path, "select samples", e))?;
+            .map_err(|e| db_err(&self.inner.path, "select samples", e))?;
         rows.into_iter()
             .map(
                 |(service, datacenter, vm_id, vm_name, at, cu, cm, mu, mm)| {
@@ -416,12 +426,12 @@ impl Store {
                             datacenter,
                             vm_id,
                             vm_name,
-                            cpu_used: dec_parse(&self.path, cu)?,
-                            cpu_max: dec_parse(&self.path, cm)?,
-                            memory_used: dec_parse(&self.path, mu)?,
-                            memory_max: dec_parse(&self.path, mm)?,
+                            cpu_used: dec_parse(&self.inner.path, cu)?,
+                            cpu_max: dec_parse(&self.inner.path, cm)?,
+                            memory_used: dec_parse(&self.inner.path, mu)?,
+                            memory_max: dec_parse(&self.inner.path, mm)?,
                         },
-                        time_parse(&self.path, &at)?,
+                        time_parse(&self.inner.path, &at)?,
                     ))
                 },
             )
@@ -431,7 +441,7 @@ impl Store {
     /// Per VM and local day, up to and including the local day of `as_of`: mean, peak and max
     /// of CPU and RAM (see the module docs). Ordered by service, datacenter, VM name, day.
     pub fn daily_usage(&self, as_of: DateTime<Utc>) -> Result<Vec<DailyUsage>> {
-        let last_day = as_of.with_timezone(&self.tz).date_naive();
+        let last_day = as_of.with_timezone(&self.inner.tz).date_naive();
         #[derive(Default)]
         struct Acc {
             name: String,
@@ -443,7 +453,7 @@ impl Store {
         }
         let mut days: BTreeMap<(String, String, String, NaiveDate), Acc> = BTreeMap::new();
         for (r, at) in self.samples()? {
-            let day = at.with_timezone(&self.tz).date_naive();
+            let day = at.with_timezone(&self.inner.tz).date_naive();
             if day > last_day {
                 continue;
             }
@@ -494,7 +504,7 @@ impl Store {
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_err(&self.path, "begin", e))?;
+            .map_err(|e| db_err(&self.inner.path, "begin", e))?;
         for u in users {
             tx.execute(
                 "INSERT INTO account_user (account, user, email, created, first_seen, last_seen) \
@@ -503,9 +513,10 @@ impl Store {
                  last_seen = MAX(account_user.last_seen, excluded.last_seen)",
                 params![u.account, u.user, u.email, u.created.map(time_text), time_text(now)],
             )
-            .map_err(|e| db_err(&self.path, "upsert user", e))?;
+            .map_err(|e| db_err(&self.inner.path, "upsert user", e))?;
         }
-        tx.commit().map_err(|e| db_err(&self.path, "commit", e))
+        tx.commit()
+            .map_err(|e| db_err(&self.inner.path, "commit", e))
     }
 
     /// Remember login events (idempotent per account + user + time).
@@ -513,7 +524,7 @@ impl Store {
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_err(&self.path, "begin", e))?;
+            .map_err(|e| db_err(&self.inner.path, "begin", e))?;
         let mut n = 0;
         for e in events {
             n += tx
@@ -521,9 +532,10 @@ impl Store {
                     "INSERT OR IGNORE INTO login_event (account, user, at, mfa) VALUES (?1,?2,?3,?4)",
                     params![e.account, e.user, time_text(e.at), e.mfa],
                 )
-                .map_err(|er| db_err(&self.path, "insert login", er))?;
+                .map_err(|er| db_err(&self.inner.path, "insert login", er))?;
         }
-        tx.commit().map_err(|e| db_err(&self.path, "commit", e))?;
+        tx.commit()
+            .map_err(|e| db_err(&self.inner.path, "commit", e))?;
         Ok(n)
     }
 
@@ -541,8 +553,8 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(|e| db_err(&self.path, "last login", e))?;
-        row.map(|(at, mfa)| Ok((time_parse(&self.path, &at)?, mfa)))
+            .map_err(|e| db_err(&self.inner.path, "last login", e))?;
+        row.map(|(at, mfa)| Ok((time_parse(&self.inner.path, &at)?, mfa)))
             .transpose()
     }
 
@@ -571,9 +583,9 @@ impl Store {
                         |r| r.get::<_, Option<String>>(0),
                     )
                     .optional()
-                    .map_err(|e| db_err(&self.path, "user", e))?
+                    .map_err(|e| db_err(&self.inner.path, "user", e))?
                     .flatten()
-                    .map(|s| time_parse(&self.path, &s))
+                    .map(|s| time_parse(&self.inner.path, &s))
                     .transpose()?,
             };
             let no_mfa = mfa.is_empty() || mfa.eq_ignore_ascii_case("NONE");
@@ -602,7 +614,7 @@ impl Store {
             let conn = self.lock()?;
             let mut st = conn
                 .prepare("SELECT user, email, created FROM account_user WHERE account = ?1 ORDER BY user")
-                .map_err(|e| db_err(&self.path, "history", e))?;
+                .map_err(|e| db_err(&self.inner.path, "history", e))?;
             let rows = st
                 .query_map(params![account], |r| {
                     Ok((
@@ -611,16 +623,18 @@ impl Store {
                         r.get::<_, Option<String>>(2)?,
                     ))
                 })
-                .map_err(|e| db_err(&self.path, "history", e))?
+                .map_err(|e| db_err(&self.inner.path, "history", e))?
                 .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| db_err(&self.path, "history", e))?;
+                .map_err(|e| db_err(&self.inner.path, "history", e))?;
             rows.into_iter()
                 .map(|(user, email, created)| {
                     Ok(AccountUser {
                         account: account.to_string(),
                         user,
                         email,
-                        created: created.map(|c| time_parse(&self.path, &c)).transpose()?,
+                        created: created
+                            .map(|c| time_parse(&self.inner.path, &c))
+                            .transpose()?,
                     })
                 })
                 .collect::<Result<_>>()?
@@ -633,12 +647,12 @@ impl Store {
         let conn = self.lock()?;
         let mut st = conn
             .prepare("SELECT DISTINCT account FROM account_user ORDER BY account")
-            .map_err(|e| db_err(&self.path, "accounts", e))?;
+            .map_err(|e| db_err(&self.inner.path, "accounts", e))?;
         let v = st
             .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| db_err(&self.path, "accounts", e))?
+            .map_err(|e| db_err(&self.inner.path, "accounts", e))?
             .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| db_err(&self.path, "accounts", e))?;
+            .map_err(|e| db_err(&self.inner.path, "accounts", e))?;
         Ok(v)
     }
 }
@@ -655,54 +669,58 @@ fn mean(v: &[Decimal]) -> Option<Decimal> {
     if v.is_empty() {
         return None;
     }
-    let sum: Decimal = v.iter().sum();
     let n = Decimal::from(v.len() as u64);
-    sum.checked_div(n).map(|m| {
+    // Checked: a sum a decimal cannot hold is averaged term by term instead (never a panic).
+    let m = match v.iter().try_fold(Decimal::ZERO, |a, x| a.checked_add(*x)) {
+        Some(sum) => sum.checked_div(n),
+        None => v
+            .iter()
+            .try_fold(Decimal::ZERO, |a, x| a.checked_add(x.checked_div(n)?)),
+    };
+    m.map(|m| {
         m.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
             .normalize()
     })
 }
 
-/// Local midnight of `day` in `tz` as UTC (the earliest instant when midnight is skipped).
-pub fn local_midnight(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
-    let naive = day.and_hms_opt(0, 0, 0)?;
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(naive + Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
+/// The samples of one VM reading at `at`: `cpu` (MHz, capacity `cpuMax`) and `memory` (MB,
+/// capacity `memoryMax`) of resource `<service>/<vmId>`, each only when the API gave the used
+/// value. Shared by [`Store`] and [`crate::Ovh`].
+pub fn usage_samples(r: &VmReading, at: DateTime<Utc>) -> Vec<UsageSample> {
+    let resource = format!("{}/{}", r.service, r.vm_id);
+    let mut out = Vec::new();
+    if let Some(used) = r.cpu_used {
+        out.push(
+            UsageSample::new(resource.clone(), "cpu", at, used, "MHz").with_capacity(r.cpu_max),
+        );
+    }
+    if let Some(used) = r.memory_used {
+        out.push(UsageSample::new(resource, "memory", at, used, "MB").with_capacity(r.memory_max));
+    }
+    out
 }
 
 #[async_trait]
 impl UsageSource for Store {
     async fn usage(&self, query: &UsageQuery) -> Result<BoxStream<'static, Result<UsageSample>>> {
-        let mut out = Vec::new();
-        for (r, at) in self.samples()? {
-            let resource = format!("{}/{}", r.service, r.vm_id);
-            let cpu = UsageSample::new(
-                resource.clone(),
-                "cpu",
-                at,
-                r.cpu_used.unwrap_or_default(),
-                "MHz",
-            )
-            .with_capacity(r.cpu_max);
-            let mem = UsageSample::new(
-                resource,
-                "memory",
-                at,
-                r.memory_used.unwrap_or_default(),
-                "MB",
-            )
-            .with_capacity(r.memory_max);
-            for (s, present) in [(cpu, r.cpu_used.is_some()), (mem, r.memory_used.is_some())] {
-                if present && query.matches(&s) {
-                    out.push(Ok(s));
-                }
-            }
-        }
+        // SQLite off the async runtime.
+        let store = self.clone();
+        let samples = tokio::task::spawn_blocking(move || store.samples())
+            .await
+            .map_err(|e| Error::Generic {
+                provider: crate::PROVIDER,
+                message: format!(
+                    "state store {}: reading task failed: {e}",
+                    self.inner.path.display()
+                ),
+                retryable: false,
+            })??;
+        let out: Vec<Result<UsageSample>> = samples
+            .iter()
+            .flat_map(|(r, at)| usage_samples(r, *at))
+            .filter(|s| query.matches(s))
+            .map(Ok)
+            .collect();
         Ok(stream::iter(out).boxed())
     }
 }
@@ -720,11 +738,14 @@ mod tests {
         assert_eq!(mean(&[d("1"), d("2")]), Some(d("1.5")));
         assert_eq!(mean(&[d("1"), d("1"), d("2")]), Some(d("1.33")));
         assert_eq!(mean(&[]), None);
+        // Never a panic: a sum too large for a decimal is averaged term by term.
+        assert!(mean(&[Decimal::MAX, Decimal::ONE]).is_some());
+        let _ = mean(&[Decimal::MAX, Decimal::MAX, Decimal::MAX]);
     }
 
     #[test]
     fn midnight_paris() {
-        let t = local_midnight(
+        let t = crate::period::local_midnight(
             chrono_tz::Europe::Paris,
             NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         );

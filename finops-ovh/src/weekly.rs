@@ -23,12 +23,16 @@
 //!   `/me` failed); users seen through two credential files of one account are listed once;
 //!   a login of type `ACCOUNT` is the root account's (its NIC handle).
 
-use crate::api::{AuditLog, ExpandedService};
+use crate::account::AccountError;
+use crate::charges::{ChargeKind, ChargeLine, charge_lines, checked_sum};
 use crate::cmdb::Cmdb;
-use crate::collect::{AccountError, Collected, TokenWarning, instance_usages, period_hours};
+use crate::collect::Collected;
+use crate::credential::TokenWarning;
 use crate::drivers::{
     DriverCounts, DriverInputs, DriverOptions, InstanceRef, NetworkRef, count_drivers,
 };
+use crate::model::{AuditLog, ExpandedService, Usage};
+use crate::period::period_hours;
 use crate::report::*;
 use crate::store::{AccountUser, AuditOptions, LoginEvent, Store, VmReading};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -146,14 +150,14 @@ impl WeeklySummary {
     }
 }
 
-fn period_date(t: &crate::api::OvhDateTime) -> NaiveDate {
+fn period_date(t: &crate::model::OvhDateTime) -> NaiveDate {
     t.date_naive()
 }
 
 /// The usage periods of a project worth reporting: history, then current unless a history
 /// period starts at the same time.
-fn periods(p: &crate::collect::ProjectData) -> Vec<&crate::api::Usage> {
-    let mut v: Vec<&crate::api::Usage> = p.history.iter().collect();
+fn periods(p: &crate::collect::ProjectData) -> Vec<&crate::model::Usage> {
+    let mut v: Vec<&crate::model::Usage> = p.history.iter().collect();
     if let Some(c) = &p.current
         && !p.history.iter().any(|h| h.period.from == c.period.from)
     {
@@ -179,10 +183,36 @@ fn contact(s: &ExpandedService, kind: &str) -> Option<String> {
         .map(|c| c.customer_code.clone())
 }
 
-/// Map the collected data to rows (pure). `ratio` gives a tenant's CMDB ratio.
-pub fn build_rows(collected: &Collected, cmdb: &Cmdb, opts: &DriverOptions) -> Rows {
+/// A per-key sum of charge-line costs, checked: an overflow names the call and the field.
+fn add_to<K: Ord>(
+    m: &mut BTreeMap<K, Decimal>,
+    key: K,
+    l: &ChargeLine<'_>,
+    call: &str,
+) -> Result<()> {
+    let e = m.entry(key).or_default();
+    *e = checked_sum(*e, l.cost, call, &l.field)?;
+    Ok(())
+}
+
+/// The instance lines of a usage body (the billing and history files).
+fn instance_lines<'a>(
+    tenant: &str,
+    u: &'a Usage,
+    ratio: Option<Decimal>,
+) -> Result<Vec<ChargeLine<'a>>> {
+    Ok(charge_lines(tenant, u, ratio)?
+        .into_iter()
+        .filter(|l| l.kind == ChargeKind::Instance)
+        .collect())
+}
+
+/// Map the collected data to rows (pure). Every price comes from the charge lines of
+/// [`crate::charges::charge_lines`] with the tenant's CMDB ratio (the lines the FOCUS records
+/// are built from, so the two never drift apart); fails only when an amount does not fit a
+/// decimal, naming the API call and the field.
+pub fn build_rows(collected: &Collected, cmdb: &Cmdb, opts: &DriverOptions) -> Result<Rows> {
     let ratios = cmdb.ratios();
-    let ratio = |t: &str| ratios.get(t).copied().unwrap_or(Decimal::ONE);
     let mut rows = Rows::default();
     let mut tenants_seen: BTreeSet<String> = BTreeSet::new();
     let mut managed: BTreeMap<(NaiveDate, String, String, String), Decimal> = BTreeMap::new();
@@ -194,58 +224,51 @@ pub fn build_rows(collected: &Collected, cmdb: &Cmdb, opts: &DriverOptions) -> R
         for p in &acc.projects {
             let t = p.project_id.clone();
             tenants_seen.insert(t.clone());
-            let r = ratio(&t);
+            let r = ratios.get(&t).copied();
             if let Some(cur) = &p.current {
-                for iu in instance_usages(cur) {
+                for l in instance_lines(&t, cur, r)? {
                     rows.billing.push(BillingRow {
                         tenant: t.clone(),
-                        instance_id: iu.instance_id,
-                        flavor: iu.reference,
-                        hours: Some(iu.hours),
-                        price: iu.cost * r,
-                        mode: iu.mode,
+                        instance_id: l.resource_id.unwrap_or_default().to_string(),
+                        flavor: l.reference.to_string(),
+                        hours: l.hours,
+                        price: l.cost,
+                        mode: l.mode.unwrap_or(BillingMode::Hourly),
                     });
                 }
             }
             for h in &p.history {
                 let ph = period_hours(&h.period);
-                for iu in instance_usages(h) {
+                for l in instance_lines(&t, h, r)? {
+                    let mode = l.mode.unwrap_or(BillingMode::Hourly);
                     rows.history.push(BillingHistoryRow {
                         period: period_date(&h.period.to),
                         tenant: t.clone(),
-                        instance_id: iu.instance_id,
-                        hours: Some(iu.hours),
-                        cost: iu.cost * r,
-                        mode: iu.mode,
-                        relevant: mode_relevant(iu.mode, iu.hours, ph),
+                        instance_id: l.resource_id.unwrap_or_default().to_string(),
+                        hours: l.hours,
+                        cost: l.cost,
+                        mode,
+                        relevant: l.hours.and_then(|hours| mode_relevant(mode, hours, ph)),
                     });
                 }
             }
             for u in periods(p) {
                 let day = period_date(&u.period.to);
-                for ru in u.resources_usage.as_deref().unwrap_or_default() {
-                    for res in &ru.resources {
-                        let sum: Decimal = res.components.iter().map(|c| c.total_price).sum();
-                        *managed
-                            .entry((day, t.clone(), ru.kind.clone(), res.region.clone()))
-                            .or_default() += sum * r;
-                    }
-                }
-                if let Some(h) = &u.hourly_usage {
-                    for s in &h.snapshot {
-                        *snapshot
-                            .entry((day, t.clone(), s.region.clone()))
-                            .or_default() += s.total_price * r;
-                    }
-                    for s in &h.storage {
-                        *storage
-                            .entry((day, t.clone(), s.region.clone()))
-                            .or_default() += s.total_price * r;
-                    }
-                    for v in &h.volume {
-                        *storage
-                            .entry((day, t.clone(), v.region.clone()))
-                            .or_default() += v.total_price * r;
+                let call = crate::charges::usage_call(&t, u);
+                for l in charge_lines(&t, u, r)? {
+                    let region = l.region.unwrap_or_default().to_string();
+                    match l.kind {
+                        ChargeKind::Managed => {
+                            let service = l.service.unwrap_or_default().to_string();
+                            add_to(&mut managed, (day, t.clone(), service, region), &l, &call)?
+                        }
+                        ChargeKind::Snapshot => {
+                            add_to(&mut snapshot, (day, t.clone(), region), &l, &call)?
+                        }
+                        ChargeKind::ObjectStorage | ChargeKind::Volume => {
+                            add_to(&mut storage, (day, t.clone(), region), &l, &call)?
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -503,10 +526,10 @@ pub fn build_rows(collected: &Collected, cmdb: &Cmdb, opts: &DriverOptions) -> R
 
     rows.drivers = count_drivers(cmdb, &inputs, opts);
     rows.unmapped_tenants = cmdb.unmapped_tenants(tenants_seen.iter().map(String::as_str));
-    rows
+    Ok(rows)
 }
 
-fn reading(service: &str, datacenter: i64, vm: &crate::api::DedicatedCloudVm) -> VmReading {
+fn reading(service: &str, datacenter: i64, vm: &crate::model::DedicatedCloudVm) -> VmReading {
     VmReading {
         service: service.to_string(),
         datacenter: datacenter.to_string(),
@@ -537,7 +560,7 @@ pub fn vm_readings(collected: &Collected) -> Vec<VmReading> {
 /// The readings of [`crate::collect::collect_dedicated_cloud_vms`] (the light hourly call:
 /// `(account file, service, datacenter, VM)`).
 pub fn dedicated_cloud_readings(
-    vms: &[(String, String, i64, crate::api::DedicatedCloudVm)],
+    vms: &[(String, String, i64, crate::model::DedicatedCloudVm)],
 ) -> Vec<VmReading> {
     vms.iter()
         .map(|(_, service, dc, vm)| reading(service, *dc, vm))
@@ -626,7 +649,7 @@ pub fn record_users(collected: &Collected, store: &Store) -> Result<Vec<AccountU
     Ok(users)
 }
 
-/// The run's FOCUS 1.2 records: the API side's [`crate::collect::to_focus`] with the CMDB
+/// The run's FOCUS 1.2 records: [`crate::mapping::to_focus`] with the CMDB
 /// ratios (OVH-13: the ratio in every cost and in `x_TenantRatio`, the OVH price in
 /// `x_CostUnadjusted`; tenants missing from the CMDB unadjusted). The caller writes them
 /// (`finops_core::focus::parquet::write_parquet_file`, feature `parquet` of finops-core).
@@ -634,9 +657,9 @@ pub fn focus_records(
     collected: &Collected,
     cmdb: &Cmdb,
     as_of: DateTime<Utc>,
-) -> Vec<finops_core::CostRecord> {
+) -> Result<Vec<finops_core::CostRecord>> {
     let ratios = cmdb.ratios();
-    crate::collect::to_focus(collected, &|t: &str| ratios.get(t).copied(), as_of)
+    crate::mapping::to_focus(collected, &|t: &str| ratios.get(t).copied(), as_of)
 }
 
 /// Write the whole CSV set into `out` (the FOCUS Parquet file is written by the caller).
@@ -647,7 +670,7 @@ pub fn write_weekly(
     out: &Path,
     opts: &WeeklyOptions,
 ) -> Result<WeeklySummary> {
-    let rows = build_rows(collected, cmdb, &opts.drivers);
+    let rows = build_rows(collected, cmdb, &opts.drivers)?;
     let users = record_users(collected, store)?;
     let audit = store.user_audit(&users, opts.as_of, opts.audit)?;
     let usage = store.daily_usage(opts.as_of)?;

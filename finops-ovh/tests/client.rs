@@ -88,7 +88,7 @@ async fn unknown_consumer_key_gives_invalid_credential() {
         .await;
     assert!(matches!(
         h.warning,
-        Some(finops_ovh::collect::TokenWarning::Invalid { .. })
+        Some(finops_ovh::TokenWarning::Invalid { .. })
     ));
     // Unknown application key.
     let c = builder(&emu, i)
@@ -238,6 +238,56 @@ async fn oauth2_uses_http_basic_like_the_sdks_and_falls_back_to_form_fields() {
     }
 }
 
+/// A bearer token the API refuses (revoked before its expiry) is dropped and renewed once,
+/// through the shared OAuth2 provider of finops-core.
+#[tokio::test]
+async fn oauth2_token_refused_by_the_api_is_renewed_once() {
+    use finops_core::emulator::axum;
+    use finops_core::emulator::axum::http::HeaderMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let issued = Arc::new(AtomicU64::new(0));
+    let i2 = issued.clone();
+    let token = move || {
+        let n = i2.fetch_add(1, Ordering::Relaxed) + 1;
+        async move {
+            axum::Json(
+                serde_json::json!({"access_token": format!("tok{n}"), "token_type": "Bearer", "expires_in": 3600}),
+            )
+        }
+    };
+    // Only the second token is accepted: the first one was revoked server side.
+    let me = |headers: HeaderMap| async move {
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer tok2") {
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(serde_json::json!({"nichandle":"xx1-ovh","email":"a@b.c"})),
+            )
+        } else {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"class":"Client::Unauthorized","message":"revoked"})),
+            )
+        }
+    };
+    let router = axum::Router::new()
+        .route("/auth/oauth2/token", axum::routing::post(token))
+        .route("/1.0/me", axum::routing::get(me));
+    let server = finops_core::emulator::EmulatorServer::start(router)
+        .await
+        .unwrap();
+    let c = OvhBuilder::new()
+        .with_endpoint(format!("{}/1.0", server.url()))
+        .with_oauth2("cid", "csecret")
+        .with_rate_limit(1000.0, 100)
+        .build()
+        .unwrap();
+    assert_eq!(c.me().await.unwrap().nichandle, "xx1-ovh");
+    assert_eq!(issued.load(Ordering::Relaxed), 2);
+    // The renewed token is cached.
+    assert_eq!(c.me().await.unwrap().nichandle, "xx1-ovh");
+    assert_eq!(issued.load(Ordering::Relaxed), 2);
+}
+
 #[tokio::test]
 async fn time_delta_is_taken_when_the_reply_arrives() {
     use finops_core::emulator::axum;
@@ -317,7 +367,9 @@ async fn time_sync_uses_its_own_short_budget_client() {
         http,
         time_http,
         None,
-    );
+        None,
+    )
+    .unwrap();
     assert!(signer.time_delta().await.is_err());
     // 1 + 1 retry of the time client, not 1 + 5 of the data client.
     assert_eq!(hits.load(Ordering::Relaxed), 2);

@@ -3,8 +3,9 @@
 
 use finops_core::emulator::FaultConfig;
 use finops_core::http::{BackoffConfig, RetryConfig};
+use finops_ovh::TokenWarning;
 use finops_ovh::accounts::{AccountOptions, load_dir};
-use finops_ovh::collect::{CollectOptions, Collected, TokenWarning, collect_all, missing_tokens};
+use finops_ovh::collect::{CollectOptions, Collected, collect_all, missing_tokens};
 use finops_ovh::emulator::{OvhEmulator, OvhEmulatorConfig};
 use std::time::Duration;
 
@@ -113,9 +114,9 @@ async fn tenants_are_fetched_once_through_the_first_account() {
     assert_eq!(c.errors[0].file, "Legacy_Archive");
     assert_eq!(c.errors[0].call, "GET /auth/currentCredential");
     assert!(
-        c.errors[0].message.contains("INVALID_CREDENTIAL"),
+        c.errors[0].message().contains("INVALID_CREDENTIAL"),
         "{}",
-        c.errors[0].message
+        c.errors[0].message()
     );
     let legacy = &c.accounts[0];
     assert!(matches!(
@@ -267,7 +268,11 @@ async fn unreachable_api_stops_that_account_after_one_call() {
     // One error naming the call and the cause, not one per call of the account.
     assert_eq!(bad.len(), 1, "{bad:?}");
     assert_eq!(bad[0].call, "GET /auth/currentCredential");
-    assert!(bad[0].message.contains("/auth/time"), "{}", bad[0].message);
+    assert!(
+        bad[0].message().contains("/auth/time"),
+        "{}",
+        bad[0].message()
+    );
     // The other accounts went on.
     assert!(
         c.errors.iter().all(|e| e.file == "Zz_Unreachable"),
@@ -321,9 +326,9 @@ async fn failing_time_sync_stops_that_account_after_one_call() {
     let c = collect_all(&loaded.accounts, &CollectOptions::new(as_of())).await;
     assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
     assert!(
-        c.errors[0].message.contains("auth/time"),
+        c.errors[0].message().contains("auth/time"),
         "{}",
-        c.errors[0].message
+        c.errors[0].message()
     );
     // One call's worth of attempts (1 + 2 retries), not one per listing call.
     assert_eq!(hits.load(Ordering::Relaxed), 3);

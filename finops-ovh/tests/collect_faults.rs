@@ -7,9 +7,10 @@ use finops_core::emulator::FaultConfig;
 use finops_core::http::{BackoffConfig, RetryConfig};
 use finops_ovh::accounts::{AccountOptions, load_dir};
 use finops_ovh::cmdb::Cmdb;
-use finops_ovh::collect::{CollectOptions, collect_all, to_focus};
+use finops_ovh::collect::{CollectOptions, collect_all};
 use finops_ovh::emulator::{OvhEmulator, OvhEmulatorConfig};
 use finops_ovh::store::Store;
+use finops_ovh::to_focus;
 use finops_ovh::weekly::{WeeklyOptions, sample_usage, write_weekly};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,7 +72,7 @@ async fn report(emu: &OvhEmulator, out: &Path) -> (BTreeMap<String, Vec<u8>>, us
         &WeeklyOptions::new(as_of()),
     )
     .unwrap();
-    let focus = to_focus(&collected, &|t| cmdb.ratio(t), as_of());
+    let focus = to_focus(&collected, &|t| cmdb.ratio(t), as_of()).unwrap();
     (files(&csv), focus.len(), collected.errors.len())
 }
 

@@ -4,8 +4,9 @@
 use finops_core::http::{BackoffConfig, RetryConfig};
 use finops_core::{CostQuery, CostSource, Decimal, Period};
 use finops_ovh::accounts::{AccountOptions, load_dir};
-use finops_ovh::collect::{CollectOptions, Collected, OvhCostSource, collect_all, to_focus};
+use finops_ovh::collect::{CollectOptions, Collected, collect_all};
 use finops_ovh::emulator::{OvhEmulator, OvhEmulatorConfig};
+use finops_ovh::{Ovh, OvhAccount, to_focus};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ fn as_of() -> chrono::DateTime<chrono::Utc> {
     "2026-11-22T00:00:00Z".parse().unwrap()
 }
 
-async fn collected(emu: &OvhEmulator) -> (Collected, Vec<finops_ovh::accounts::OvhAccount>) {
+async fn collected(emu: &OvhEmulator) -> (Collected, Vec<OvhAccount>) {
     let dir = tempfile::tempdir().unwrap();
     emu.write_token_files(dir.path(), false).unwrap();
     let retry = RetryConfig {
@@ -99,7 +100,7 @@ async fn focus_records_reconcile_and_carry_the_ratio() {
     let (c, _) = collected(&emu).await;
     let psc_prod = "a1000000000000000000000000000001";
     let ratio = Decimal::new(1134, 3); // 1.2 VAT x 0.9 discount x 1.05 support
-    let records = to_focus(&c, &|t| (t == psc_prod).then_some(ratio), as_of());
+    let records = to_focus(&c, &|t| (t == psc_prod).then_some(ratio), as_of()).unwrap();
     assert!(!records.is_empty());
     // Nothing lost, nothing doubled: the unadjusted costs add up to the API's totals exactly.
     let unadjusted: Decimal = records
@@ -168,7 +169,7 @@ async fn cost_source_conformance_and_validator() {
         Decimal::new(12, 1),
     );
     // Over collected data, for a period query.
-    let source = OvhCostSource::from_collected(c.clone()).with_ratios(ratios.clone());
+    let source = Ovh::from_collected(c.clone()).with_ratios(ratios.clone());
     let oct = Period::new(
         "2026-10-01T00:00:00Z".parse().unwrap(),
         "2026-11-01T00:00:00Z".parse().unwrap(),
@@ -178,9 +179,9 @@ async fn cost_source_conformance_and_validator() {
         finops_core::testing::cost_source_conformance(&source, &CostQuery::for_period(oct)).await;
     assert!(!recs.is_empty());
     // Live, over the accounts.
-    let live = OvhCostSource::new(accounts, CollectOptions::new(as_of())).with_ratios(ratios);
+    let live = Ovh::new(accounts).with_ratios(ratios);
     let all = finops_core::testing::cost_source_conformance(&live, &CostQuery::default()).await;
-    assert_eq!(all.len(), to_focus(&c, &|_| None, as_of()).len());
+    assert_eq!(all.len(), to_focus(&c, &|_| None, as_of()).unwrap().len());
     let dyn_source: std::sync::Arc<dyn CostSource> = std::sync::Arc::new(live);
     assert!(dyn_source.to_string().starts_with("Ovh("));
 

@@ -5,13 +5,14 @@
 use chrono::{DateTime, Utc};
 use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::http::{BackoffConfig, RetryConfig};
-use finops_ovh::accounts::{AccountOptions, OvhAccount, load_dir};
+use finops_ovh::accounts::{AccountOptions, load_dir};
 use finops_ovh::cmdb::Cmdb;
-use finops_ovh::collect::{CollectOptions, Collected, TokenWarning, collect_all};
+use finops_ovh::collect::{CollectOptions, Collected, collect_all};
 use finops_ovh::emulator::{OvhEmulator, OvhEmulatorConfig};
 use finops_ovh::report::CsvEncoding;
 use finops_ovh::store::Store;
 use finops_ovh::weekly::{WeeklyOptions, WeeklySummary, build_rows, sample_usage, write_weekly};
+use finops_ovh::{OvhAccount, TokenWarning};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -475,7 +476,10 @@ async fn the_report_is_reproducible_and_rows_are_pure() {
     );
     let cmdb = Cmdb::load(&cmdb_dir()).unwrap();
     let opts = finops_ovh::drivers::DriverOptions::default();
-    assert_eq!(build_rows(&ca, &cmdb, &opts), build_rows(&cb, &cmdb, &opts));
+    assert_eq!(
+        build_rows(&ca, &cmdb, &opts).unwrap(),
+        build_rows(&cb, &cmdb, &opts).unwrap()
+    );
     // UTF-8 option: same content, other bytes.
     let store = Store::open(a.path().join("state.sqlite")).unwrap();
     let out = a.path().join("utf8");

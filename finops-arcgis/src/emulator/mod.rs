@@ -13,8 +13,22 @@
 //! with `{"error":{"code","message","details"}}` (shapes of `shared/reference/fixtures`).
 //! Repeated slashes in paths are collapsed (the ArcGIS API for Python sends
 //! `sharing/rest//portals/...`).
+//!
+//! Files: `mod.rs` the server, its control API and the routes ([`ArcGisEmulator`]); `auth.rs`
+//! the logins and token checks; `portal.rs` the portal API handlers; `data.rs` the data set.
 
+mod auth;
+mod data;
+mod portal;
+
+pub use data::{
+    ADMIN_PASSWORD, ADMIN_USER, CLIENT_ID, CLIENT_SECRET, DEFAULT_NOW, EmuUser, ORG_ID, UsageRow,
+    VIEWER_PASSWORD, VIEWER_USER,
+};
+
+use auth::{Caller, Token, generate_token, oauth2_token};
 use chrono::{NaiveDate, TimeZone, Utc};
+use data::{DEFAULT_NOW_UNIX, generate_usage, generate_users};
 use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::emulator::axum::{
     self, Router,
@@ -25,24 +39,9 @@ use finops_core::emulator::axum::{
 };
 use finops_core::emulator::{EmulatorServer, Faults};
 use finops_core::{Decimal, Result};
-use serde_json::value::RawValue;
+use portal::{assign, community_user, notify, portal_self, update, usage, users_page};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-
-/// Administrator login of the emulated organisation.
-pub const ADMIN_USER: &str = "org_admin_user";
-/// Administrator password.
-pub const ADMIN_PASSWORD: &str = "admin-pass-0001";
-/// A user without administrator rights.
-pub const VIEWER_USER: &str = "viewer_user";
-/// Its password.
-pub const VIEWER_PASSWORD: &str = "viewer-pass-0001";
-/// OAuth2 app client id.
-pub const CLIENT_ID: &str = "emuClientId0001";
-/// OAuth2 app client secret.
-pub const CLIENT_SECRET: &str = "emu-client-secret-0001";
-/// Organisation id.
-pub const ORG_ID: &str = "EmuOrg0000000001";
 
 /// Emulator set-up.
 #[derive(Debug, Clone)]
@@ -67,11 +66,6 @@ pub struct EmulatorConfig {
     /// The organisation's credits.
     pub org_credits: Decimal,
 }
-
-/// The instant the default emulator clock is stopped at, `2026-11-22T12:00:00Z`
-/// (the usage data covers 2026-09-01 .. 2026-11-15).
-pub const DEFAULT_NOW: &str = "2026-11-22T12:00:00Z";
-const DEFAULT_NOW_UNIX: i64 = 1_795_348_800;
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -110,40 +104,9 @@ impl EmulatorConfig {
     }
 }
 
-/// One emulated user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EmuUser {
-    /// User name.
-    pub username: String,
-    /// Role.
-    pub role: String,
-    /// Assigned credits (`None`: -1, unlimited).
-    pub assigned: Option<Decimal>,
-    /// Available credits (`None`: -1).
-    pub available: Option<Decimal>,
-    /// Disabled account.
-    pub disabled: bool,
-}
-
-/// One daily usage row (per user and operation type).
-#[derive(Debug, Clone, PartialEq)]
-pub struct UsageRow {
-    /// Day start, epoch ms.
-    pub day_ms: i64,
-    /// User.
-    pub username: String,
-    /// Event type.
-    pub etype: String,
-    /// Operation type.
-    pub stype: String,
-    /// Credits.
-    pub credits: Decimal,
-    /// Count.
-    pub num: u64,
-}
-
 /// A recorded `createNotification` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotificationCall {
     /// `notificationChannelType`.
     pub channel: String,
@@ -153,16 +116,6 @@ pub struct NotificationCall {
     pub message: String,
     /// Users.
     pub users: Vec<String>,
-}
-
-#[derive(Debug)]
-struct Token {
-    username: Option<String>,
-    expires_ms: i64,
-    calls: u32,
-    /// `generateToken` with `client=referer`: only requests carrying this `Referer` header
-    /// may use the token (anything else is "Invalid token.", as on ArcGIS Online).
-    referer: Option<String>,
 }
 
 #[derive(Debug)]
@@ -199,106 +152,6 @@ struct Shared {
 pub struct ArcGisEmulator {
     server: EmulatorServer,
     shared: Shared,
-}
-
-fn mix(mut x: u64) -> u64 {
-    // splitmix64
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-fn generate_users(n: usize, seed: u64) -> Vec<EmuUser> {
-    let mut v = vec![
-        EmuUser {
-            username: ADMIN_USER.into(),
-            role: "org_admin".into(),
-            assigned: Some(Decimal::new(5000, 0)),
-            available: Some(Decimal::new(42005, 1)),
-            disabled: false,
-        },
-        EmuUser {
-            username: VIEWER_USER.into(),
-            role: "org_user".into(),
-            assigned: Some(Decimal::new(500, 0)),
-            available: Some(Decimal::new(400, 0)),
-            disabled: false,
-        },
-    ];
-    for i in 1..=n {
-        let r = mix(seed ^ (i as u64).wrapping_mul(0x1000_0001));
-        let assigned_choices = [200i64, 500, 1000, 2000];
-        let (assigned, available) = match i % 10 {
-            0 => (None, None),
-            1 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(100, 0))), // exactly 10 %
-            2 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(995, 1))), // just under 10 %
-            3 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(500, 0))), // exactly 50 %
-            4 => (Some(Decimal::new(1000, 0)), Some(Decimal::new(49999, 2))), // just under 50 %
-            _ => {
-                let a = assigned_choices[(r % 4) as usize];
-                // 50 % .. 100 % of the assignment, with three decimals.
-                let milli = 500_000 + (r >> 8) % 500_001;
-                let avail = Decimal::new(a * milli as i64, 6).round_dp(3);
-                (Some(Decimal::new(a, 0)), Some(avail))
-            }
-        };
-        v.push(EmuUser {
-            username: format!("user{i:04}"),
-            role: if i % 7 == 0 {
-                "org_publisher"
-            } else {
-                "org_user"
-            }
-            .into(),
-            assigned,
-            available,
-            disabled: false,
-        });
-    }
-    v
-}
-
-const OPERATIONS: &[(&str, &str)] = &[
-    ("svcusg", "features"),
-    ("tilegencnt", "tiles"),
-    ("svcusg", "geocode"),
-    ("svcusg", "spanalysis"),
-    ("stg", "featurestg"),
-    ("svcusg", "intnotebks"),
-];
-
-fn generate_usage(users: &[EmuUser], start: NaiveDate, days: u32, seed: u64) -> Vec<UsageRow> {
-    let mut rows = Vec::new();
-    let start_ms = Utc
-        .from_utc_datetime(&start.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .timestamp_millis();
-    for d in 0..i64::from(days) {
-        let day_ms = start_ms + d * 86_400_000;
-        for (ui, u) in users.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
-            for (oi, (etype, stype)) in OPERATIONS.iter().enumerate() {
-                let r = mix(seed ^ mix((d as u64) << 32 ^ (ui as u64) << 8 ^ oi as u64));
-                if !r.is_multiple_of(5) {
-                    continue;
-                }
-                // Mostly a few credits with 4 decimals; sometimes a tiny amount (E notation).
-                let credits = if r.is_multiple_of(11) {
-                    Decimal::new(2 + (r >> 20) as i64 % 7, 4 + (r >> 40) as u32 % 2)
-                } else {
-                    Decimal::new((r >> 16) as i64 % 250_000, 4)
-                };
-                rows.push(UsageRow {
-                    day_ms,
-                    username: u.username.clone(),
-                    etype: (*etype).into(),
-                    stype: (*stype).into(),
-                    credits,
-                    num: (r >> 32) % 5000,
-                });
-            }
-        }
-    }
-    rows
 }
 
 impl ArcGisEmulator {
@@ -491,49 +344,12 @@ fn error_body(code: u16, message: &str, details: &[&str]) -> Response {
     json_response(v.to_string())
 }
 
-fn err_498() -> Response {
-    error_body(498, "Invalid token.", &[])
-}
-
-fn err_499() -> Response {
-    let v = serde_json::json!({"error": {"code": 499, "message": "Token Required", "messageCode": "GWM_0003", "details": ["Token Required"]}});
-    json_response(v.to_string())
-}
-
 fn err_403() -> Response {
     error_body(
         403,
         "You do not have permissions to access this resource or perform this operation.",
         &[],
     )
-}
-
-fn num(d: Decimal) -> Box<RawValue> {
-    RawValue::from_string(d.normalize().to_string())
-        .unwrap_or_else(|_| RawValue::from_string("0".into()).unwrap_or_default())
-}
-
-fn minus_one() -> Box<RawValue> {
-    RawValue::from_string("-1".into()).unwrap_or_default()
-}
-
-/// Java-style text of a credit value: plain, or `2.0E-4` for tiny amounts (as the portal
-/// writes them).
-fn credit_text(d: Decimal) -> String {
-    let d = d.normalize();
-    if d.is_zero() {
-        return "0.0".into();
-    }
-    if d.abs() >= Decimal::new(1, 3) {
-        let s = d.to_string();
-        return if s.contains('.') { s } else { format!("{s}.0") };
-    }
-    let mantissa = d.mantissa().unsigned_abs().to_string();
-    let exp = mantissa.len() as i64 - 1 - i64::from(d.scale());
-    let (first, rest) = mantissa.split_at(1);
-    let rest = if rest.is_empty() { "0" } else { rest };
-    let sign = if d.is_sign_negative() { "-" } else { "" };
-    format!("{sign}{first}.{rest}E{exp}")
 }
 
 fn params(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> HashMap<String, String> {
@@ -555,97 +371,9 @@ fn params(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> HashMap<String, Strin
     m
 }
 
-fn bearer(headers: &HeaderMap, p: &HashMap<String, String>) -> Option<String> {
-    for h in ["x-esri-authorization", "authorization"] {
-        if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok())
-            && let Some(t) = v
-                .strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        {
-            return Some(t.trim().to_string());
-        }
-    }
-    p.get("token").filter(|t| !t.is_empty()).cloned()
-}
-
-enum Caller {
-    User(String, String),
-    App,
-}
-
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn authenticate(
-        &self,
-        headers: &HeaderMap,
-        p: &HashMap<String, String>,
-    ) -> std::result::Result<Caller, Box<Response>> {
-        let Some(tok) = bearer(headers, p) else {
-            return Err(Box::new(err_499()));
-        };
-        let now = self.clock.now().timestamp_millis();
-        let mut g = self.lock();
-        let budget = g.token_call_budget;
-        let sent_referer = headers
-            .get(header::REFERER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let verdict = match g.tokens.get_mut(&tok) {
-            None => None,
-            Some(t) if t.expires_ms <= now => None,
-            Some(t) if t.referer.is_some() && t.referer != sent_referer => None,
-            Some(t) if budget.is_some_and(|b| t.calls >= b) => None,
-            Some(t) => {
-                t.calls += 1;
-                Some(t.username.clone())
-            }
-        };
-        match verdict {
-            None => {
-                g.rejected_498 += 1;
-                Err(Box::new(err_498()))
-            }
-            Some(None) => Ok(Caller::App),
-            Some(Some(u)) => {
-                let role = g
-                    .users
-                    .iter()
-                    .find(|x| x.username == u)
-                    .map(|x| x.role.clone())
-                    .unwrap_or_default();
-                Ok(Caller::User(u, role))
-            }
-        }
-    }
-
-    fn issue(
-        &self,
-        username: Option<String>,
-        minutes: i64,
-        referer: Option<String>,
-    ) -> (String, i64) {
-        let now = self.clock.now().timestamp_millis();
-        let mut g = self.lock();
-        g.token_counter += 1;
-        let tok = format!(
-            "emutok{:04}x{:016x}",
-            g.token_counter,
-            mix(g.seed ^ g.token_counter)
-        );
-        let expires_ms = now + minutes * 60_000;
-        g.tokens.insert(
-            tok.clone(),
-            Token {
-                username,
-                expires_ms,
-                calls: 0,
-                referer,
-            },
-        );
-        (tok, expires_ms)
     }
 }
 
@@ -705,436 +433,5 @@ async fn dispatch(
                 ),
             }
         }
-    }
-}
-
-fn generate_token(st: &Shared, p: &HashMap<String, String>) -> Response {
-    st.lock().token_requests += 1;
-    let (Some(u), Some(pw)) = (p.get("username"), p.get("password")) else {
-        return error_body(
-            400,
-            "Unable to generate token.",
-            &["'username' and 'password' must be specified."],
-        );
-    };
-    let ok = st.lock().passwords.get(u).is_some_and(|x| x == pw);
-    if !ok {
-        return error_body(
-            400,
-            "Unable to generate token.",
-            &["Invalid username or password."],
-        );
-    }
-    let minutes = p
-        .get("expiration")
-        .and_then(|e| e.parse::<i64>().ok())
-        .filter(|m| *m > 0)
-        .unwrap_or(60)
-        .min(20_160);
-    // `client=referer` (what the SDKs send) binds the token to the `referer` parameter.
-    let referer = match p.get("client").map(String::as_str) {
-        Some("referer") => match p.get("referer").filter(|r| !r.is_empty()) {
-            Some(r) => Some(r.clone()),
-            None => {
-                return error_body(
-                    400,
-                    "Unable to generate token.",
-                    &["'referer' must be specified."],
-                );
-            }
-        },
-        _ => None,
-    };
-    let (tok, exp) = st.issue(Some(u.clone()), minutes, referer);
-    json_response(serde_json::json!({"token": tok, "expires": exp, "ssl": false}).to_string())
-}
-
-fn oauth2_token(st: &Shared, p: &HashMap<String, String>) -> Response {
-    st.lock().token_requests += 1;
-    if p.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return error_body(400, "Invalid grant_type", &[]);
-    }
-    if p.get("client_id").map(String::as_str) != Some(CLIENT_ID)
-        || p.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET)
-    {
-        let v = serde_json::json!({"error": {"code": 400, "error": "invalid_client_id", "error_description": "Invalid client_id", "message": "Invalid client_id", "details": []}});
-        return json_response(v.to_string());
-    }
-    let minutes = p
-        .get("expiration")
-        .and_then(|e| e.parse::<i64>().ok())
-        .filter(|m| *m > 0)
-        .unwrap_or(120)
-        .min(20_160);
-    let (tok, _) = st.issue(None, minutes, None);
-    json_response(serde_json::json!({"access_token": tok, "expires_in": minutes * 60}).to_string())
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OutUser {
-    username: String,
-    full_name: String,
-    email: String,
-    role: String,
-    org_id: &'static str,
-    disabled: bool,
-    assigned_credits: Box<RawValue>,
-    available_credits: Box<RawValue>,
-}
-
-fn out_user(u: &EmuUser, budgeting: bool) -> OutUser {
-    let amount = |v: Option<Decimal>| match v {
-        Some(d) if budgeting => num(d),
-        _ => minus_one(),
-    };
-    OutUser {
-        username: u.username.clone(),
-        full_name: format!("Emulated {}", u.username),
-        email: format!("{}@example.org", u.username),
-        role: u.role.clone(),
-        org_id: ORG_ID,
-        disabled: u.disabled,
-        assigned_credits: amount(u.assigned),
-        available_credits: amount(u.available),
-    }
-}
-
-fn portal_self(st: &Shared, caller: &Caller) -> Response {
-    let g = st.lock();
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Out {
-        id: &'static str,
-        name: &'static str,
-        url_key: &'static str,
-        is_portal: bool,
-        available_credits: Box<RawValue>,
-        credit_assignments: &'static str,
-        default_user_credit_assignment: Box<RawValue>,
-        contacts: Vec<&'static str>,
-        subscription_info: serde_json::Value,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        user: Option<serde_json::Value>,
-    }
-    let user = match caller {
-        Caller::App => None,
-        Caller::User(u, _) => g.users.iter().find(|x| &x.username == u).map(|x| {
-            let o = out_user(x, g.budgeting);
-            serde_json::json!({
-                "username": o.username, "role": o.role,
-                "availableCredits": serde_json::from_str::<serde_json::Value>(o.available_credits.get()).unwrap_or_default(),
-                "assignedCredits": serde_json::from_str::<serde_json::Value>(o.assigned_credits.get()).unwrap_or_default(),
-            })
-        }),
-    };
-    let out = Out {
-        id: ORG_ID,
-        name: "Emulated Org",
-        url_key: "emuorg",
-        is_portal: false,
-        available_credits: num(g.org_credits),
-        credit_assignments: if g.budgeting { "enabled" } else { "disabled" },
-        default_user_credit_assignment: num(Decimal::new(100, 0)),
-        contacts: vec![ADMIN_USER, "second_admin"],
-        subscription_info: serde_json::json!({"id": ORG_ID, "type": "In House", "state": "active", "maxUsers": 1000}),
-        user,
-    };
-    json_response(serde_json::to_string(&out).unwrap_or_default())
-}
-
-fn community_user(st: &Shared, name: &str) -> Response {
-    let g = st.lock();
-    match g.users.iter().find(|u| u.username == name) {
-        Some(u) => {
-            json_response(serde_json::to_string(&out_user(u, g.budgeting)).unwrap_or_default())
-        }
-        None => error_body(400, "User not found.", &[name]),
-    }
-}
-
-fn users_page(st: &Shared, p: &HashMap<String, String>) -> Response {
-    let start: usize = p
-        .get("start")
-        .and_then(|s| s.parse().ok())
-        .filter(|s| *s >= 1)
-        .unwrap_or(1);
-    let num_req: usize = p
-        .get("num")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10)
-        .clamp(1, 100);
-    let mut g = st.lock();
-    g.user_page_requests += 1;
-    let total = g.users.len();
-    let page: Vec<OutUser> = g
-        .users
-        .iter()
-        .skip(start - 1)
-        .take(num_req)
-        .map(|u| out_user(u, g.budgeting))
-        .collect();
-    let next = if start - 1 + page.len() < total {
-        (start + page.len()) as i64
-    } else {
-        -1
-    };
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Out {
-        total: usize,
-        start: usize,
-        num: usize,
-        next_start: i64,
-        users: Vec<OutUser>,
-    }
-    json_response(
-        serde_json::to_string(&Out {
-            total,
-            start,
-            num: page.len(),
-            next_start: next,
-            users: page,
-        })
-        .unwrap_or_default(),
-    )
-}
-
-fn usage(st: &Shared, p: &HashMap<String, String>) -> Response {
-    let ms = |k: &str| p.get(k).and_then(|v| v.parse::<i64>().ok());
-    let (Some(start), Some(end)) = (ms("startTime"), ms("endTime")) else {
-        return error_body(400, "'startTime' and 'endTime' must be specified.", &[]);
-    };
-    if start >= end {
-        return error_body(400, "'startTime' must be earlier than 'endTime'.", &[]);
-    }
-    if p.get("period").map(String::as_str) != Some("1d") {
-        return error_body(400, "Invalid period (emulator supports 1d).", &[]);
-    }
-    let mut g = st.lock();
-    g.usage_requests += 1;
-    if end - start > g.max_window_days * 86_400_000 {
-        return error_body(400, "The requested time range is too large.", &[]);
-    }
-    let vars = p.get("vars").cloned().unwrap_or_else(|| "credits".into());
-    let by_user = match p.get("groupby").map(String::as_str) {
-        Some("stype,etype") | Some("etype,stype") => false,
-        Some(g) if g.starts_with("username") => true,
-        _ => return error_body(400, "Invalid groupby.", &[]),
-    };
-    // key -> day -> (credits, num)
-    let mut groups: BTreeMap<(String, String), BTreeMap<i64, (Decimal, u64)>> = BTreeMap::new();
-    for r in g
-        .usage
-        .iter()
-        .filter(|r| r.day_ms >= start && r.day_ms < end)
-    {
-        let key = if by_user {
-            (r.username.clone(), String::new())
-        } else {
-            (r.etype.clone(), r.stype.clone())
-        };
-        let e = groups
-            .entry(key)
-            .or_default()
-            .entry(r.day_ms)
-            .or_insert((Decimal::ZERO, 0));
-        e.0 += r.credits;
-        e.1 += r.num;
-    }
-    let first_day = start - start.rem_euclid(86_400_000);
-    let days: Vec<i64> = (0..)
-        .map(|i| first_day + i * 86_400_000)
-        .take_while(|d| *d < end)
-        .filter(|d| *d >= start)
-        .collect();
-    let data: Vec<serde_json::Value> = groups
-        .into_iter()
-        .map(|((a, b), series)| {
-            let credits: Vec<[String; 2]> = days
-                .iter()
-                .map(|d| {
-                    [
-                        d.to_string(),
-                        credit_text(series.get(d).map(|x| x.0).unwrap_or_default()),
-                    ]
-                })
-                .collect();
-            let nums: Vec<[String; 2]> = days
-                .iter()
-                .map(|d| {
-                    [
-                        d.to_string(),
-                        series.get(d).map(|x| x.1).unwrap_or(0).to_string(),
-                    ]
-                })
-                .collect();
-            let mut o = serde_json::Map::new();
-            if by_user {
-                o.insert("username".into(), a.into());
-                o.insert("userOrgId".into(), ORG_ID.into());
-            } else {
-                o.insert("etype".into(), a.into());
-                o.insert("stype".into(), b.into());
-            }
-            if vars.split(',').any(|v| v == "credits") {
-                o.insert("credits".into(), serde_json::json!(credits));
-            }
-            if vars.split(',').any(|v| v == "num") {
-                o.insert("num".into(), serde_json::json!(nums));
-            }
-            serde_json::Value::Object(o)
-        })
-        .collect();
-    json_response(
-        serde_json::json!({"startTime": start, "endTime": end, "period": "1d", "data": data})
-            .to_string(),
-    )
-}
-
-fn assign(st: &Shared, p: &HashMap<String, String>) -> Response {
-    #[derive(serde::Deserialize)]
-    struct A {
-        username: String,
-        credits: Box<RawValue>,
-    }
-    let Some(raw) = p.get("userAssignments") else {
-        return error_body(400, "'userAssignments' must be specified.", &[]);
-    };
-    let list: Vec<A> = match serde_json::from_str(raw) {
-        Ok(l) => l,
-        Err(e) => return error_body(400, "Invalid userAssignments.", &[&e.to_string()]),
-    };
-    if list.len() > 100 {
-        return error_body(
-            400,
-            "Cannot assign credits to more than 100 users in one request.",
-            &[],
-        );
-    }
-    let mut parsed = Vec::new();
-    for a in list {
-        match finops_core::money::parse_decimal(a.credits.get().trim_matches('"')) {
-            Ok(d) => parsed.push((a.username, d)),
-            Err(e) => return error_body(400, "Invalid credits value.", &[&e]),
-        }
-    }
-    let mut g = st.lock();
-    if !g.budgeting {
-        return error_body(
-            400,
-            "Credit budgeting is not enabled for this organization.",
-            &[],
-        );
-    }
-    g.assign_calls.push(parsed.clone());
-    let mut not_assigned = Vec::new();
-    for (name, credits) in parsed {
-        let refused = g.refuse.contains(&name);
-        match g.users.iter_mut().find(|u| u.username == name) {
-            Some(u) if !refused && credits >= Decimal::ZERO => {
-                let consumed = match (u.assigned, u.available) {
-                    (Some(a), Some(v)) => a - v,
-                    _ => Decimal::ZERO,
-                };
-                u.assigned = Some(credits);
-                u.available = Some(credits - consumed);
-            }
-            _ => not_assigned.push(name),
-        }
-    }
-    json_response(
-        serde_json::json!({"success": true, "notAssignedUsers": not_assigned}).to_string(),
-    )
-}
-
-fn update(st: &Shared, p: &HashMap<String, String>) -> Response {
-    let mut g = st.lock();
-    let mut rec: Vec<(String, String)> = p
-        .iter()
-        .filter(|(k, _)| k.as_str() != "token" && k.as_str() != "f")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    rec.sort();
-    match p.get("creditAssignments").map(String::as_str) {
-        Some("enabled") => g.budgeting = true,
-        Some("disabled") => g.budgeting = false,
-        Some(other) => {
-            return error_body(400, "Invalid creditAssignments value.", &[other]);
-        }
-        None => {}
-    }
-    g.update_calls.push(rec);
-    json_response(serde_json::json!({"success": true}).to_string())
-}
-
-fn notify(st: &Shared, p: &HashMap<String, String>) -> Response {
-    let channel = p
-        .get("notificationChannelType")
-        .cloned()
-        .unwrap_or_default();
-    if !matches!(channel.as_str(), "builtin" | "email" | "push") {
-        return error_body(400, "Invalid notificationChannelType.", &[&channel]);
-    }
-    let (Some(subject), Some(message)) = (p.get("subject"), p.get("message")) else {
-        return error_body(400, "'subject' and 'message' must be specified.", &[]);
-    };
-    let users: Vec<String> = p
-        .get("users")
-        .map(|u| {
-            u.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if users.is_empty() || users.len() > 25 {
-        return error_body(
-            400,
-            "Between 1 and 25 users can be notified per request.",
-            &[],
-        );
-    }
-    let mut g = st.lock();
-    if let Some(bad) = users.iter().find(|u| g.refuse_notify.contains(u)) {
-        return error_body(400, "User not found.", &[bad]);
-    }
-    g.notifications.push(NotificationCall {
-        channel,
-        subject: subject.clone(),
-        message: message.clone(),
-        users,
-    });
-    json_response(serde_json::json!({"success": true}).to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credit_text_is_java_like_and_exact() {
-        assert_eq!(credit_text(Decimal::new(2, 4)), "2.0E-4");
-        assert_eq!(credit_text(Decimal::new(55, 6)), "5.5E-5");
-        assert_eq!(credit_text(Decimal::new(588, 3)), "0.588");
-        assert_eq!(credit_text(Decimal::new(2, 0)), "2.0");
-        assert_eq!(credit_text(Decimal::ZERO), "0.0");
-        for d in [
-            Decimal::new(2, 4),
-            Decimal::new(123, 7),
-            Decimal::new(98765, 4),
-        ] {
-            let back = finops_core::money::parse_decimal(&credit_text(d)).unwrap();
-            assert_eq!(back, d);
-        }
-    }
-
-    #[test]
-    fn generated_users_cover_the_cases() {
-        let u = generate_users(258, 3);
-        assert_eq!(u.len(), 260);
-        assert!(u.iter().any(|x| x.assigned.is_none()));
-        assert!(u.iter().any(|x| x.available == Some(Decimal::new(100, 0))
-            && x.assigned == Some(Decimal::new(1000, 0))));
     }
 }

@@ -98,7 +98,7 @@ pub(crate) struct DerivedSpec {
     pub(crate) kind: DerivedKind,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DimRef {
     Plain(usize),
     Derived(usize),
@@ -107,6 +107,8 @@ pub(crate) enum DimRef {
 #[derive(Debug, Clone)]
 pub(crate) struct FilterSpec {
     dim: DimRef,
+    /// Index in [`Plan::slots`].
+    slot: usize,
     values: Vec<Vec<u8>>,
     accept_null: bool,
 }
@@ -123,6 +125,15 @@ pub(crate) struct Plan {
     pub(crate) period: Option<usize>,
     pub(crate) measures: Vec<(Measure, Option<usize>)>,
     pub(crate) tz: Tz,
+    /// The distinct dimension references a row is looked at through (filters, period, key),
+    /// each once: the batch path computes one label column per slot.
+    pub(crate) slots: Vec<DimRef>,
+    /// Per key dimension: its index in `slots`.
+    pub(crate) key_slots: Vec<usize>,
+    /// The period filter's index in `slots`.
+    pub(crate) period_slot: Option<usize>,
+    /// Per numeric input: whether a min or max of it is asked for.
+    pub(crate) num_minmax: Vec<bool>,
 }
 
 impl Plan {
@@ -137,6 +148,10 @@ impl Plan {
             period: None,
             measures: Vec::new(),
             tz: q.tz,
+            slots: Vec::new(),
+            key_slots: Vec::new(),
+            period_slot: None,
+            num_minmax: Vec::new(),
         };
         for (name, d) in q.key_dimensions() {
             let r = p.dim(&d);
@@ -145,8 +160,10 @@ impl Plan {
         }
         for f in &q.filters {
             let dim = p.dim(&f.dimension);
+            let slot = p.slot(dim);
             p.filters.push(FilterSpec {
                 dim,
+                slot,
                 values: f.values.iter().map(|v| v.as_bytes().to_vec()).collect(),
                 accept_null: f.values.iter().any(|v| v.is_empty()),
             });
@@ -158,6 +175,11 @@ impl Plan {
                 kind: DerivedKind::InPeriod(period),
             });
             p.period = Some(p.derived.len() - 1);
+            p.period_slot = Some(p.slot(DimRef::Derived(p.derived.len() - 1)));
+        }
+        for k in 0..p.key.len() {
+            let s = p.slot(p.key[k]);
+            p.key_slots.push(s);
         }
         for m in &q.measures {
             let idx = m
@@ -171,7 +193,32 @@ impl Plan {
                 });
             p.measures.push((*m, idx));
         }
+        p.num_minmax = (0..p.nums.len())
+            .map(|k| {
+                p.measures
+                    .iter()
+                    .any(|(m, i)| *i == Some(k) && matches!(m, Measure::Min(_) | Measure::Max(_)))
+            })
+            .collect();
         p
+    }
+
+    fn slot(&mut self, r: DimRef) -> usize {
+        match self.slots.iter().position(|s| *s == r) {
+            Some(i) => i,
+            None => {
+                self.slots.push(r);
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// The input field a dimension reference reads.
+    pub(crate) fn field_of(&self, r: DimRef) -> usize {
+        match r {
+            DimRef::Plain(f) => f,
+            DimRef::Derived(d) => self.derived[d].field,
+        }
     }
 
     fn field(&mut self, source: FieldSource, plain: bool) -> usize {
@@ -311,6 +358,16 @@ struct DerivedState {
 }
 
 const UNKNOWN: u32 = u32::MAX - 1;
+/// Labels from here to `NULL` (excluded) stand for a deferred error (batch path).
+const ERR_BASE: u32 = 0xC000_0000;
+/// Group of a row dropped by a filter (batch path).
+pub(crate) const SKIP: u32 = u32::MAX;
+
+/// What a derived dimension gives for one value.
+enum DerivedOut {
+    Label(Option<Vec<u8>>),
+    Flag(u32),
+}
 /// Raw values kept per derived-only field before the cache is reset (bounds memory when,
 /// say, every row has different Tags).
 const RAW_CACHE_LIMIT: usize = 1 << 16;
@@ -333,6 +390,8 @@ pub(crate) struct Evaluator<'p> {
     counts: Vec<u64>,
     accs: Vec<NumAcc>,
     spills: Vec<Spill>,
+    /// Errors of the current batch's labels, raised when a row needs them.
+    deferred: Vec<RowError>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -357,6 +416,7 @@ impl<'p> Evaluator<'p> {
             counts: Vec::new(),
             accs: Vec::new(),
             spills: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 
@@ -384,34 +444,30 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn derive(&mut self, d: usize, raw: u32) -> std::result::Result<u32, RowError> {
+    /// The label of derived dimension `d` for raw text `bytes` (already unquoted), as bytes
+    /// to intern, or the period flag. Reads `self` only.
+    fn compute_derived(
+        &self,
+        d: usize,
+        bytes: Option<&[u8]>,
+    ) -> std::result::Result<DerivedOut, RowError> {
         let spec = &self.plan.derived[d];
         let field = spec.field;
         let err = |message: String| RowError {
             field: self.plan.fields[field].source.name(),
             message,
         };
-        let bytes: Option<Cow<'_, [u8]>> = if raw == NULL {
-            None
-        } else {
-            let b = self.interners[field].get(raw);
-            Some(if self.csv_raw && !self.plan.fields[field].plain {
-                unquote(b)
-            } else {
-                Cow::Borrowed(b)
-            })
-        };
-        let label: Option<Vec<u8>> = match &spec.kind {
-            DerivedKind::Tag { key, ignore_case } => match &bytes {
+        Ok(match &spec.kind {
+            DerivedKind::Tag { key, ignore_case } => DerivedOut::Label(match bytes {
                 None => None,
                 Some(b) => tag_value(b, key, *ignore_case)
                     .map_err(|m| err(format!("invalid Tags: {m}")))?
                     .map(|c| c.into_owned()),
-            },
+            }),
             DerivedKind::Time(bucket) => {
                 let b = bytes.ok_or_else(|| err("a date/time is required".into()))?;
-                let t = instant(&b, self.time_enc[field]).map_err(err)?;
-                Some(
+                let t = instant(b, self.time_enc[field]).map_err(err)?;
+                DerivedOut::Label(Some(
                     if self.fallback[field] && *bucket == TimeBucket::Month {
                         // No BillingPeriodStart in this input: the billing period is the UTC
                         // month of the charge, as the FOCUS readers derive it.
@@ -420,25 +476,44 @@ impl<'p> Evaluator<'p> {
                         bucket.label(t, self.plan.tz)
                     }
                     .into_bytes(),
-                )
+                ))
             }
             DerivedKind::InPeriod(p) => {
                 let b = bytes.ok_or_else(|| err("a date/time is required".into()))?;
-                let t = instant(&b, self.time_enc[field]).map_err(err)?;
-                return Ok(u32::from(p.contains(t)));
+                let t = instant(b, self.time_enc[field]).map_err(err)?;
+                DerivedOut::Flag(u32::from(p.contains(t)))
+            }
+        })
+    }
+
+    fn intern_derived(&mut self, d: usize, out: DerivedOut) -> u32 {
+        match out {
+            DerivedOut::Flag(f) => f,
+            DerivedOut::Label(None) => NULL,
+            DerivedOut::Label(Some(l)) => self.derived[d].labels.intern(&l),
+        }
+    }
+
+    fn derive(&mut self, d: usize, raw: u32) -> std::result::Result<u32, RowError> {
+        let field = self.plan.derived[d].field;
+        let out = if raw == NULL {
+            self.compute_derived(d, None)?
+        } else {
+            let b = self.interners[field].get(raw);
+            if self.csv_raw && !self.plan.fields[field].plain {
+                self.compute_derived(d, Some(&unquote(b)))?
+            } else {
+                self.compute_derived(d, Some(b))?
             }
         };
-        Ok(match label {
-            None => NULL,
-            Some(l) => self.derived[d].labels.intern(&l),
-        })
+        Ok(self.intern_derived(d, out))
     }
 
     #[inline]
     fn derived_label(
         &mut self,
         d: usize,
-        fields: &[Option<&[u8]>],
+        value: Option<&[u8]>,
     ) -> std::result::Result<u32, RowError> {
         let f = self.plan.derived[d].field;
         if !self.plan.fields[f].plain && self.interners[f].len() >= RAW_CACHE_LIMIT {
@@ -450,7 +525,7 @@ impl<'p> Evaluator<'p> {
                 }
             }
         }
-        let raw = self.raw_id(f, fields[f]);
+        let raw = self.raw_id(f, value);
         if raw == NULL {
             return self.derive(d, NULL);
         }
@@ -473,7 +548,207 @@ impl<'p> Evaluator<'p> {
     fn label(&mut self, r: DimRef, fields: &[Option<&[u8]>]) -> std::result::Result<u32, RowError> {
         match r {
             DimRef::Plain(f) => Ok(self.raw_id(f, fields[f])),
-            DimRef::Derived(d) => self.derived_label(d, fields),
+            DimRef::Derived(d) => {
+                let f = self.plan.derived[d].field;
+                self.derived_label(d, fields[f])
+            }
+        }
+    }
+
+    // ---- Batch path: label columns computed per dictionary entry or per row, then the
+    // ---- rows of a batch grouped in one pass and the numbers added column by column.
+
+    /// Keep `e` and return the label that stands for it: an error is raised only when a row
+    /// that needs the label reaches the group-by (as [`Evaluator::row`] would raise it).
+    fn deferred(&mut self, e: RowError) -> u32 {
+        self.deferred.push(e);
+        ERR_BASE + (self.deferred.len() as u32 - 1).min(NULL - ERR_BASE - 3)
+    }
+
+    fn deferred_error(&self, l: u32) -> RowError {
+        self.deferred
+            .get((l - ERR_BASE) as usize)
+            .cloned()
+            .unwrap_or_else(|| RowError {
+                field: String::new(),
+                message: "invalid value".into(),
+            })
+    }
+
+    /// The label of one distinct value (a dictionary entry; `None` or empty = null) for the
+    /// dimension reference `r`. Derived labels are computed from the value directly, without
+    /// the raw-text cache. An invalid value gives a deferred-error label.
+    pub(crate) fn value_label(&mut self, r: DimRef, v: Option<&[u8]>) -> u32 {
+        let v = v.filter(|b| !b.is_empty());
+        match r {
+            DimRef::Plain(f) => match v {
+                None => NULL,
+                Some(b) => self.interners[f].intern(b),
+            },
+            DimRef::Derived(d) => match self.compute_derived(d, v) {
+                Ok(out) => self.intern_derived(d, out),
+                Err(e) => self.deferred(e),
+            },
+        }
+    }
+
+    /// The label of one row's value (`None` = null) for `r`, through the raw-text caches (for
+    /// inputs without a dictionary). An invalid value gives a deferred-error label.
+    #[inline]
+    pub(crate) fn row_label(&mut self, r: DimRef, v: Option<&[u8]>) -> u32 {
+        let l = match r {
+            DimRef::Plain(f) => Ok(self.raw_id(f, v)),
+            DimRef::Derived(d) => self.derived_label(d, v),
+        };
+        l.unwrap_or_else(|e| self.deferred(e))
+    }
+
+    /// Forget the deferred errors of the previous batch.
+    pub(crate) fn start_batch(&mut self) {
+        self.deferred.clear();
+    }
+
+    /// Group the `n` rows of a batch from their label columns (one per [`Plan::slots`]):
+    /// filters, period, key, row count. `groups[i]` receives the row's group, or [`SKIP`]
+    /// when a filter drops it.
+    pub(crate) fn group_rows(
+        &mut self,
+        labels: &[Vec<u32>],
+        n: usize,
+        groups: &mut Vec<u32>,
+    ) -> std::result::Result<(), RowError> {
+        let plan = self.plan;
+        groups.clear();
+        groups.reserve(n);
+        let nk = plan.key_slots.len();
+        let mut last: Option<(u128, u32)> = None;
+        #[allow(clippy::needless_range_loop)] // `i` indexes one label column per slot
+        'rows: for i in 0..n {
+            for (fi, flt) in plan.filters.iter().enumerate() {
+                let l = labels[flt.slot][i];
+                let pass = if l == NULL {
+                    flt.accept_null
+                } else if l >= ERR_BASE {
+                    return Err(self.deferred_error(l));
+                } else {
+                    let cache = &mut self.filter_cache[fi];
+                    if cache.len() <= l as usize {
+                        cache.resize(l as usize + 1, 0);
+                    }
+                    if cache[l as usize] == 0 {
+                        let b = match flt.dim {
+                            DimRef::Plain(f) => self.interners[f].get(l),
+                            DimRef::Derived(d) => self.derived[d].labels.get(l),
+                        };
+                        let ok = flt.values.iter().any(|v| v.as_slice() == b);
+                        cache[l as usize] = if ok { 1 } else { 2 };
+                    }
+                    cache[l as usize] == 1
+                };
+                if !pass {
+                    groups.push(SKIP);
+                    continue 'rows;
+                }
+            }
+            if let Some(s) = plan.period_slot {
+                let l = labels[s][i];
+                if l >= ERR_BASE && l != NULL {
+                    return Err(self.deferred_error(l));
+                }
+                if l == 0 {
+                    groups.push(SKIP);
+                    continue 'rows;
+                }
+            }
+            let g = if nk <= 4 {
+                let mut packed: u128 = 0;
+                for (k, &s) in plan.key_slots.iter().enumerate() {
+                    let l = labels[s][i];
+                    if l >= ERR_BASE && l != NULL {
+                        return Err(self.deferred_error(l));
+                    }
+                    packed |= (l as u128) << (32 * k);
+                }
+                match last {
+                    Some((p, g)) if p == packed => g,
+                    _ => {
+                        for (k, &s) in plan.key_slots.iter().enumerate() {
+                            self.key_scratch[k] = labels[s][i];
+                        }
+                        let g = self.group() as u32;
+                        last = Some((packed, g));
+                        g
+                    }
+                }
+            } else {
+                for (k, &s) in plan.key_slots.iter().enumerate() {
+                    let l = labels[s][i];
+                    if l >= ERR_BASE && l != NULL {
+                        return Err(self.deferred_error(l));
+                    }
+                    self.key_scratch[k] = l;
+                }
+                self.group() as u32
+            };
+            self.counts[g as usize] += 1;
+            groups.push(g);
+        }
+        Ok(())
+    }
+
+    /// Add a fixed-point value (× 10^18) of numeric input `k` to group `g`.
+    #[inline]
+    pub(crate) fn add_fixed(
+        &mut self,
+        g: usize,
+        k: usize,
+        v: i128,
+    ) -> std::result::Result<(), RowError> {
+        let nn = self.plan.nums.len();
+        let acc = &mut self.accs[g * nn + k];
+        acc.n += 1;
+        match acc.sum.checked_add(v) {
+            Some(s) => acc.sum = s,
+            None => {
+                let name = self.plan.nums[k].name();
+                let spilled = to_decimal(acc.sum).ok_or_else(|| RowError {
+                    field: name.to_string(),
+                    message: "sum overflows the exact range".into(),
+                })?;
+                let s = spill_of(acc, &mut self.spills);
+                s.add_sum(spilled).map_err(|message| RowError {
+                    field: name.to_string(),
+                    message,
+                })?;
+                acc.sum = v;
+            }
+        }
+        if self.plan.num_minmax[k] {
+            acc.min = acc.min.min(v);
+            acc.max = acc.max.max(v);
+        }
+        Ok(())
+    }
+
+    /// Add any parsed number of numeric input `k` to group `g`.
+    pub(crate) fn add_num(
+        &mut self,
+        g: usize,
+        k: usize,
+        n: Num,
+    ) -> std::result::Result<(), RowError> {
+        match n {
+            Num::Fixed(v) => self.add_fixed(g, k, v),
+            Num::Dec(d) => {
+                let nn = self.plan.nums.len();
+                let acc = &mut self.accs[g * nn + k];
+                acc.n += 1;
+                let s = spill_of(acc, &mut self.spills);
+                s.add(d).map_err(|message| RowError {
+                    field: self.plan.nums[k].name().to_string(),
+                    message,
+                })
+            }
         }
     }
 
@@ -504,7 +779,7 @@ impl<'p> Evaluator<'p> {
                     }
                 },
                 DimRef::Derived(d) => {
-                    let l = self.derived_label(d, fields)?;
+                    let l = self.derived_label(d, fields[plan.derived[d].field])?;
                     if l == NULL {
                         flt.accept_null
                     } else {
@@ -526,7 +801,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         if let Some(d) = plan.period
-            && self.derived_label(d, fields)? == 0
+            && self.derived_label(d, fields[plan.derived[d].field])? == 0
         {
             return Ok(());
         }
@@ -536,38 +811,9 @@ impl<'p> Evaluator<'p> {
         }
         let g = self.group();
         self.counts[g] += 1;
-        let nn = plan.nums.len();
         for (k, n) in nums.iter().enumerate() {
-            let Some(n) = n else { continue };
-            let acc = &mut self.accs[g * nn + k];
-            acc.n += 1;
-            match *n {
-                Num::Fixed(v) => {
-                    match acc.sum.checked_add(v) {
-                        Some(s) => acc.sum = s,
-                        None => {
-                            let spilled = to_decimal(acc.sum).ok_or_else(|| RowError {
-                                field: plan.nums[k].name().to_string(),
-                                message: "sum overflows the exact range".into(),
-                            })?;
-                            let s = spill_of(acc, &mut self.spills);
-                            s.add_sum(spilled).map_err(|message| RowError {
-                                field: plan.nums[k].name().to_string(),
-                                message,
-                            })?;
-                            acc.sum = v;
-                        }
-                    }
-                    acc.min = acc.min.min(v);
-                    acc.max = acc.max.max(v);
-                }
-                Num::Dec(d) => {
-                    let s = spill_of(acc, &mut self.spills);
-                    s.add(d).map_err(|message| RowError {
-                        field: plan.nums[k].name().to_string(),
-                        message,
-                    })?;
-                }
+            if let Some(n) = n {
+                self.add_num(g, k, *n)?;
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! The Parquet path: the `parquet` crate's arrow reader with column projection, row groups
 //! split between workers.
 
-use super::engine::{Evaluator, Part, Plan, TimeEnc, check_unique_header};
+use super::engine::{Evaluator, Part, Plan, SKIP, TimeEnc, check_unique_header};
 use super::fixed::{Num, SCALE, from_decimal, parse_num};
 use crate::error::Location;
 use crate::focus::format_time;
@@ -13,10 +13,12 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, TimeUnit};
+use arrow_schema::{Field, Schema};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use rust_decimal::Decimal;
 use std::path::Path;
+use std::sync::Arc;
 
 fn perr(path: &Path, column: Option<String>, message: String) -> Error {
     Error::Parse {
@@ -27,6 +29,21 @@ fn perr(path: &Path, column: Option<String>, message: String) -> Error {
         },
         message,
     }
+}
+
+fn open_hinted(
+    path: &Path,
+    schema: Arc<Schema>,
+) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    ParquetRecordBatchReaderBuilder::try_new_with_options(
+        f,
+        ArrowReaderOptions::new().with_schema(schema),
+    )
+    .map_err(|e| perr(path, None, format!("not a readable Parquet file: {e}")))
 }
 
 fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>> {
@@ -83,6 +100,32 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
         .filter(|(_, n)| fnames.contains(n) || nnames.contains(n))
         .map(|(i, _)| i)
         .collect();
+    // Text columns read as dictionaries: a dimension value is looked at once per dictionary
+    // entry, not once per row (the reader keeps the file's dictionary pages as they are).
+    let hinted: Arc<Schema> = Arc::new(Schema::new_with_metadata(
+        b.schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                let dict = |v: DataType| {
+                    Arc::new(Field::new(
+                        f.name(),
+                        DataType::Dictionary(Box::new(DataType::Int32), Box::new(v)),
+                        f.is_nullable(),
+                    ))
+                };
+                if fnames.contains(f.name()) {
+                    match f.data_type() {
+                        DataType::Utf8 => return dict(DataType::Utf8),
+                        DataType::LargeUtf8 => return dict(DataType::LargeUtf8),
+                        _ => {}
+                    }
+                }
+                f.clone()
+            })
+            .collect::<Vec<_>>(),
+        b.schema().metadata().clone(),
+    ));
     let groups = b.metadata().num_row_groups();
     let workers = threads.max(1).min(groups.max(1));
     drop(b);
@@ -90,7 +133,7 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
         .map(|w| (0..groups).filter(|g| g % workers == w).collect())
         .collect();
     let run = |rgs: Vec<usize>| -> Result<Part> {
-        let b = open(path)?;
+        let b = open_hinted(path, hinted.clone())?;
         let mask = ProjectionMask::roots(b.parquet_schema(), roots.iter().copied());
         let reader = b
             .with_row_groups(rgs)
@@ -113,12 +156,19 @@ pub(crate) fn scan_file(path: &Path, plan: &Plan, threads: usize) -> Result<Vec<
                 }
             })
             .collect();
-        let mut ev = Evaluator::new(plan, false, time_enc.clone()).with_fallback(fallback.clone());
+        let ev = Evaluator::new(plan, false, time_enc.clone()).with_fallback(fallback.clone());
+        let mut w = Worker {
+            plan,
+            ev,
+            dicts: vec![None; plan.slots.len()],
+            labels: vec![Vec::new(); plan.slots.len()],
+            groups: Vec::new(),
+        };
         for batch in reader {
             let batch = batch.map_err(|e| perr(path, None, e.to_string()))?;
-            scan_batch(path, &batch, &fnames, &nnames, &time_enc, &mut ev)?;
+            w.batch(path, &batch, &fnames, &nnames, &time_enc)?;
         }
-        Ok(ev.finish())
+        Ok(w.ev.finish())
     };
     if workers <= 1 {
         return Ok(vec![run((0..groups).collect())?]);
@@ -339,42 +389,174 @@ fn num_col(path: &Path, name: &str, a: &ArrayRef) -> Result<Vec<Option<Num>>> {
     Ok(out)
 }
 
-fn scan_batch(
+/// One worker's state: the evaluator, and per label slot the dictionary it last mapped.
+struct Worker<'p> {
+    plan: &'p Plan,
+    ev: Evaluator<'p>,
+    /// Per slot: the dictionary values last seen (kept alive, compared by pointer) and the
+    /// label of each entry.
+    dicts: Vec<Option<(ArrayRef, Vec<u32>)>>,
+    labels: Vec<Vec<u32>>,
+    groups: Vec<u32>,
+}
+
+/// Text of a dictionary's values array (`None` when the values are not text).
+fn dict_text(values: &ArrayRef, j: usize) -> Option<Option<&[u8]>> {
+    let v = if let Some(s) = values.as_string_opt::<i32>() {
+        (!s.is_null(j)).then(|| s.value(j).as_bytes())
+    } else if let Some(s) = values.as_string_opt::<i64>() {
+        (!s.is_null(j)).then(|| s.value(j).as_bytes())
+    } else if let Some(s) = values.as_string_view_opt() {
+        (!s.is_null(j)).then(|| s.value(j).as_bytes())
+    } else {
+        return None;
+    };
+    Some(v)
+}
+
+fn is_text(dt: &DataType) -> bool {
+    matches!(
+        dt,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
+}
+
+impl Worker<'_> {
+    fn batch(
+        &mut self,
+        path: &Path,
+        batch: &RecordBatch,
+        fnames: &[String],
+        nnames: &[String],
+        time_enc: &[TimeEnc],
+    ) -> Result<()> {
+        let col = |n: &str| {
+            batch.column_by_name(n).ok_or_else(|| {
+                perr(
+                    path,
+                    Some(n.to_string()),
+                    "column missing from batch".into(),
+                )
+            })
+        };
+        let n = batch.num_rows();
+        let plan = self.plan;
+        self.ev.start_batch();
+        for (s, &r) in plan.slots.iter().enumerate() {
+            let f = plan.field_of(r);
+            let a = col(&fnames[f])?;
+            let labels = &mut self.labels[s];
+            labels.clear();
+            labels.reserve(n);
+            let dict = a
+                .as_dictionary_opt::<Int32Type>()
+                .filter(|d| is_text(d.values().data_type()));
+            if let Some(d) = dict {
+                let values = d.values();
+                let fresh = !matches!(&self.dicts[s], Some((v, _)) if Arc::ptr_eq(v, values));
+                if fresh {
+                    let mut map = Vec::with_capacity(values.len() + 1);
+                    for j in 0..values.len() {
+                        let v = dict_text(values, j).flatten();
+                        map.push(self.ev.value_label(r, v));
+                    }
+                    // The label of a null key, last.
+                    map.push(self.ev.value_label(r, None));
+                    self.dicts[s] = Some((values.clone(), map));
+                }
+                let Some((_, map)) = &self.dicts[s] else {
+                    continue;
+                };
+                let null = map[map.len() - 1];
+                let keys = d.keys();
+                let kv = keys.values();
+                let bad = || {
+                    perr(
+                        path,
+                        Some(fnames[f].clone()),
+                        "dictionary key out of range".into(),
+                    )
+                };
+                match keys.nulls().filter(|nb| nb.null_count() > 0) {
+                    None => {
+                        for &k in kv.iter() {
+                            labels.push(*map.get(k as usize).ok_or_else(bad)?);
+                        }
+                    }
+                    Some(nb) => {
+                        for (i, &k) in kv.iter().enumerate() {
+                            labels.push(if nb.is_null(i) {
+                                null
+                            } else {
+                                *map.get(k as usize).ok_or_else(bad)?
+                            });
+                        }
+                    }
+                }
+            } else {
+                let t = text_col(path, &fnames[f], a, time_enc[f])?;
+                for i in 0..n {
+                    labels.push(self.ev.row_label(r, t.get(i)));
+                }
+            }
+        }
+        self.ev
+            .group_rows(&self.labels, n, &mut self.groups)
+            .map_err(|e| perr(path, Some(e.field), e.message))?;
+        for (k, name) in nnames.iter().enumerate() {
+            add_num_col(path, name, col(name)?, k, &self.groups, &mut self.ev)?;
+        }
+        Ok(())
+    }
+}
+
+/// Add numeric column `k` of a batch to the rows' groups.
+fn add_num_col(
     path: &Path,
-    batch: &RecordBatch,
-    fnames: &[String],
-    nnames: &[String],
-    time_enc: &[TimeEnc],
+    name: &str,
+    a: &ArrayRef,
+    k: usize,
+    groups: &[u32],
     ev: &mut Evaluator<'_>,
 ) -> Result<()> {
-    let col = |n: &str| {
-        batch.column_by_name(n).ok_or_else(|| {
-            perr(
-                path,
-                Some(n.to_string()),
-                "column missing from batch".into(),
-            )
-        })
-    };
-    let mut texts = Vec::with_capacity(fnames.len());
-    for (n, enc) in fnames.iter().zip(time_enc) {
-        texts.push(text_col(path, n, col(n)?, *enc)?);
-    }
-    let mut numcols = Vec::with_capacity(nnames.len());
-    for n in nnames {
-        numcols.push(num_col(path, n, col(n)?)?);
-    }
-    let mut fvals: Vec<Option<&[u8]>> = vec![None; texts.len()];
-    let mut nums: Vec<Option<Num>> = vec![None; numcols.len()];
-    for i in 0..batch.num_rows() {
-        for (f, t) in texts.iter().enumerate() {
-            fvals[f] = t.get(i);
+    let bad = |e: super::engine::RowError| perr(path, Some(e.field), e.message);
+    if let DataType::Decimal128(_, s) = a.data_type()
+        && (0..=SCALE as i8).contains(s)
+    {
+        // The fast path: exact fixed point straight from the decimal's integer.
+        let p = a.as_primitive::<arrow_array::types::Decimal128Type>();
+        let mul = 10i128.pow(SCALE - *s as u32);
+        let s = *s as u32;
+        let nulls = p.nulls().filter(|nb| nb.null_count() > 0);
+        for (i, (&v, &g)) in p.values().iter().zip(groups).enumerate() {
+            if g == SKIP || nulls.is_some_and(|nb| nb.is_null(i)) {
+                continue;
+            }
+            match v.checked_mul(mul) {
+                Some(f) => ev.add_fixed(g as usize, k, f),
+                None => {
+                    let d = Decimal::try_from_i128_with_scale(v, s).map_err(|e| {
+                        perr(
+                            path,
+                            Some(name.to_string()),
+                            format!("decimal out of range: {e}"),
+                        )
+                    })?;
+                    ev.add_num(g as usize, k, from_decimal(d))
+                }
+            }
+            .map_err(bad)?;
         }
-        for (k, c) in numcols.iter().enumerate() {
-            nums[k] = c[i];
+        return Ok(());
+    }
+    let values = num_col(path, name, a)?;
+    for (v, &g) in values.iter().zip(groups) {
+        if g == SKIP {
+            continue;
         }
-        ev.row(&fvals, &nums)
-            .map_err(|e| perr(path, Some(e.field), e.message))?;
+        if let Some(v) = v {
+            ev.add_num(g as usize, k, *v).map_err(bad)?;
+        }
     }
     Ok(())
 }

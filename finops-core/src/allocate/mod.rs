@@ -4,8 +4,9 @@
 //!
 //! - [`Rules`]: the compiled rules file ([`Rules::from_file`]).
 //! - [`allocate_files`]: FOCUS files in (CSV, CSV.gz, Parquet, any FOCUS version), the
-//!   allocated FOCUS 1.2 Parquet out (streaming, two passes, memory bounded by targets ×
-//!   months × currencies), plus the [`Showback`] table.
+//!   allocated FOCUS 1.2 Parquet out (streaming, memory bounded by targets × months ×
+//!   currencies and a few row groups), plus the [`Showback`] table. FOCUS 1.2 Parquet
+//!   inputs take a columnar path (below); the others go record by record.
 //! - [`allocate_records`]: the same on in-memory records.
 //! - [`Allocator`]: the two passes as a library object (`observe` every record, then
 //!   `allocate` every record) for callers with their own record streams.
@@ -90,6 +91,26 @@
 //! and fails rather than write an unbalanced file (property-tested in
 //! `finops-core/tests/allocate.rs`).
 //!
+//! # Two paths, one result
+//!
+//! - **Columnar** (every input a FOCUS 1.2 Parquet file: 1.2 column names, nothing to derive,
+//!   decimal money, timestamps of at most microsecond precision, text as UTF-8): the input
+//!   batches are converted column by column to the types the FOCUS writer uses; text
+//!   columns stay dictionaries, so each distinct value is checked and normalised once and
+//!   the map rules are evaluated once per distinct value of the fields they read (the first
+//!   matching rule of a row is the smallest rule index over its fields). The three `x_`
+//!   columns are appended, only the rows that are split are replicated, the showback is
+//!   summed in exact fixed point in the same pass, and the output row groups are encoded on
+//!   two threads while the next batch is read. A first, narrow pass (rule fields, currency,
+//!   billing period, BilledCost) runs only when a `proportional` share, or an `even` one
+//!   without `to`, needs the direct costs.
+//! - **Record by record** (CSV, CSV.gz, other FOCUS versions, anything else): each record
+//!   is read into a [`CostRecord`], allocated by an [`Allocator`] and written by the FOCUS
+//!   Parquet writer, two passes over the input.
+//!
+//! Both write the same file for the same input, cell for cell and type for type, and the
+//! same summary (property-tested against each other in `finops-core/tests/allocate.rs`).
+//!
 //! # FOCUS 1.3 `Allocated*` columns
 //!
 //! FOCUS 1.3 adds `AllocatedMethodId`, `AllocatedMethodDetails`, `AllocatedResourceId`,
@@ -143,6 +164,8 @@
 //! # Ok::<(), finops_core::Error>(())
 //! ```
 
+#[cfg(feature = "parquet")]
+mod columnar;
 mod rules;
 mod split;
 
@@ -499,9 +522,48 @@ pub fn allocate_records(records: &[CostRecord], rules: &Rules) -> Result<Allocat
 }
 
 /// Allocate FOCUS files (any version; CSV, CSV.gz or Parquet) into a FOCUS 1.2 Parquet file
-/// `out` (written atomically: it appears only if the whole run succeeds). Streaming: each
-/// input is read twice, memory is bounded by targets × months × currencies.
+/// `out` (written atomically: it appears only if the whole run succeeds). Streaming: memory
+/// is bounded by targets × months × currencies and a few row groups. FOCUS 1.2 Parquet
+/// inputs take the columnar path, the others the record path (see the module docs).
 pub fn allocate_files<P: AsRef<Path>>(
+    paths: &[P],
+    rules: &Rules,
+    out: &Path,
+) -> Result<AllocationSummary> {
+    #[cfg(feature = "parquet")]
+    if let Some(layouts) = columnar_layouts(paths, rules)? {
+        let ps: Vec<&Path> = paths.iter().map(AsRef::as_ref).collect();
+        return columnar::allocate(&ps, &layouts, rules, out);
+    }
+    allocate_files_by_record(paths, rules, out)
+}
+
+/// The layouts of the inputs when every one is a Parquet file the columnar path takes.
+#[cfg(feature = "parquet")]
+fn columnar_layouts<P: AsRef<Path>>(
+    paths: &[P],
+    rules: &Rules,
+) -> Result<Option<Vec<columnar::Layout>>> {
+    let mut layouts = Vec::with_capacity(paths.len());
+    for p in paths {
+        let p = p.as_ref();
+        if crate::aggregate::InputFormat::from_path(p) != crate::aggregate::InputFormat::Parquet {
+            return Ok(None);
+        }
+        match columnar::Layout::of(p, rules)? {
+            Some(l) => layouts.push(l),
+            None => return Ok(None),
+        }
+    }
+    Ok((!layouts.is_empty()).then_some(layouts))
+}
+
+/// [`allocate_files`] through [`CostRecord`]s (every input kind): each record is read,
+/// allocated by an [`Allocator`] and written by the FOCUS Parquet writer. The columnar path
+/// that [`allocate_files`] takes for FOCUS 1.2 Parquet inputs writes the same file; this one
+/// is public so the two can be compared.
+#[doc(hidden)]
+pub fn allocate_files_by_record<P: AsRef<Path>>(
     paths: &[P],
     rules: &Rules,
     out: &Path,

@@ -121,11 +121,17 @@ pub struct MapRule {
 impl MapRule {
     /// The target this rule gives `r`, if it matches.
     pub fn apply(&self, r: &CostRecord) -> Option<String> {
-        let v = self.field.value(r)?;
+        self.test_value(self.field.value(r).as_deref())
+    }
+
+    /// The target this rule gives a record whose [`MapRule::field`] has value `v` (`None` =
+    /// null), if it matches.
+    pub fn test_value(&self, v: Option<&str>) -> Option<String> {
+        let v = v?;
         match &self.test {
             Test::Equals(e) => (v == e.as_str()).then(|| self.to.clone()).flatten(),
-            Test::Matches(p) => p.matches(&v).then(|| self.to.clone()).flatten(),
-            Test::Lookup(t) => t.get(v.as_ref()).cloned(),
+            Test::Matches(p) => p.matches(v).then(|| self.to.clone()).flatten(),
+            Test::Lookup(t) => t.get(v).cloned(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The emulator's deterministic data set (documented in `EMULATOR_DATA.md`).
 
 use super::OvhEmulatorConfig;
-use crate::api::*;
+use crate::model::*;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use rust_decimal::Decimal;
@@ -166,12 +166,11 @@ fn periods(
     (hist, current)
 }
 
+/// Whole hours from `from` to `to` (a `…:59:59` end includes that second: the one rule of
+/// [`crate::period::usage_end`]).
 fn hours_between(from: OvhDateTime, to: OvhDateTime) -> i64 {
-    let mut secs = (to - from).num_seconds();
-    if to.format("%M:%S").to_string() == "59:59" {
-        secs += 1;
-    }
-    secs.max(0) / 3600
+    let end = crate::period::usage_end(&UsagePeriod { from, to });
+    (end - from.with_timezone(&Utc)).num_seconds().max(0) / 3600
 }
 
 fn instance_id(p: usize, i: usize) -> String {
@@ -257,11 +256,7 @@ fn usage_for(
     id: Option<String>,
 ) -> Usage {
     let period_h = hours_between(from, to);
-    let end_excl = if to.format("%M:%S").to_string() == "59:59" {
-        to + Duration::seconds(1)
-    } else {
-        to
-    };
+    let end_excl = crate::period::usage_end(&UsagePeriod { from, to }).with_timezone(to.offset());
     let mut hourly: BTreeMap<(String, String), HourlyInstance> = BTreeMap::new();
     let mut monthly: BTreeMap<(String, String), MonthlyInstance> = BTreeMap::new();
     for (i, s) in specs.iter().enumerate() {

@@ -11,11 +11,11 @@
 
 mod data;
 
-use crate::api::ErrorBody;
 use crate::credential::{
     HEADER_APPLICATION, HEADER_CONSUMER, HEADER_SIGNATURE, HEADER_TIMESTAMP, signature_text,
     signatures_equal,
 };
+use crate::model::ErrorBody;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -644,12 +644,12 @@ fn route_get(st: &EmuState, idx: usize, s: &[&str], uri: &Uri) -> Response {
                     let to = q
                         .get("to")
                         .and_then(|v| DateTime::parse_from_rfc3339(v).ok());
-                    let list: Vec<crate::api::UsageHistoryEntry> = pr
+                    let list: Vec<crate::model::UsageHistoryEntry> = pr
                         .history
                         .iter()
                         .filter(|u| from.map(|f| u.period.to >= f).unwrap_or(true))
                         .filter(|u| to.map(|t| u.period.from <= t).unwrap_or(true))
-                        .map(|u| crate::api::UsageHistoryEntry {
+                        .map(|u| crate::model::UsageHistoryEntry {
                             id: u.id.clone().unwrap_or_default(),
                             last_update: u.last_update,
                             period: u.period.clone(),
@@ -664,10 +664,10 @@ fn route_get(st: &EmuState, idx: usize, s: &[&str], uri: &Uri) -> Response {
                     }
                 }
                 ["instance"] => {
-                    let list: Vec<crate::api::Instance> = pr
+                    let list: Vec<crate::model::Instance> = pr
                         .instances
                         .iter()
-                        .map(|i| crate::api::Instance {
+                        .map(|i| crate::model::Instance {
                             id: i.id.clone(),
                             name: i.name.clone(),
                             flavor_id: i.flavor.id.clone(),
