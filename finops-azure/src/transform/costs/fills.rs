@@ -92,7 +92,7 @@ pub fn r23_unit_prices(r: &mut CostRecord, sheet: &PriceSheet) -> Vec<&'static s
     let block = ext_dec(r, "x_PricingBlockSize")
         .filter(|d| !d.is_zero())
         .unwrap_or(Decimal::ONE);
-    let convert = |p: Decimal, sp: &super::prices::SheetPrice| -> Option<Decimal> {
+    let convert = |p: Decimal, sp: &crate::transform::prices::SheetPrice| -> Option<Decimal> {
         let same_unit = sp.unit.as_deref().map(str::to_ascii_lowercase)
             == r.pricing_unit.as_deref().map(str::to_ascii_lowercase);
         if !same_unit {
@@ -351,7 +351,7 @@ pub fn r46_resource_type(r: &mut CostRecord) -> bool {
             r.extensions
                 .get("x_ResourceType")
                 .or(r.resource_type.as_deref())
-                .map(super::other::resource_type_name)
+                .map(crate::transform::other::resource_type_name)
         };
     }
     before != r.resource_type
