@@ -24,7 +24,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: export_convert gen --rows N --out DIR [--version 1.2] | convert --exports DIR --ingestion DIR"
+        "usage: export_convert gen --rows N --out DIR [--version 1.2] | convert --exports DIR --ingestion DIR [--row-group-rows N]"
     );
     std::process::exit(2)
 }
@@ -58,8 +58,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("convert") => {
             let ex = Store::local(arg(&args, "--exports").unwrap_or_else(|| usage()))?;
             let ing = Store::local(arg(&args, "--ingestion").unwrap_or_else(|| usage()))?;
+            // Parquet row-group size (default 131,072): the writer holds one row group per blob
+            // being converted, so it bounds the memory.
+            let mut convert = finops_azure::ingest::convert::ConvertOptions::default();
+            if let Some(n) = arg(&args, "--row-group-rows") {
+                convert.row_group_rows = n.parse()?;
+            }
             let t = Instant::now();
-            let rep = Ingestor::new(ex, ing, IngestOptions::new(clock))
+            let rep = Ingestor::new(ex, ing, IngestOptions::new(clock).with_convert(convert))
                 .ingest_all()
                 .await?;
             let secs = t.elapsed().as_secs_f64();
