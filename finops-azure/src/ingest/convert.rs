@@ -17,6 +17,7 @@ use arrow_array::builder::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use finops_core::Result;
+use finops_core::focus::parquet::write_batch_bounded;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -325,8 +326,7 @@ pub fn csv_to_parquet<W: Write + Send>(
                     .map_err(|e| error::blob(label, format!("arrow: {e}")))
             });
             if let Err(e) = batch.and_then(|b| {
-                writer
-                    .write(&b)
+                write_batch_bounded(&mut writer, &b)
                     .map_err(|e| error::blob(label, format!("parquet: {e}")))
             }) {
                 result = Err(e);
@@ -413,8 +413,7 @@ pub fn parquet_to_parquet<W: Write + Send>(
         let arrays: Result<Vec<ArrayRef>> = cols.iter_mut().map(Col::finish).collect();
         let b = RecordBatch::try_new(arrow.clone(), arrays?)
             .map_err(|e| error::blob(label, format!("arrow: {e}")))?;
-        writer
-            .write(&b)
+        write_batch_bounded(&mut writer, &b)
             .map_err(|e| error::blob(label, format!("parquet: {e}")))?;
         conv.rows += n as u64;
     }
