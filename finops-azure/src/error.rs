@@ -25,12 +25,29 @@ pub(crate) enum AzureError {
     /// A storage location (directory or container URL) is not usable.
     #[error("storage location {location:?}: {message}")]
     Location { location: String, message: String },
+    /// A configuration value of the Cost Management client is missing or wrong.
+    #[error("{key}: {message}")]
+    Config { key: &'static str, message: String },
+    /// A request the API would refuse (checked before sending).
+    #[error("{call}: {message}")]
+    InvalidRequest { call: String, message: String },
+    /// A Cost Management reply that cannot be understood.
+    #[error("{call}: {message}")]
+    InvalidResponse { call: String, message: String },
 }
 
 impl From<AzureError> for finops_core::Error {
     fn from(e: AzureError) -> Self {
         match e {
-            AzureError::Location { .. } => finops_core::Error::config(e.to_string()),
+            AzureError::Location { .. } | AzureError::Config { .. } => {
+                finops_core::Error::config(e.to_string())
+            }
+            AzureError::InvalidRequest { .. } => finops_core::Error::InvalidArgument(e.to_string()),
+            AzureError::InvalidResponse { call, message } => finops_core::Error::InvalidResponse {
+                provider: PROVIDER,
+                call,
+                message,
+            },
             AzureError::Storage { retryable, .. } => finops_core::Error::Generic {
                 provider: PROVIDER,
                 message: e.to_string(),
@@ -101,6 +118,33 @@ pub(crate) fn reconciliation(manifest: &str, message: impl Into<String>) -> fino
 pub(crate) fn location(location: &str, message: impl Into<String>) -> finops_core::Error {
     AzureError::Location {
         location: location.to_string(),
+        message: message.into(),
+    }
+    .into()
+}
+
+/// A configuration error naming the setting.
+pub(crate) fn config(key: &'static str, message: impl Into<String>) -> finops_core::Error {
+    AzureError::Config {
+        key,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// A request refused before it is sent.
+pub(crate) fn invalid_request(call: &str, message: impl Into<String>) -> finops_core::Error {
+    AzureError::InvalidRequest {
+        call: call.to_string(),
+        message: message.into(),
+    }
+    .into()
+}
+
+/// A reply that cannot be understood.
+pub(crate) fn invalid_response(call: &str, message: impl Into<String>) -> finops_core::Error {
+    AzureError::InvalidResponse {
+        call: call.to_string(),
         message: message.into(),
     }
     .into()

@@ -403,3 +403,136 @@ fn r56_agreement_and_1_2_pricing_currency_columns() {
         Some("MCA")
     );
 }
+
+#[test]
+fn r11_missing_provider_and_publisher_names() {
+    let before = usage();
+    assert!(!changes(&run(before.clone())).contains("Missing"));
+    let mut r = before;
+    r.publisher_name = String::new();
+    r.provider_name = " ".into();
+    let after = run(r);
+    let c = changes(&after);
+    assert!(
+        c.contains("MissingProviderName") && c.contains("MissingPublisherName"),
+        "{c}"
+    );
+}
+
+#[test]
+fn r12_purchase_without_resource_columns_is_flagged_on_raw_values() {
+    // Before: a reservation purchase without any resource column (rule 45 fills them after).
+    let r = run(purchase());
+    let c = changes(&r);
+    for code in [
+        "MissingResourceId",
+        "MissingResourceName",
+        "MissingResourceType",
+        "MissingXResourceType",
+    ] {
+        assert!(c.contains(code), "{code} missing in {c}");
+    }
+    // After: the same purchase with every resource column set gets none of the flags.
+    let mut p = purchase();
+    p.resource_id = Some("/providers/microsoft.capacity/reservationorders/o".into());
+    p.resource_name = Some("o".into());
+    p.resource_type = Some("Reservation Order".into());
+    p.extensions.set(
+        "x_ResourceType",
+        Some("microsoft.capacity/reservationorders".into()),
+    );
+    assert!(
+        !changes(&run(p)).contains("MissingResource"),
+        "{}",
+        changes(&r)
+    );
+    // A usage row is never flagged by rule 12.
+    assert!(!changes(&run(usage())).contains("MissingResourceId"));
+}
+
+#[test]
+fn r34_usage_based_reservation_purchase_becomes_recurring_in_1_0() {
+    let r = run(purchase());
+    assert_eq!(r.charge_frequency, Some(ChargeFrequency::Recurring));
+    let c = changes(&r);
+    assert!(
+        c.contains("InvalidChargeFrequency") && c.contains("ChargeFrequencyCorrected"),
+        "{c}"
+    );
+    // 1.2 exports are left as they are (the rule covers 1.0 data).
+    let mut p = purchase();
+    assert!(!r34_purchase_frequency(&mut p, "1.2"));
+    assert_eq!(p.charge_frequency, Some(ChargeFrequency::UsageBased));
+    // Not a commitment purchase: untouched.
+    let mut u = usage();
+    u.charge_frequency = Some(ChargeFrequency::UsageBased);
+    assert!(!r34_purchase_frequency(&mut u, "1.0"));
+}
+
+#[test]
+fn r38_commitment_utilization_potential_and_amount() {
+    use finops_core::focus::CommitmentDiscountCategory;
+    // Used reservation usage (Microsoft): potential = amount = EffectiveCost.
+    let mut r = usage();
+    r.commitment_discount_id =
+        Some("/providers/microsoft.capacity/reservationorders/o/reservations/r".into());
+    r.commitment_discount_status = Some(CommitmentDiscountStatus::Used);
+    r.commitment_discount_category = Some(CommitmentDiscountCategory::Usage);
+    r.effective_cost = d("5.5");
+    let after = run(r.clone());
+    assert_eq!(
+        after
+            .extensions
+            .get("x_CommitmentDiscountUtilizationPotential"),
+        Some("5.5")
+    );
+    assert_eq!(
+        after
+            .extensions
+            .get("x_CommitmentDiscountUtilizationAmount"),
+        Some("5.5")
+    );
+    assert!(changes(&after).contains("CommitmentDiscountUtilizationFilled"));
+    // Unused: potential kept, amount 0.
+    r.commitment_discount_status = Some(CommitmentDiscountStatus::Unused);
+    let after = run(r);
+    assert_eq!(
+        after
+            .extensions
+            .get("x_CommitmentDiscountUtilizationAmount"),
+        Some("0")
+    );
+    // Purchase: 0; a row without commitment discount: nothing set.
+    let p = run(purchase());
+    assert_eq!(
+        p.extensions.get("x_CommitmentDiscountUtilizationPotential"),
+        Some("0")
+    );
+    assert_eq!(
+        run(usage())
+            .extensions
+            .get("x_CommitmentDiscountUtilizationPotential"),
+        None
+    );
+}
+
+#[test]
+fn r39_amortization_class_filled() {
+    let p = run(purchase());
+    assert_eq!(p.extensions.get("x_AmortizationClass"), Some("Principal"));
+    assert!(changes(&p).contains("AmortizationClassFilled"));
+    let mut u = usage();
+    u.commitment_discount_id =
+        Some("/providers/microsoft.capacity/reservationorders/o/reservations/r".into());
+    u.commitment_discount_status = Some(CommitmentDiscountStatus::Used);
+    assert_eq!(
+        run(u).extensions.get("x_AmortizationClass"),
+        Some("Amortized Charge")
+    );
+    // Kept when the export has it; empty for plain usage.
+    let mut k = purchase();
+    k.extensions
+        .set("x_AmortizationClass", Some("Principal".into()));
+    assert!(!changes(&run(k)).contains("AmortizationClassFilled"));
+    assert_eq!(run(usage()).extensions.get("x_AmortizationClass"), None);
+}

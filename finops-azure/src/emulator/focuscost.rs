@@ -105,31 +105,54 @@ impl FocusCostSample {
 
     /// Write the CSV (header + rows) to `out`; returns the exact totals.
     pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<Generated> {
+        self.write_csv_filtered(out, |_| true)
+    }
+
+    /// Write the CSV (header + the rows `keep` accepts) to `out`; returns the exact totals
+    /// of the rows written.
+    pub fn write_csv_filtered<W: Write>(
+        &self,
+        out: W,
+        mut keep: impl FnMut(&SampleRow<'_>) -> bool,
+    ) -> std::io::Result<Generated> {
         let cols = header(&self.version).ok_or_else(|| {
             std::io::Error::other(format!("no FocusCost header for version {}", self.version))
         })?;
         let mut w = csv::WriterBuilder::new().from_writer(out);
         w.write_record(&cols)?;
-        let mut rng = Rng::new(self.seed);
-        let (mut billed, mut effective) = (0i128, 0i128);
+        let (mut billed, mut effective, mut rows) = (0i128, 0i128, 0u64);
         let mut row: Vec<String> = Vec::with_capacity(cols.len());
-        let days = days_in_month(self.month);
-        for n in 0..self.rows {
-            row.clear();
-            let r = self.row(n, days, &mut rng);
-            billed = billed.saturating_add(r.billed);
-            effective = effective.saturating_add(r.effective);
-            for c in &cols {
-                row.push(r.value(c, self));
+        let mut result = Ok(());
+        self.for_each_row(|r| {
+            if result.is_err() || !keep(r) {
+                return;
             }
-            w.write_record(&row)?;
-        }
+            row.clear();
+            billed = billed.saturating_add(r.row.billed);
+            effective = effective.saturating_add(r.row.effective);
+            rows += 1;
+            for c in &cols {
+                row.push(r.value(c));
+            }
+            result = w.write_record(&row).map_err(std::io::Error::from);
+        });
+        result?;
         w.flush()?;
         Ok(Generated {
-            rows: self.rows,
+            rows,
             billed_cost: format_decimal18(billed),
             effective_cost: format_decimal18(effective),
         })
+    }
+
+    /// Call `f` on every row, in order (deterministic for the seed).
+    pub fn for_each_row(&self, mut f: impl FnMut(&SampleRow<'_>)) {
+        let mut rng = Rng::new(self.seed);
+        let days = days_in_month(self.month);
+        for n in 0..self.rows {
+            let row = self.row(n, days, &mut rng);
+            f(&SampleRow { row, sample: self });
+        }
     }
 
     fn row(&self, n: u64, days: u32, rng: &mut Rng) -> Row {
@@ -209,6 +232,52 @@ enum Kind {
     RiUnused,
 }
 
+/// One generated row: any column of any FocusCost version by name.
+pub struct SampleRow<'a> {
+    row: Row,
+    sample: &'a FocusCostSample,
+}
+
+impl std::fmt::Debug for SampleRow<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampleRow")
+            .field("n", &self.row.n)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SampleRow<'_> {
+    /// The cell of column `col` as Cost Management writes it for the sample's version
+    /// (empty for none).
+    pub fn value(&self, col: &str) -> String {
+        self.row.value(col, self.sample)
+    }
+
+    /// The first day of the charge (a purchase is charged on the first of the month).
+    pub fn day(&self) -> NaiveDate {
+        if self.row.kind == Kind::RiPurchase {
+            self.sample.month
+        } else {
+            self.row.start.date_naive()
+        }
+    }
+
+    /// BilledCost × 10^18.
+    pub fn billed_cost(&self) -> i128 {
+        self.row.billed
+    }
+
+    /// EffectiveCost × 10^18.
+    pub fn effective_cost(&self) -> i128 {
+        self.row.effective
+    }
+
+    /// A commitment purchase (a reservation bought).
+    pub fn is_commitment_purchase(&self) -> bool {
+        self.row.kind == Kind::RiPurchase
+    }
+}
+
 struct Row {
     n: u64,
     kind: Kind,
@@ -225,13 +294,15 @@ struct Row {
     contracted: i128,
 }
 
-const SUBS: [&str; 4] = [
+/// The sample's subscriptions (ids).
+pub const SUBS: [&str; 4] = [
     "3f2a8c1e-5b7d-4e9f-a1c3-6d8e0f2b4a61",
     "9c1d7e3f-2a4b-4c6d-8e0f-1a3b5c7d9e02",
     "5e7f9a1b-3c5d-4e7f-9a1b-3c5d7e9f1a23",
     "7a9b1c3d-5e7f-4a9b-1c3d-5e7f9a1b3c44",
 ];
-const SUB_NAMES: [&str; 4] = ["prod-finance", "prod-web", "dev-data", "shared-network"];
+/// Their names.
+pub const SUB_NAMES: [&str; 4] = ["prod-finance", "prod-web", "dev-data", "shared-network"];
 const RI_ORDER: &str = "6ef5a4a2-b1c9-4d6e-9f0a-1b2c3d4e5f60";
 const RI_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 

@@ -41,7 +41,8 @@ pub struct RetryConfig {
     pub max_retry_after: Duration,
     /// Extra response headers holding a retry delay in seconds (e.g. Azure's
     /// `x-ms-ratelimit-microsoft.costmanagement-entity-retry-after`). Matched case-insensitively;
-    /// a header name ending in `*` matches as a prefix and `*retry-after` patterns as suffixes.
+    /// one `*` stands for any text: at the end a prefix (`x-ms-ratelimit-*`), at the start a
+    /// suffix (`*-retry-after`), inside both (`x-ms-ratelimit-*-retry-after`).
     pub retry_after_headers: Vec<String>,
 }
 
@@ -105,12 +106,14 @@ impl Backoff {
 
 fn header_matches(pattern: &str, name: &str) -> bool {
     let p = pattern.to_ascii_lowercase();
-    if let Some(prefix) = p.strip_suffix('*') {
-        name.starts_with(prefix)
-    } else if let Some(suffix) = p.strip_prefix('*') {
-        name.ends_with(suffix)
-    } else {
-        name == p
+    match p.split_once('*') {
+        // `prefix*suffix` (either part may be empty): the name holds both, not overlapping.
+        Some((prefix, suffix)) => {
+            name.len() >= prefix.len() + suffix.len()
+                && name.starts_with(prefix)
+                && name.ends_with(suffix)
+        }
+        None => name == p,
     }
 }
 
@@ -212,5 +215,37 @@ mod tests {
             parse_retry_after(&h, &["*-retry-after".into()], now),
             Some(Duration::from_secs(12))
         );
+        // A `*` inside: Azure's `x-ms-ratelimit-*-retry-after`, which must not read the
+        // `-qpu-remaining` / `-qpu-consumed` counters as delays; the largest delay wins.
+        let pattern = vec!["x-ms-ratelimit-*-retry-after".to_string()];
+        h.insert(
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
+            HeaderValue::from_static("5"),
+        );
+        h.insert(
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining",
+            HeaderValue::from_static("QueryResource=90"),
+        );
+        h.insert(
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-consumed",
+            HeaderValue::from_static("40"),
+        );
+        assert_eq!(
+            parse_retry_after(&h, &pattern, now),
+            Some(Duration::from_secs(12))
+        );
+        h.insert("retry-after", HeaderValue::from_static("20"));
+        assert_eq!(
+            parse_retry_after(&h, &pattern, now),
+            Some(Duration::from_secs(20))
+        );
+        assert!(!header_matches(
+            "x-ms-ratelimit-*-retry-after",
+            "x-ms-ratelimit-retry-after"
+        ));
+        assert!(header_matches(
+            "x-ms-ratelimit-*-retry-after",
+            "x-ms-ratelimit-a-retry-after"
+        ));
     }
 }

@@ -54,45 +54,13 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
+mod bounded;
+pub use bounded::{DECIMAL_WRITE_ROWS, write_batch_bounded};
+
 /// Precision of the money/quantity columns written.
 pub const DECIMAL_PRECISION: u8 = 38;
 /// Scale of the money/quantity columns written.
 pub const DECIMAL_SCALE: i8 = 18;
-/// Rows per write call into the Parquet encoder for `Decimal128` columns.
-///
-/// The `parquet` crate copies each write call's decimals into one buffer and keeps a column
-/// chunk's min/max statistics as slices of it (decimal statistics are never truncated, so
-/// never copied). The row-group metadata lives until the footer is written, so every
-/// row group pins up to two such buffers per decimal column: with whole batches that is
-/// ~50 bytes per row written, memory growing with the file. Written in slices of this many
-/// rows, the pinned buffers are 16 KiB each whatever the file size, and the statistics are
-/// kept.
-pub const DECIMAL_WRITE_ROWS: usize = 1024;
-
-/// Write `batch` with `writer` so that memory stays bounded by the row group, not the file
-/// (see [`DECIMAL_WRITE_ROWS`]): batches with a `Decimal128` column are written in slices of
-/// that many rows (zero-copy slices; the file is the same as one write of the whole batch).
-pub fn write_batch_bounded<W: std::io::Write + Send>(
-    writer: &mut ArrowWriter<W>,
-    batch: &RecordBatch,
-) -> parquet::errors::Result<()> {
-    let has_decimal = batch
-        .schema()
-        .fields()
-        .iter()
-        .any(|f| matches!(f.data_type(), DataType::Decimal128(..)));
-    if !has_decimal || batch.num_rows() <= DECIMAL_WRITE_ROWS {
-        return writer.write(batch);
-    }
-    let mut offset = 0;
-    while offset < batch.num_rows() {
-        let n = DECIMAL_WRITE_ROWS.min(batch.num_rows() - offset);
-        writer.write(&batch.slice(offset, n))?;
-        offset += n;
-    }
-    Ok(())
-}
-
 const TEN_POW_38: i128 = 100_000_000_000_000_000_000_000_000_000_000_000_000;
 
 /// Options of [`FocusParquetWriter`].
@@ -796,71 +764,4 @@ fn json_cell(a: &dyn Array, i: usize) -> std::result::Result<serde_json::Value, 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounded_write_is_the_same_file_with_statistics() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("c", DataType::Decimal128(38, 18), true),
-            Field::new("s", DataType::Utf8, true),
-        ]));
-        let n = 3 * DECIMAL_WRITE_ROWS + 17;
-        let dec = Decimal128Array::from(
-            (0..n as i128)
-                .map(|i| (i * 7919) % 1000 - 500)
-                .collect::<Vec<_>>(),
-        )
-        .with_precision_and_scale(38, 18)
-        .unwrap();
-        let s = StringArray::from((0..n).map(|i| format!("v{}", i % 5)).collect::<Vec<_>>());
-        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(dec), Arc::new(s)]).unwrap();
-        let write = |bounded: bool| -> Vec<u8> {
-            let mut w = ArrowWriter::try_new(Vec::new(), schema.clone(), None).unwrap();
-            if bounded {
-                write_batch_bounded(&mut w, &batch).unwrap();
-            } else {
-                w.write(&batch).unwrap();
-            }
-            w.into_inner().unwrap()
-        };
-        let (a, b) = (write(true), write(false));
-        let read = |bytes: Vec<u8>| {
-            let mut f = tempfile::tempfile().unwrap();
-            std::io::Write::write_all(&mut f, &bytes).unwrap();
-            let r = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
-            let stats = r.metadata().row_group(0).column(0).statistics().cloned();
-            let batches: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
-            (
-                arrow_select::concat::concat_batches(&schema, &batches).unwrap(),
-                stats,
-            )
-        };
-        let (ra, sa) = read(a);
-        let (rb, sb) = read(b);
-        assert_eq!(ra, batch);
-        assert_eq!(ra, rb);
-        assert!(sa.is_some());
-        assert_eq!(sa, sb);
-    }
-
-    #[test]
-    fn scaled_text_is_exact() {
-        assert_eq!(scaled_text("12345".into(), 2), "123.45");
-        assert_eq!(scaled_text("-5".into(), 3), "-0.005");
-        assert_eq!(scaled_text("1000".into(), 3), "1");
-        assert_eq!(scaled_text("7".into(), -2), "700");
-        assert_eq!(scaled_text("0".into(), 18), "0");
-    }
-
-    #[test]
-    fn decimal_scale18() {
-        let d = Decimal::from_str_exact("-1.5").unwrap();
-        assert_eq!(
-            decimal_to_i128_scale18(d).unwrap(),
-            -1_500_000_000_000_000_000
-        );
-        let tiny = Decimal::from_str_exact("0.0000000000000000001").unwrap();
-        assert!(decimal_to_i128_scale18(tiny).is_err());
-    }
-}
+mod tests;

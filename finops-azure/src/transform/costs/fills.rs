@@ -1,180 +1,7 @@
-//! `Costs_transform_v1_2` (azure.md §10, AZ-08) on FOCUS records read from ingested FocusCost
-//! files. [`transform_cost`] runs the rules in hubs' order; each rule is its own function,
-//! returning `true` when it changed or flagged the row (its code then goes to
-//! `x_SourceChanges`). Flags test the raw values, before any fill (rules 2–16).
+//! Rules 21–56: fills and fixes (quantities, unit prices from the price sheet, costs,
+//! commitment columns, names, ids, regions, savings, placeholders).
 
-use super::add_change;
-use super::prices::{PriceKey, PriceSheet};
-use chrono::{DateTime, Datelike, TimeZone, Utc};
-use finops_core::focus::{ChargeCategory, CommitmentDiscountStatus, PricingCategory};
-use finops_core::{CostRecord, Decimal};
-
-/// What the rules need besides the row.
-#[derive(Debug, Clone)]
-pub struct CostContext<'a> {
-    /// Ingestion time (`x_IngestionTime`).
-    pub ingested_at: DateTime<Utc>,
-    /// The export's `dataVersion` (`1.0r2`, `1.2`, `custom`, ...), whitespace removed.
-    pub data_version: &'a str,
-    /// The month's price sheet (empty when none was ingested yet).
-    pub prices: &'a PriceSheet,
-}
-
-fn ext_dec(r: &CostRecord, name: &str) -> Option<Decimal> {
-    r.extensions
-        .get(name)
-        .and_then(|v| finops_core::money::parse_decimal(v.trim()).ok())
-}
-
-fn set_dec(r: &mut CostRecord, name: &str, v: Decimal) {
-    r.extensions.set(name, Some(v.normalize().to_string()));
-}
-
-fn zero_or_none(v: Option<Decimal>) -> bool {
-    v.is_none_or(|d| d.is_zero())
-}
-
-/// A commitment-discount purchase: a Purchase row with a CommitmentDiscountId.
-pub fn is_cd_purchase(r: &CostRecord) -> bool {
-    r.charge_category == ChargeCategory::Purchase && r.commitment_discount_id.is_some()
-}
-
-fn is_microsoft(r: &CostRecord) -> bool {
-    r.provider_name.eq_ignore_ascii_case("Microsoft")
-}
-
-/// Rule 2: a CD purchase must not be `Usage-Based` (`InvalidChargeFrequency`).
-pub fn r02_invalid_charge_frequency(r: &mut CostRecord) -> bool {
-    is_cd_purchase(r) && r.charge_frequency == Some(finops_core::focus::ChargeFrequency::UsageBased)
-}
-
-/// Rule 3: a CD purchase with EffectiveCost > 0 (`InvalidEffectiveCost`).
-pub fn r03_invalid_effective_cost(r: &mut CostRecord) -> bool {
-    is_cd_purchase(r) && r.effective_cost > Decimal::ZERO
-}
-
-/// Rule 4: ContractedCost 0 while EffectiveCost ≠ 0 (`MissingContractedCost`).
-pub fn r04_missing_contracted_cost(r: &mut CostRecord) -> bool {
-    r.contracted_cost.is_zero() && !r.effective_cost.is_zero()
-}
-
-/// Rule 5: ContractedUnitPrice empty/0 while x_EffectiveUnitPrice ≠ 0
-/// (`MissingContractedUnitPrice`).
-pub fn r05_missing_contracted_unit_price(r: &mut CostRecord) -> bool {
-    zero_or_none(r.contracted_unit_price) && !zero_or_none(ext_dec(r, "x_EffectiveUnitPrice"))
-}
-
-/// Rule 6a: ListCost < ContractedCost (`ListCostLessThanContractedCost`).
-pub fn r06_list_below_contracted(r: &mut CostRecord) -> bool {
-    r.list_cost < r.contracted_cost
-}
-
-/// Rule 6b: ContractedCost < EffectiveCost (`ContractedCostLessThanEffectiveCost`).
-pub fn r06_contracted_below_effective(r: &mut CostRecord) -> bool {
-    r.contracted_cost < r.effective_cost
-}
-
-/// Rule 7: ListCost 0 while ContractedCost or EffectiveCost ≠ 0 (`MissingListCost`).
-pub fn r07_missing_list_cost(r: &mut CostRecord) -> bool {
-    r.list_cost.is_zero() && (!r.contracted_cost.is_zero() || !r.effective_cost.is_zero())
-}
-
-/// Rule 8: ListUnitPrice empty/0 while a contracted or effective unit price is set
-/// (`MissingListUnitPrice`).
-pub fn r08_missing_list_unit_price(r: &mut CostRecord) -> bool {
-    zero_or_none(r.list_unit_price)
-        && (!zero_or_none(r.contracted_unit_price)
-            || !zero_or_none(ext_dec(r, "x_EffectiveUnitPrice")))
-}
-
-fn near(a: Decimal, b: Decimal) -> bool {
-    let d = (a - b).abs();
-    d > Decimal::ZERO && d < Decimal::new(1, 4)
-}
-
-/// Rule 9: x_EffectiveUnitPrice within 0.0001 of x_BilledUnitPrice or ContractedUnitPrice
-/// (`XEffectiveUnitPriceRoundingError`). **hubs bug, not copied:** hubs flag equal prices too;
-/// we flag only 0 < difference < 0.0001.
-pub fn r09_effective_price_rounding(r: &mut CostRecord) -> bool {
-    let Some(eup) = ext_dec(r, "x_EffectiveUnitPrice").filter(|d| !d.is_zero()) else {
-        return false;
-    };
-    let bup = ext_dec(r, "x_BilledUnitPrice").filter(|d| !d.is_zero());
-    let cup = r.contracted_unit_price.filter(|d| !d.is_zero());
-    bup.is_some_and(|b| near(eup, b)) || cup.is_some_and(|c| near(eup, c))
-}
-
-/// Rule 10a: ConsumedQuantity 0 with a cost (`MissingConsumedQuantity`).
-pub fn r10_missing_consumed_quantity(r: &mut CostRecord) -> bool {
-    r.consumed_quantity.is_some_and(|q| q.is_zero())
-        && (!r.effective_cost.is_zero() || !r.billed_cost.is_zero())
-}
-
-/// Rule 10b: PricingQuantity 0 with a cost (`MissingPricingQuantity`).
-pub fn r10_missing_pricing_quantity(r: &mut CostRecord) -> bool {
-    r.pricing_quantity.is_some_and(|q| q.is_zero())
-        && (!r.effective_cost.is_zero() || !r.billed_cost.is_zero())
-}
-
-/// Rule 13: BilledCost > 0 and x_BilledUnitPrice 0 (`MissingXBilledUnitPrice`).
-pub fn r13_missing_billed_unit_price(r: &mut CostRecord) -> bool {
-    r.billed_cost > Decimal::ZERO && ext_dec(r, "x_BilledUnitPrice").is_some_and(|b| b.is_zero())
-}
-
-/// Rule 14: PricingCategory Standard on a Usage row with a CommitmentDiscountId
-/// (`PricingCategoryShouldBeCommitted`).
-pub fn r14_pricing_category_committed(r: &mut CostRecord) -> bool {
-    r.charge_category == ChargeCategory::Usage
-        && r.commitment_discount_id.is_some()
-        && r.pricing_category == Some(PricingCategory::Standard)
-}
-
-/// Rule 15: x_SkuTerm written `1Year`/`3Years`/`5Years` (`SkuTermShouldBeAnInteger`).
-pub fn r15_sku_term_integer(r: &mut CostRecord) -> bool {
-    matches!(
-        r.extensions.get("x_SkuTerm"),
-        Some("1Year" | "3Years" | "5Years")
-    )
-}
-
-/// Rule 16: `UnknownFocusVersion` for an empty/unknown version, `LegacyFocusVersion` for the
-/// 1.0-preview forms. **hubs bug, not copied:** hubs flag every version but exactly `1.0`
-/// (1.0r2 and 1.2 included); only 1.0-preview is legacy here (GUESS at the intent). The
-/// version is the manifest's `dataVersion`, not re-detected after fills (rule 17's bug).
-pub fn r16_version_flag(version: &str) -> Option<&'static str> {
-    match version {
-        "1.0" | "1.0r2" | "1.2-preview" | "1.2" | "custom" => None,
-        "1.0-preview" | "1.0-preview(v1)" => Some("LegacyFocusVersion"),
-        _ => Some("UnknownFocusVersion"),
-    }
-}
-
-/// Rule 19/20: x_SourceName, x_SourceProvider, x_SourceType, x_SourceVersion.
-pub fn r19_source_columns(r: &mut CostRecord, version: &str) {
-    let ms = r.extensions.get("x_BillingProfileId").is_some();
-    if r.extensions.get("x_SourceName").is_none() {
-        let v = if ms {
-            "Cost Management".to_string()
-        } else {
-            r.provider_name.clone()
-        };
-        r.extensions.set("x_SourceName", Some(v));
-    }
-    if r.extensions.get("x_SourceProvider").is_none() {
-        r.extensions
-            .set("x_SourceProvider", Some(r.provider_name.clone()));
-    }
-    if r.extensions.get("x_SourceType").is_none() {
-        r.extensions
-            .set("x_SourceType", ms.then(|| "FocusCost".to_string()));
-    }
-    if r.extensions.get("x_SourceVersion").is_none() {
-        r.extensions.set(
-            "x_SourceVersion",
-            (!version.is_empty()).then(|| version.to_string()),
-        );
-    }
-}
+use super::*;
 
 /// Rule 21: PricingQuantity 0 with a cost → BilledCost / x_BilledUnitPrice, else
 /// EffectiveCost / x_EffectiveUnitPrice (`PricingQuantityComputed`; exact division, kept
@@ -265,7 +92,7 @@ pub fn r23_unit_prices(r: &mut CostRecord, sheet: &PriceSheet) -> Vec<&'static s
     let block = ext_dec(r, "x_PricingBlockSize")
         .filter(|d| !d.is_zero())
         .unwrap_or(Decimal::ONE);
-    let convert = |p: Decimal, sp: &super::prices::SheetPrice| -> Option<Decimal> {
+    let convert = |p: Decimal, sp: &crate::transform::prices::SheetPrice| -> Option<Decimal> {
         let same_unit = sp.unit.as_deref().map(str::to_ascii_lowercase)
             == r.pricing_unit.as_deref().map(str::to_ascii_lowercase);
         if !same_unit {
@@ -398,6 +225,81 @@ pub fn r36_commitment_quantity(r: &mut CostRecord) -> bool {
     }
 }
 
+/// Rule 34: a Microsoft CD purchase marked `Usage-Based` in a FOCUS 1.0 export (1.0, 1.0r2,
+/// 1.0-preview) is `Recurring` (`ChargeFrequencyCorrected`). Flagged first by rule 2.
+pub fn r34_purchase_frequency(r: &mut CostRecord, version: &str) -> bool {
+    if is_microsoft(r)
+        && is_cd_purchase(r)
+        && version.starts_with("1.0")
+        && r.charge_frequency == Some(finops_core::focus::ChargeFrequency::UsageBased)
+    {
+        r.charge_frequency = Some(finops_core::focus::ChargeFrequency::Recurring);
+        return true;
+    }
+    false
+}
+
+/// Rule 38: `x_CommitmentDiscountUtilizationPotential` (purchase 0; spend-based and Microsoft
+/// rows with a category: EffectiveCost; usage-based: ConsumedQuantity; else 0) and
+/// `x_CommitmentDiscountUtilizationAmount` (the potential when the status is `Used`, else 0).
+/// Only on rows with a commitment discount; returns whether it set them.
+pub fn r38_commitment_utilization(r: &mut CostRecord) -> bool {
+    use finops_core::focus::{CommitmentDiscountCategory, CommitmentDiscountStatus};
+    if r.commitment_discount_id.is_none()
+        || r.extensions
+            .get("x_CommitmentDiscountUtilizationPotential")
+            .is_some()
+    {
+        return false;
+    }
+    let potential = if r.charge_category == ChargeCategory::Purchase {
+        Decimal::ZERO
+    } else {
+        match r.commitment_discount_category {
+            Some(CommitmentDiscountCategory::Spend) => r.effective_cost,
+            Some(CommitmentDiscountCategory::Usage) if is_microsoft(r) => r.effective_cost,
+            Some(CommitmentDiscountCategory::Usage) => r.consumed_quantity.unwrap_or(Decimal::ZERO),
+            _ => Decimal::ZERO,
+        }
+    };
+    let amount = if r.commitment_discount_status == Some(CommitmentDiscountStatus::Used) {
+        potential
+    } else {
+        Decimal::ZERO
+    };
+    set_dec(r, "x_CommitmentDiscountUtilizationPotential", potential);
+    set_dec(r, "x_CommitmentDiscountUtilizationAmount", amount);
+    true
+}
+
+/// Rule 39: an empty `x_AmortizationClass` becomes `Principal` for a purchase of a
+/// reservation or savings-plan order, `Amortized Charge` for usage covered by a commitment
+/// discount (id and status set) (`AmortizationClassFilled`).
+pub fn r39_amortization_class(r: &mut CostRecord) -> bool {
+    if r.extensions
+        .get("x_AmortizationClass")
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        return false;
+    }
+    let rid = r.resource_id.as_deref().unwrap_or("").to_ascii_lowercase();
+    let v = if r.charge_category == ChargeCategory::Purchase
+        && (rid.contains("/microsoft.capacity/reservationorders/")
+            || rid.contains("/microsoft.billingbenefits/savingsplanorders/"))
+    {
+        "Principal"
+    } else if r.charge_category == ChargeCategory::Usage
+        && r.commitment_discount_id.is_some()
+        && r.commitment_discount_status.is_some()
+    {
+        "Amortized Charge"
+    } else {
+        return false;
+    };
+    r.extensions.set("x_AmortizationClass", Some(v.into()));
+    true
+}
+
 /// Rule 41: a Microsoft row whose ContractedCost ≠ CUP × PQ gets CUP × PQ
 /// (`ContractedCostCorrected`; ListCost is not redone, as in hubs).
 pub fn r41_contracted_cost_fix(r: &mut CostRecord) -> bool {
@@ -449,7 +351,7 @@ pub fn r46_resource_type(r: &mut CostRecord) -> bool {
             r.extensions
                 .get("x_ResourceType")
                 .or(r.resource_type.as_deref())
-                .map(super::other::resource_type_name)
+                .map(crate::transform::other::resource_type_name)
         };
     }
     before != r.resource_type
@@ -678,101 +580,4 @@ pub fn r56_agreement(r: &mut CostRecord) {
         r.provider_name.clone()
     };
     r.extensions.set("x_BillingAccountAgreement", Some(v));
-}
-
-/// A rule that changes or flags a record in place.
-type Rule = fn(&mut CostRecord) -> bool;
-
-/// Run every rule on one record, in hubs' order.
-pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
-    r.extensions.set(
-        "x_IngestionTime",
-        Some(ctx.ingested_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-    );
-    // Flags on raw values (2–16).
-    let flags: [(Rule, &str); 12] = [
-        (r02_invalid_charge_frequency, "InvalidChargeFrequency"),
-        (r03_invalid_effective_cost, "InvalidEffectiveCost"),
-        (r04_missing_contracted_cost, "MissingContractedCost"),
-        (
-            r05_missing_contracted_unit_price,
-            "MissingContractedUnitPrice",
-        ),
-        (r06_list_below_contracted, "ListCostLessThanContractedCost"),
-        (
-            r06_contracted_below_effective,
-            "ContractedCostLessThanEffectiveCost",
-        ),
-        (r07_missing_list_cost, "MissingListCost"),
-        (r08_missing_list_unit_price, "MissingListUnitPrice"),
-        (
-            r09_effective_price_rounding,
-            "XEffectiveUnitPriceRoundingError",
-        ),
-        (r10_missing_consumed_quantity, "MissingConsumedQuantity"),
-        (r10_missing_pricing_quantity, "MissingPricingQuantity"),
-        (r13_missing_billed_unit_price, "MissingXBilledUnitPrice"),
-    ];
-    for (f, code) in flags {
-        if f(r) {
-            add_change(r, code);
-        }
-    }
-    for (f, code) in [
-        (
-            r14_pricing_category_committed as fn(&mut CostRecord) -> bool,
-            "PricingCategoryShouldBeCommitted",
-        ),
-        (r15_sku_term_integer, "SkuTermShouldBeAnInteger"),
-    ] {
-        if f(r) {
-            add_change(r, code);
-        }
-    }
-    if let Some(code) = r16_version_flag(ctx.data_version) {
-        add_change(r, code);
-    }
-    r19_source_columns(r, ctx.data_version);
-    // Fills (21–29).
-    for (f, code) in [
-        (
-            r21_pricing_quantity as fn(&mut CostRecord) -> bool,
-            "PricingQuantityComputed",
-        ),
-        (r22_consumed_quantity, "ConsumedQuantityComputed"),
-    ] {
-        if f(r) {
-            add_change(r, code);
-        }
-    }
-    for code in r23_unit_prices(r, ctx.prices) {
-        add_change(r, code);
-    }
-    for (f, code) in [
-        (
-            r25_round_effective_price as fn(&mut CostRecord) -> bool,
-            "XEffectiveUnitPriceRounded",
-        ),
-        (r28_contracted_cost, "ContractedCostFilled"),
-        (r29_list_cost, "ListCostFilled"),
-        (r36_commitment_quantity, "CommitmentDiscountQuantityFilled"),
-        (r41_contracted_cost_fix, "ContractedCostCorrected"),
-        (r43_lower_ids, "LowerCasedIds"),
-        (r44_purchase_effective_cost, "PurchaseEffectiveCostZeroed"),
-        (r42_consumed_only_on_usage, "ConsumedQuantityNulled"),
-        (r45_resource_name, "ResourceNameNormalized"),
-        (r46_resource_type, "ResourceTypeFilled"),
-        (r47_publisher, "PublisherNameNormalized"),
-        (r48_region, "RegionFilled"),
-        (r53_billing_period, "BillingPeriodAligned"),
-        (r55_placeholders, "PlaceholdersRemoved"),
-        (service_subcategory, "ServiceSubcategoryFilled"),
-        (pricing_currency_columns, "PricingCurrencyColumnsFilled"),
-    ] {
-        if f(r) {
-            add_change(r, code);
-        }
-    }
-    r52_savings(r);
-    r56_agreement(r);
 }
