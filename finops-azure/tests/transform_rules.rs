@@ -536,3 +536,95 @@ fn r39_amortization_class_filled() {
     assert!(!changes(&run(k)).contains("AmortizationClassFilled"));
     assert_eq!(run(usage()).extensions.get("x_AmortizationClass"), None);
 }
+
+#[test]
+fn r18_provider_name_inferred_after_the_flag() {
+    for (col, want) in [
+        ("x_ServiceCode", "AWS"),
+        ("x_Project", "GCP"),
+        ("x_InvoiceSectionId", "Microsoft"),
+    ] {
+        let mut r = usage();
+        r.provider_name = String::new();
+        r.extensions.set("x_BillingProfileId", None);
+        r.extensions.set(col, Some("v".into()));
+        let r = run(r);
+        assert_eq!(r.provider_name, want, "{col}");
+        let c = changes(&r);
+        assert!(c.contains("ProviderNameInferred"), "{c}");
+        assert!(c.contains("MissingProviderName"), "{c}");
+    }
+    // Nothing to infer from: stays empty, flagged only.
+    let mut r = usage();
+    r.provider_name = String::new();
+    r.extensions.set("x_BillingProfileId", None);
+    let r = run(r);
+    assert_eq!(r.provider_name, "");
+    assert!(!changes(&r).contains("ProviderNameInferred"));
+    // A set name is never replaced.
+    let mut r = usage();
+    r.extensions.set("x_ServiceCode", Some("AmazonEC2".into()));
+    assert!(!r18_provider_name(&mut r));
+    assert_eq!(r.provider_name, "Microsoft");
+}
+
+#[test]
+fn r33_capacity_reservation_status_rule() {
+    use finops_core::focus::CapacityReservationStatus;
+    // No reservation id: no status, even a stray one.
+    let mut r = usage();
+    r.capacity_reservation_status = Some(CapacityReservationStatus::Used);
+    assert!(r33_capacity_reservation_status(&mut r));
+    assert_eq!(r.capacity_reservation_status, None);
+    // On the reservation resource itself: Unused.
+    let mut r = usage();
+    r.capacity_reservation_id = Some("/subscriptions/S/.../capacityReservations/cr1".into());
+    r.extensions.set(
+        "x_ResourceType",
+        Some("microsoft.compute/capacityreservationgroups/capacityreservations".into()),
+    );
+    let r = run(r);
+    assert_eq!(
+        r.capacity_reservation_status,
+        Some(CapacityReservationStatus::Unused)
+    );
+    assert!(changes(&r).contains("CapacityReservationStatusFilled"));
+    // A VM using the reservation: Used; a set status is kept.
+    let mut r = usage();
+    r.capacity_reservation_id = Some("cr1".into());
+    assert!(r33_capacity_reservation_status(&mut r));
+    assert_eq!(
+        r.capacity_reservation_status,
+        Some(CapacityReservationStatus::Used)
+    );
+    r.capacity_reservation_status = Some(CapacityReservationStatus::Unused);
+    assert!(!r33_capacity_reservation_status(&mut r));
+    assert_eq!(
+        r.capacity_reservation_status,
+        Some(CapacityReservationStatus::Unused)
+    );
+}
+
+#[test]
+fn r54_final_fills_from_x_columns() {
+    let mut r = usage();
+    r.contracted_unit_price = None;
+    r.extensions.set("x_InvoiceId", Some("G012345678".into()));
+    r.extensions.set("x_SkuMeterName", Some("D2s v3".into()));
+    r.extensions
+        .set("x_OnDemandUnitPrice", Some("0.096".into()));
+    assert!(r54_final_fills(&mut r));
+    assert_eq!(r.invoice_id.as_deref(), Some("G012345678"));
+    assert_eq!(r.sku_meter.as_deref(), Some("D2s v3"));
+    assert_eq!(r.contracted_unit_price, Some(d("0.096")));
+    // Set columns are kept; nothing left to fill is no change.
+    r.extensions.set("x_InvoiceId", Some("OTHER".into()));
+    assert!(!r54_final_fills(&mut r));
+    assert_eq!(r.invoice_id.as_deref(), Some("G012345678"));
+    // Through the whole transform, the code is recorded.
+    let mut r = usage();
+    r.extensions.set("x_InvoiceId", Some("G1".into()));
+    let r = run(r);
+    assert_eq!(r.invoice_id.as_deref(), Some("G1"));
+    assert!(changes(&r).contains("FinalColumnsFilled"));
+}

@@ -11,9 +11,11 @@ use finops_core::{CostRecord, Decimal};
 
 mod fills;
 mod flags;
+mod names;
 
 pub use fills::*;
 pub use flags::*;
+pub use names::*;
 
 /// What the rules need besides the row.
 #[derive(Debug, Clone)]
@@ -107,6 +109,9 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
     if let Some(code) = r16_version_flag(ctx.data_version) {
         add_change(r, code);
     }
+    if r18_provider_name(r) {
+        add_change(r, "ProviderNameInferred");
+    }
     r19_source_columns(r, ctx.data_version);
     // Fills (21–29).
     for (f, code) in [
@@ -147,7 +152,12 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
         (r46_resource_type, "ResourceTypeFilled"),
         (r47_publisher, "PublisherNameNormalized"),
         (r48_region, "RegionFilled"),
+        (
+            r33_capacity_reservation_status,
+            "CapacityReservationStatusFilled",
+        ),
         (r53_billing_period, "BillingPeriodAligned"),
+        (r54_final_fills, "FinalColumnsFilled"),
         (r55_placeholders, "PlaceholdersRemoved"),
         (service_subcategory, "ServiceSubcategoryFilled"),
         (pricing_currency_columns, "PricingCurrencyColumnsFilled"),
