@@ -14,7 +14,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use clap::{Parser, ValueEnum};
 use finops_azure::emulator::exports::{ExportRun, write_export_run};
 use finops_azure::ingest::{IngestOptions, IngestReport, Ingestor};
-use finops_azure::retention::{RetentionReport, apply_retention};
+use finops_azure::retention::{RetentionReport, apply_retention_all};
 use finops_azure::{AzureHub, Store};
 use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::source::CostQuery;
@@ -118,14 +118,7 @@ pub async fn run(args: &Args, clock: SharedClock) -> anyhow::Result<RunOutput> {
         Some(n) => {
             let ok = report.errors.is_empty();
             let mut all = RetentionReport::default();
-            for ds in [
-                "Costs",
-                "Prices",
-                "CommitmentDiscountUsage",
-                "Recommendations",
-                "Transactions",
-            ] {
-                let r = apply_retention(&ingestion, ds, n, clock.now(), ok).await?;
+            for (_, r) in apply_retention_all(&ingestion, n, clock.now(), ok).await? {
                 all.removed.extend(r.removed);
                 all.objects += r.objects;
                 all.skipped = all.skipped.or(r.skipped);

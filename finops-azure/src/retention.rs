@@ -26,6 +26,33 @@ fn month_index(y: i32, m: u32) -> i64 {
     i64::from(y) * 12 + i64::from(m) - 1
 }
 
+/// The hubs datasets retention applies to (each with its own month folders).
+pub const RETAINED_DATASETS: [&str; 5] = [
+    "Costs",
+    "Prices",
+    "CommitmentDiscountUsage",
+    "Recommendations",
+    "Transactions",
+];
+
+/// [`apply_retention`] on every dataset of [`RETAINED_DATASETS`], in that order: one report
+/// per dataset.
+pub async fn apply_retention_all(
+    store: &Store,
+    months: u32,
+    now: DateTime<Utc>,
+    last_ingestion_ok: bool,
+) -> Result<Vec<(&'static str, RetentionReport)>> {
+    let mut out = Vec::with_capacity(RETAINED_DATASETS.len());
+    for ds in RETAINED_DATASETS {
+        out.push((
+            ds,
+            apply_retention(store, ds, months, now, last_ingestion_ok).await?,
+        ));
+    }
+    Ok(out)
+}
+
 /// Remove the folders of `dataset` whose month is `months` or more before the month of
 /// `now` (the current month and the `months - 1` before it are kept). `last_ingestion_ok`
 /// is false when the latest ingestion failed: then nothing is deleted.

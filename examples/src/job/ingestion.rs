@@ -15,7 +15,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use finops_azure::ingest::commit;
 use finops_azure::ingest::custom::{CustomDrop, ingest_custom};
 use finops_azure::ingest::{IngestOptions, Ingestor};
-use finops_azure::retention::apply_retention;
+use finops_azure::retention::apply_retention_all;
 use finops_azure::{AzureHub, Store};
 use finops_core::Decimal;
 use finops_core::source::CostQuery;
@@ -115,15 +115,9 @@ pub async fn azure_step(a: &AzureSource, env: &StepEnv, dir: &Path) -> anyhow::R
         ));
     }
     if let Some(n) = a.retention_months {
-        for ds in [
-            "Costs",
-            "Prices",
-            "CommitmentDiscountUsage",
-            "Recommendations",
-            "Transactions",
-        ] {
-            let r = apply_retention(&ingestion, ds, n, env.clock.now(), report.errors.is_empty())
-                .await?;
+        for (ds, r) in
+            apply_retention_all(&ingestion, n, env.clock.now(), report.errors.is_empty()).await?
+        {
             if !r.removed.is_empty() {
                 step.lines.push(format!(
                     "retention: {} folder(s) of {ds} removed",

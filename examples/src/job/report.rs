@@ -81,6 +81,17 @@ pub struct ReportInput<'a> {
     pub anomaly_days: u32,
 }
 
+/// The dashed "today" line of the time charts: the run's as-of date, labelled in `lang`.
+fn as_of_line(as_of: NaiveDate, lang: Language) -> (NaiveDate, Mark) {
+    (
+        as_of,
+        Mark {
+            label: i18n::date(as_of, lang),
+            color: "#6b7280".into(),
+        },
+    )
+}
+
 fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
@@ -318,13 +329,7 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
                     .map(|x| (x.date, f(x.lower), f(x.upper)))
                     .collect(),
             }],
-            vlines: vec![(
-                r.as_of,
-                Mark {
-                    label: i18n::date(r.as_of, lang),
-                    color: "#6b7280".into(),
-                },
-            )],
+            vlines: vec![as_of_line(r.as_of, lang)],
             french: fr,
             ..Default::default()
         };
@@ -370,13 +375,7 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
                     color: "#b91c1c".into(),
                 },
             )],
-            vlines: vec![(
-                r.as_of,
-                Mark {
-                    label: i18n::date(r.as_of, lang),
-                    color: "#6b7280".into(),
-                },
-            )],
+            vlines: vec![as_of_line(r.as_of, lang)],
             width: Some(480.0),
             height: Some(230.0),
             french: fr,
@@ -498,13 +497,7 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
                         color: "#b91c1c".into(),
                     },
                 )],
-                vlines: vec![(
-                    r.as_of,
-                    Mark {
-                        label: i18n::date(r.as_of, lang),
-                        color: "#6b7280".into(),
-                    },
-                )],
+                vlines: vec![as_of_line(r.as_of, lang)],
                 height: Some(230.0),
                 width: Some(480.0),
                 french: fr,
@@ -584,13 +577,7 @@ pub fn render(r: &ReportInput<'_>) -> anyhow::Result<String> {
                     color: "#9ca3af".into(),
                 },
             )],
-            vlines: vec![(
-                r.as_of,
-                Mark {
-                    label: i18n::date(r.as_of, lang),
-                    color: "#6b7280".into(),
-                },
-            )],
+            vlines: vec![as_of_line(r.as_of, lang)],
             french: fr,
             ..Default::default()
         };
