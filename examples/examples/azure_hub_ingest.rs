@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p finops-examples --example azure_hub_ingest -- --exports LOC --ingestion LOC \
-//!     [--retention-months N] [--as-of YYYY-MM-DD] [--focus-out FILE] [--format text|json] [--demo]
+//!     [--retention-months N] [--as-of YYYY-MM-DD] [--focus-out FILE] [--focus-version 1.2|1.0]
+//!     [--format text|json] [--demo]
 //! ```
 
 fn main() -> std::process::ExitCode {

@@ -4,8 +4,10 @@
 //!
 //! ```text
 //! azure_hub_ingest --exports LOC --ingestion LOC [--retention-months N] [--as-of YYYY-MM-DD]
-//!                  [--focus-out FILE] [--format text|json] [--demo]
+//!                  [--focus-out FILE] [--focus-version 1.2|1.0] [--format text|json] [--demo]
 //! ```
+//! `--focus-version 1.0` writes `--focus-out` as FOCUS 1.0 (hubs' `Costs_v1_0()`, AZ-12): the
+//! same columns whatever version later exports use.
 //! Exit 0 when every complete export was ingested or skipped with a reason, 1 when any failed
 //! (the others are still ingested), 2 on a usage error.
 
@@ -15,7 +17,7 @@ use clap::{Parser, ValueEnum};
 use finops_azure::emulator::exports::{ExportRun, write_export_run};
 use finops_azure::ingest::{IngestOptions, IngestReport, Ingestor};
 use finops_azure::retention::{RetentionReport, apply_retention_all};
-use finops_azure::{AzureHub, Store};
+use finops_azure::{AzureHub, ReadVersion, Store};
 use finops_core::clock::{FixedClock, SharedClock};
 use finops_core::source::CostQuery;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,18 @@ pub enum Format {
     Text,
     /// One JSON object (the contract).
     Json,
+}
+
+/// The FOCUS version of `--focus-out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FocusOutVersion {
+    /// FOCUS 1.2.
+    #[default]
+    #[value(name = "1.2")]
+    V1_2,
+    /// FOCUS 1.0.
+    #[value(name = "1.0")]
+    V1_0,
 }
 
 /// Command line of `azure_hub_ingest`.
@@ -60,6 +74,10 @@ pub struct Args {
     /// extension).
     #[arg(long, value_name = "FILE")]
     pub focus_out: Option<PathBuf>,
+    /// The FOCUS version of --focus-out: 1.2, or 1.0 for readers built on FOCUS 1.0 (the
+    /// columns FOCUS 1.1/1.2 added become x_ columns).
+    #[arg(long, value_enum, default_value_t = FocusOutVersion::V1_2)]
+    pub focus_version: FocusOutVersion,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -130,6 +148,10 @@ pub async fn run(args: &Args, clock: SharedClock) -> anyhow::Result<RunOutput> {
     let focus_rows = match &args.focus_out {
         Some(p) => Some(
             AzureHub::new(ingestion)
+                .with_read_version(match args.focus_version {
+                    FocusOutVersion::V1_2 => ReadVersion::Focus1_2,
+                    FocusOutVersion::V1_0 => ReadVersion::Focus1_0,
+                })
                 .write_focus(p, &CostQuery::default())
                 .await?,
         ),

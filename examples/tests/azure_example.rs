@@ -69,4 +69,21 @@ fn demo_run_json_contract_rerun_and_focus_out() {
     assert!(again.report.ingested.is_empty());
     assert_eq!(again.report.skipped.len(), 2);
     assert_eq!(again.focus_rows, Some(5000));
+    // --focus-version 1.0: the same rows as FOCUS 1.0 (no column added by 1.1/1.2).
+    let csv10 = dir.path().join("focus10.csv");
+    let mut v = argv(false);
+    let at = v.iter().position(|a| a == "--focus-out").unwrap();
+    v[at + 1] = csv10.display().to_string();
+    v.extend(["--focus-version".to_string(), "1.0".into()]);
+    let v10 = rt.block_on(run(&Args::parse_from(v), clock())).unwrap();
+    assert_eq!(v10.focus_rows, Some(5000));
+    let header = std::fs::read_to_string(&csv10).unwrap();
+    let header = header.lines().next().unwrap();
+    assert!(header.contains("x_InvoiceId"), "{header}");
+    assert!(
+        !header
+            .split(',')
+            .any(|c| c.trim_matches('"') == "InvoiceId"),
+        "{header}"
+    );
 }

@@ -51,6 +51,16 @@ pub const ADDED_COLUMNS: &[&str] = &[
     "x_AmortizationClass",
     "x_CommitmentDiscountUtilizationPotential",
     "x_CommitmentDiscountUtilizationAmount",
+    "x_CommitmentDiscountNormalizedRatio",
+    "x_SkuCoreCount",
+    "x_SkuInstanceType",
+    "x_SkuOperatingSystem",
+    "x_ConsumedCoreHours",
+    "x_SkuLicenseType",
+    "x_SkuLicenseStatus",
+    "x_SkuLicenseQuantity",
+    "x_SkuLicenseUnit",
+    "x_SourceValues",
 ];
 
 /// The FOCUS version a reader of an [`AzureHub`] gets (AZ-12).
@@ -364,22 +374,25 @@ impl AzureHub {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
         let mut stream = self.costs(query).await?;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<CostRecord>(1024);
+        // Records go to the blocking writer over a bounded channel: the reader waits when
+        // the writer is behind (memory bounded by the channel), never a task per record.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<CostRecord>(1024);
         let p = path.to_path_buf();
         let version = self.version;
         let writer = tokio::task::spawn_blocking(move || -> Result<u64> {
+            let records = std::iter::from_fn(move || rx.blocking_recv());
             if version == ReadVersion::Focus1_0 {
-                return write_versioned(&p, parquet, &version.columns(), &ext, rx);
+                return write_versioned(&p, parquet, &version.columns(), &ext, records);
             }
             if parquet {
                 let mut w = FocusParquetWriter::create(&p, &ext)?;
-                for r in rx {
+                for r in records {
                     w.write(&r)?;
                 }
                 w.finish()
             } else {
                 let mut w = FocusCsvWriter::create(&p, &ext)?;
-                for r in rx {
+                for r in records {
                     w.write(&r)?;
                 }
                 w.finish()
@@ -389,11 +402,7 @@ impl AzureHub {
         while let Some(r) = stream.next().await {
             match r {
                 Ok(r) => {
-                    let tx = tx.clone();
-                    let sent = tokio::task::spawn_blocking(move || tx.send(r).is_ok())
-                        .await
-                        .unwrap_or(false);
-                    if !sent {
+                    if tx.send(r).await.is_err() {
                         break;
                     }
                 }
@@ -452,6 +461,10 @@ impl CostSource for AzureHub {
                         Ok(r) => r,
                         Err(e) => return tx2.blocking_send(Err(e)).is_ok(),
                     };
+                    let version = crate::transform::costs::r20_source_version(
+                        &version,
+                        reader.header().version(),
+                    );
                     let ctx = CostContext {
                         ingested_at: at,
                         data_version: &version,
@@ -511,7 +524,7 @@ fn write_versioned(
     parquet: bool,
     columns: &[Column],
     ext: &[String],
-    rx: std::sync::mpsc::Receiver<CostRecord>,
+    records: impl Iterator<Item = CostRecord>,
 ) -> Result<u64> {
     use arrow_array::{ArrayRef, RecordBatch};
     let label = path.display().to_string();
@@ -523,7 +536,7 @@ fn write_versioned(
     if !parquet {
         let mut w = csv::Writer::from_writer(file);
         w.write_record(&header).map_err(|e| pq(&e))?;
-        for r in rx {
+        for r in records {
             let mut cells: Vec<String> = columns
                 .iter()
                 .map(|c| r.get(*c).to_text().unwrap_or_default())
@@ -588,9 +601,9 @@ fn write_versioned(
             })
             .collect::<Result<_>>()?;
         let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| pq(&e))?;
-        w.write(&batch).map_err(|e| pq(&e))
+        finops_core::focus::parquet::write_batch_bounded(w, &batch).map_err(|e| pq(&e))
     };
-    for r in rx {
+    for r in records {
         for (i, b) in bufs.iter_mut().enumerate() {
             let v = match columns.get(i) {
                 Some(c) => r.get(*c),

@@ -61,6 +61,58 @@ async fn focus_output_of_1_0r2_and_1_2_exports_validates() {
             .all(|r| r.extensions.get("x_BillingAccountAgreement") == Some("EA"))
     );
 
+    // The SKU details (rules 30, 49, 50): FocusCost 1.0r2 has no SkuPriceDetails column, so
+    // its VM rows get one built from x_SkuDetails; both versions get the SKU columns.
+    let usage_of = |v: &'static str| {
+        recs.iter()
+            .filter(move |r| r.extensions.get("x_SourceVersion") == Some(v))
+            .filter(|r| r.charge_category == finops_core::focus::ChargeCategory::Usage)
+    };
+    // 1.0r2: from x_SkuDetails (ImageType Canonical → Linux).
+    let old: Vec<_> = usage_of("1.0r2")
+        .filter(|r| r.extensions.get("x_SkuDetails").is_some())
+        .collect();
+    assert!(!old.is_empty());
+    for r in &old {
+        assert_eq!(r.extensions.get("x_SkuCoreCount"), Some("2"));
+        assert_eq!(r.extensions.get("x_SkuOperatingSystem"), Some("Linux"));
+    }
+    // 1.2: from SkuPriceDetails' FOCUS keys.
+    let new: Vec<_> = usage_of("1.2")
+        .filter(|r| r.sku_price_details.is_some())
+        .collect();
+    assert!(!new.is_empty());
+    for r in &new {
+        assert_eq!(r.extensions.get("x_SkuCoreCount"), Some("2"));
+        assert_eq!(
+            r.extensions.get("x_SkuInstanceType"),
+            Some("Standard_D2s_v3")
+        );
+    }
+    for r in old.iter().filter(|r| r.sku_price_id.is_some()) {
+        let spd = r.sku_price_details.as_ref().unwrap();
+        assert_eq!(spd["InstanceType"], "Standard_D2s_v3");
+        assert_eq!(spd["x_VCPUs"], "2");
+        assert!(
+            r.extensions
+                .get("x_SourceChanges")
+                .unwrap()
+                .contains("SkuPriceDetailsFilled")
+        );
+    }
+    // x_SourceValues keeps the exported value of what the transform changed.
+    let changed = recs
+        .iter()
+        .find(|r| {
+            r.extensions
+                .get("x_SourceChanges")
+                .is_some_and(|c| c.contains("ContractedUnitPriceFromEffective"))
+        })
+        .unwrap();
+    let sv: serde_json::Value =
+        serde_json::from_str(changed.extensions.get("x_SourceValues").unwrap()).unwrap();
+    assert!(sv.get("ContractedUnitPrice").is_some(), "{sv}");
+
     let out = dir.path().join("focus.parquet");
     let n = hub.write_focus(&out, &CostQuery::default()).await.unwrap();
     assert_eq!(n, 800);
@@ -100,4 +152,89 @@ async fn focus_output_of_1_0r2_and_1_2_exports_validates() {
         }
     }
     assert!(from_sheet > 0);
+}
+
+/// The header of a CSV file.
+fn csv_header(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let first = text.lines().next().unwrap().trim_start_matches('\u{feff}');
+    first
+        .split(',')
+        .map(|s| s.trim_matches('"').to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focus_1_0_reader_keeps_its_columns_after_exports_move_to_1_2() {
+    use finops_azure::ReadVersion;
+    use finops_core::focus::Column;
+    let dir = tempfile::tempdir().unwrap();
+    let ex = Store::local(dir.path().join("msexports")).unwrap();
+    let ing = Store::local(dir.path().join("ingestion")).unwrap();
+    let engine = Ingestor::new(ex.clone(), ing.clone(), IngestOptions::new(clock()));
+    let hub10 = AzureHub::new(ing.clone()).with_read_version(ReadVersion::Focus1_0);
+    assert_eq!(hub10.read_version(), ReadVersion::Focus1_0);
+
+    // Before the upgrade: a FocusCost 1.0r2 export.
+    let mut a = ExportRun::focus_cost("1.0r2", march(), 200, "r-old");
+    a.scope = "/subscriptions/3f2a8c1e-5b7d-4e9f-a1c3-6d8e0f2b4a61".into();
+    write_export_run(&ex, &a).await.unwrap();
+    assert!(engine.ingest_all().await.unwrap().errors.is_empty());
+    let before = dir.path().join("before.csv");
+    assert_eq!(
+        hub10
+            .write_focus(&before, &CostQuery::default())
+            .await
+            .unwrap(),
+        200
+    );
+
+    // After: the exports are FocusCost 1.2; the 1.0 reader sees the same columns.
+    let b = ExportRun::focus_cost("1.2", march(), 200, "r-new");
+    write_export_run(&ex, &b).await.unwrap();
+    assert!(engine.ingest_all().await.unwrap().errors.is_empty());
+    let after = dir.path().join("after.csv");
+    assert_eq!(
+        hub10
+            .write_focus(&after, &CostQuery::default())
+            .await
+            .unwrap(),
+        400
+    );
+    let (h1, h2) = (csv_header(&before), csv_header(&after));
+    let focus = |h: &[String]| -> Vec<String> {
+        h.iter().filter(|n| !n.starts_with("x_")).cloned().collect()
+    };
+    assert_eq!(focus(&h1), focus(&h2));
+    let want: Vec<String> = ReadVersion::Focus1_0
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(focus(&h2), want);
+    // No column FOCUS 1.1/1.2 added; their values under FocusCost 1.0's own names.
+    for c in [
+        Column::InvoiceId,
+        Column::PricingCurrency,
+        Column::SkuPriceDetails,
+    ] {
+        assert!(!h2.iter().any(|n| n == c.name()), "{}", c.name());
+    }
+    for n in ["x_InvoiceId", "x_PricingCurrency", "x_SkuMeterName"] {
+        assert!(h2.iter().any(|h| h == n), "{n}");
+    }
+    let mut s = hub10.costs(&CostQuery::default()).await.unwrap();
+    let (mut n10, mut billed10) = (0, rust_decimal::Decimal::ZERO);
+    while let Some(r) = s.next().await {
+        let r = r.unwrap();
+        assert_eq!(r.invoice_id, None);
+        assert_eq!(r.sku_price_details, None);
+        n10 += 1;
+        billed10 += r.billed_cost;
+    }
+    // The same rows and money as the 1.2 read.
+    let recs12 = cost_source_conformance(&AzureHub::new(ing.clone()), &CostQuery::default()).await;
+    assert_eq!(n10, recs12.len());
+    assert_eq!(billed10, recs12.iter().map(|r| r.billed_cost).sum());
+    assert!(recs12.iter().any(|r| r.invoice_id.is_some()));
 }

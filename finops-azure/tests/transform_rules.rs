@@ -628,3 +628,348 @@ fn r54_final_fills_from_x_columns() {
     assert_eq!(r.invoice_id.as_deref(), Some("G1"));
     assert!(changes(&r).contains("FinalColumnsFilled"));
 }
+
+fn vm_usage(details: &str) -> CostRecord {
+    let mut r = usage();
+    r.consumed_unit = Some("Hours".into());
+    r.sku_price_id = Some("SP1".into());
+    r.extensions.set("x_SkuDetails", Some(details.into()));
+    r.extensions
+        .set("x_SkuMeterCategory", Some("Virtual Machines".into()));
+    r.extensions
+        .set("x_SkuMeterSubcategory", Some("Dv3/DSv3 Series".into()));
+    r
+}
+
+#[test]
+fn r30_sku_details_parsed_or_flagged() {
+    let r = vm_usage(r#"{"ServiceType":"Standard_D2s_v3","VCPUs":"2"}"#);
+    let (sku, bad) = r30_sku_details(&r);
+    assert!(!bad);
+    assert_eq!(sku.unwrap()["VCPUs"], "2");
+    // Empty: nothing, no flag.
+    let (sku, bad) = r30_sku_details(&usage());
+    assert!(sku.is_none() && !bad);
+    // Not JSON, or not an object: kept as exported, flagged, nothing derived from it.
+    for text in ["{VCPUs:2", "[1,2]"] {
+        let r = run(vm_usage(text));
+        assert!(changes(&r).contains("InvalidSkuDetails"), "{text}");
+        assert_eq!(r.extensions.get("x_SkuDetails"), Some(text));
+        assert_eq!(r.extensions.get("x_SkuCoreCount"), None);
+    }
+    let r = run(vm_usage(r#"{"VCPUs":"2"}"#));
+    assert!(!changes(&r).contains("InvalidSkuDetails"));
+}
+
+#[test]
+fn r32_capacity_reservation_id_from_sku_details_then_price_details() {
+    let cr = "/subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/capacityReservationGroups/g/capacityReservations/cr1";
+    let r = run(vm_usage(&format!(
+        r#"{{"VMCapacityReservationId":"{cr}"}}"#
+    )));
+    assert_eq!(r.capacity_reservation_id.as_deref(), Some(cr));
+    assert!(changes(&r).contains("CapacityReservationIdFilled"));
+    // Rule 33 then sets the status from it.
+    assert_eq!(
+        r.capacity_reservation_status,
+        Some(finops_core::focus::CapacityReservationStatus::Used)
+    );
+    // From SkuPriceDetails (x_-prefixed key) when x_SkuDetails has none.
+    let mut r = usage();
+    let mut spd = finops_core::focus::JsonObject::new();
+    spd.insert("x_VMCapacityReservationId".into(), "cr2".into());
+    r.sku_price_details = Some(spd);
+    assert!(r32_capacity_reservation_id(&mut r, None));
+    assert_eq!(r.capacity_reservation_id.as_deref(), Some("cr2"));
+    // A set id is kept.
+    assert!(!r32_capacity_reservation_id(&mut r, None));
+    let r = run(usage());
+    assert_eq!(r.capacity_reservation_id, None);
+    assert!(!changes(&r).contains("CapacityReservationIdFilled"));
+}
+
+fn reservation_usage(details: &str) -> CostRecord {
+    let mut r = vm_usage(details);
+    r.commitment_discount_id =
+        Some("/providers/microsoft.capacity/reservationorders/o/reservations/r".into());
+    r.commitment_discount_status = Some(CommitmentDiscountStatus::Used);
+    r.commitment_discount_category = Some(finops_core::focus::CommitmentDiscountCategory::Usage);
+    r.pricing_category = Some(PricingCategory::Committed);
+    r
+}
+
+#[test]
+fn r35_r36_r37_normalized_ratio_quantity_and_unit() {
+    // Ratio from the SKU details: quantity normalized, unit "Normalized Hours".
+    let r = run(reservation_usage(r#"{"RINormalizationRatio":"4"}"#));
+    assert_eq!(
+        r.extensions.get("x_CommitmentDiscountNormalizedRatio"),
+        Some("4")
+    );
+    assert!(changes(&r).contains("NormalizedRatioFilled"));
+    assert_eq!(r.commitment_discount_quantity, Some(d("400")));
+    assert_eq!(
+        r.commitment_discount_unit.as_deref(),
+        Some("Normalized Hours")
+    );
+    assert!(changes(&r).contains("CommitmentDiscountUnitFilled"));
+    // Ratio 1 without SKU details: plain hours.
+    let r = run(reservation_usage("{}"));
+    assert_eq!(
+        r.extensions.get("x_CommitmentDiscountNormalizedRatio"),
+        Some("1")
+    );
+    assert_eq!(r.commitment_discount_quantity, Some(d("100")));
+    assert_eq!(r.commitment_discount_unit.as_deref(), Some("Hours"));
+    // An exported quantity gives the ratio (inverse of rule 36), and is kept.
+    let mut r = reservation_usage(r#"{"RINormalizationRatio":"4"}"#);
+    r.commitment_discount_quantity = Some(d("200"));
+    let r = run(r);
+    assert_eq!(
+        r.extensions.get("x_CommitmentDiscountNormalizedRatio"),
+        Some("2")
+    );
+    assert_eq!(r.commitment_discount_quantity, Some(d("200")));
+    assert_eq!(
+        r.commitment_discount_unit.as_deref(),
+        Some("Normalized Hours")
+    );
+    // No commitment discount: no ratio.
+    let r = run(vm_usage(r#"{"RINormalizationRatio":"4"}"#));
+    assert_eq!(
+        r.extensions.get("x_CommitmentDiscountNormalizedRatio"),
+        None
+    );
+    // Spend-based: ratio 1, unit the pricing currency.
+    let mut r = reservation_usage("{}");
+    r.commitment_discount_category = Some(finops_core::focus::CommitmentDiscountCategory::Spend);
+    r.pricing_currency = Some("USD".into());
+    let r = run(r);
+    assert_eq!(
+        r.extensions.get("x_CommitmentDiscountNormalizedRatio"),
+        Some("1")
+    );
+    assert_eq!(r.commitment_discount_unit.as_deref(), Some("USD"));
+    assert_eq!(r.commitment_discount_quantity, Some(d("8.64")));
+}
+
+#[test]
+fn r49_sku_columns_and_core_hours() {
+    let r = run(vm_usage(
+        r#"{"ServiceType":"Standard_D4s_v3","VCPUs":"4","ImageType":"Canonical"}"#,
+    ));
+    assert_eq!(r.extensions.get("x_SkuCoreCount"), Some("4"));
+    assert_eq!(
+        r.extensions.get("x_SkuInstanceType"),
+        Some("Standard_D4s_v3")
+    );
+    assert_eq!(r.extensions.get("x_SkuOperatingSystem"), Some("Linux"));
+    assert_eq!(r.extensions.get("x_ConsumedCoreHours"), Some("400"));
+    assert!(changes(&r).contains("SkuColumnsFilled"));
+    // SkuPriceDetails' FOCUS keys come first; numbers as JSON numbers are read too.
+    let mut r = vm_usage(r#"{"vCores":8,"ServerSku":"GP_Gen5"}"#);
+    let mut spd = finops_core::focus::JsonObject::new();
+    spd.insert("CoreCount".into(), 16.into());
+    r.sku_price_details = Some(spd);
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_SkuCoreCount"), Some("16"));
+    assert_eq!(r.extensions.get("x_SkuInstanceType"), Some("GP_Gen5"));
+    // Windows: BYOL image, or a "Series Windows" meter.
+    let r = run(vm_usage(r#"{"ImageType":"Windows Server BYOL"}"#));
+    assert_eq!(
+        r.extensions.get("x_SkuOperatingSystem"),
+        Some("Windows Server")
+    );
+    let mut r = vm_usage(r#"{"VCPUs":"2"}"#);
+    r.extensions.set(
+        "x_SkuMeterSubcategory",
+        Some("Dv3/DSv3 Series Windows".into()),
+    );
+    let r = run(r);
+    assert_eq!(
+        r.extensions.get("x_SkuOperatingSystem"),
+        Some("Windows Server")
+    );
+    // Not hours: no core hours.
+    let mut r = vm_usage(r#"{"VCPUs":"2"}"#);
+    r.consumed_unit = Some("GB".into());
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_ConsumedCoreHours"), None);
+    // Nothing to read: nothing set, no code.
+    let r = run(usage());
+    assert_eq!(r.extensions.get("x_SkuCoreCount"), None);
+    assert!(!changes(&r).contains("SkuColumnsFilled"));
+}
+
+#[test]
+fn r50_sku_price_details_from_sku_details() {
+    let r = run(vm_usage(
+        r#"{"ServiceType":"Standard_D2s_v3","VCPUs":"2","ImageType":"Canonical","x_Already":"y"}"#,
+    ));
+    let spd = r.sku_price_details.as_ref().unwrap();
+    assert_eq!(spd["x_ServiceType"], "Standard_D2s_v3");
+    assert_eq!(spd["x_VCPUs"], "2");
+    assert_eq!(spd["x_Already"], "y");
+    assert_eq!(spd["CoreCount"], 2);
+    assert_eq!(spd["InstanceType"], "Standard_D2s_v3");
+    assert_eq!(spd["OperatingSystem"], "Linux");
+    assert!(spd.keys().all(|k| k.starts_with("x_")
+        || ["CoreCount", "InstanceType", "OperatingSystem"].contains(&k.as_str())));
+    assert!(changes(&r).contains("SkuPriceDetailsFilled"));
+    // An exported SkuPriceDetails is kept; no SkuPriceId → none (FOCUS).
+    let mut r = vm_usage(r#"{"VCPUs":"2"}"#);
+    let mut spd = finops_core::focus::JsonObject::new();
+    spd.insert("CoreCount".into(), 2.into());
+    r.sku_price_details = Some(spd.clone());
+    let r = run(r);
+    assert_eq!(r.sku_price_details, Some(spd));
+    let mut r = vm_usage(r#"{"VCPUs":"2"}"#);
+    r.sku_price_id = None;
+    let r = run(r);
+    assert_eq!(r.sku_price_details, None);
+}
+
+#[test]
+fn r51_hybrid_benefit_licences() {
+    // Windows billed with the VM: not enabled, 8 cores minimum.
+    let mut r = vm_usage(r#"{"VCPUs":"4"}"#);
+    r.extensions.set(
+        "x_SkuMeterSubcategory",
+        Some("Dv3/DSv3 Series Windows".into()),
+    );
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_SkuLicenseType"), Some("Windows Server"));
+    assert_eq!(r.extensions.get("x_SkuLicenseStatus"), Some("Not Enabled"));
+    assert_eq!(r.extensions.get("x_SkuLicenseQuantity"), Some("8"));
+    assert_eq!(r.extensions.get("x_SkuLicenseUnit"), Some("Cores"));
+    assert!(changes(&r).contains("LicenseColumnsFilled"));
+    // BYOL image: enabled; 16 cores count as 16.
+    let r = run(vm_usage(
+        r#"{"VCPUs":"16","ImageType":"Windows Server BYOL"}"#,
+    ));
+    assert_eq!(r.extensions.get("x_SkuLicenseType"), Some("Windows Server"));
+    assert_eq!(r.extensions.get("x_SkuLicenseStatus"), Some("Enabled"));
+    assert_eq!(r.extensions.get("x_SkuLicenseQuantity"), Some("16"));
+    // SQL: AHB key.
+    let mut r = vm_usage(r#"{"vCores":"4","AHB":"True"}"#);
+    r.extensions
+        .set("x_SkuMeterCategory", Some("SQL Database".into()));
+    r.extensions
+        .set("x_SkuMeterSubcategory", Some("vCore".into()));
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_SkuLicenseType"), Some("SQL Server"));
+    assert_eq!(r.extensions.get("x_SkuLicenseStatus"), Some("Enabled"));
+    let mut r = vm_usage(r#"{"vCores":"4","AHB":false}"#);
+    r.extensions
+        .set("x_SkuMeterCategory", Some("SQL Database".into()));
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_SkuLicenseStatus"), Some("Not Enabled"));
+    // A Linux VM, or a purchase: nothing.
+    let r = run(vm_usage(r#"{"VCPUs":"2","ImageType":"Canonical"}"#));
+    assert_eq!(r.extensions.get("x_SkuLicenseType"), None);
+    assert!(!changes(&r).contains("LicenseColumnsFilled"));
+    let mut r = purchase();
+    r.extensions.set(
+        "x_SkuMeterSubcategory",
+        Some("Dv3/DSv3 Series Windows".into()),
+    );
+    r.extensions
+        .set("x_SkuMeterCategory", Some("Virtual Machines".into()));
+    let r = run(r);
+    assert_eq!(r.extensions.get("x_SkuLicenseType"), None);
+}
+
+#[test]
+fn r20_version_from_the_manifest_else_the_file_columns() {
+    use finops_core::focus::versions::FocusVersion;
+    assert_eq!(
+        r20_source_version("1.0r2", Some(FocusVersion::V1_2)),
+        "1.0r2"
+    );
+    assert_eq!(
+        r20_source_version("2023-05-01", Some(FocusVersion::V1_2)),
+        "1.2"
+    );
+    assert_eq!(r20_source_version("", Some(FocusVersion::V1_0)), "1.0");
+    assert_eq!(r20_source_version("", Some(FocusVersion::V1_1)), "1.0");
+    assert_eq!(
+        r20_source_version("x", Some(FocusVersion::V1_0Preview)),
+        "1.0-preview"
+    );
+    assert_eq!(r20_source_version("x", None), "x");
+    // Rule 16 then flags only what stays unknown or legacy.
+    assert_eq!(
+        r16_version_flag(&r20_source_version("", Some(FocusVersion::V1_2))),
+        None
+    );
+    assert_eq!(
+        r16_version_flag(&r20_source_version("x", None)),
+        Some("UnknownFocusVersion")
+    );
+}
+
+#[test]
+fn r54_source_values_record_what_changed() {
+    // A row the transform changes: its exported values, as text, null when empty.
+    let mut r = usage();
+    r.contracted_cost = Decimal::ZERO;
+    r.region_id = None;
+    r.region_name = Some("West Europe".into());
+    r.extensions.set("x_InvoiceSectionId", Some("-2".into()));
+    let r = run(r);
+    let sv: serde_json::Value =
+        serde_json::from_str(r.extensions.get("x_SourceValues").unwrap()).unwrap();
+    assert_eq!(d(sv["ContractedCost"].as_str().unwrap()), Decimal::ZERO);
+    assert_eq!(sv["RegionId"], serde_json::Value::Null);
+    assert_eq!(sv["x_InvoiceSectionId"], "-2");
+    // Unchanged columns and the transform's own bookkeeping are not recorded.
+    assert!(sv.get("BilledCost").is_none());
+    assert!(sv.get("x_SourceChanges").is_none());
+    assert!(sv.get("x_IngestionTime").is_none());
+    // A direct call: nothing changed, nothing recorded.
+    let before = usage();
+    let mut same = before.clone();
+    assert!(!r54_source_values(&mut same, &before));
+    assert_eq!(same.extensions.get("x_SourceValues"), None);
+}
+
+#[test]
+fn r31_charge_subcategory_and_r40_pre_1_0_pricing_categories() {
+    use finops_core::focus::{ChargeClass, Column};
+    // Refund: a purchase correction.
+    let mut r = usage();
+    r.charge_category = ChargeCategory::Adjustment;
+    r.extensions.set("ChargeSubcategory", Some("Refund".into()));
+    let r = run(r);
+    assert_eq!(r.charge_category, ChargeCategory::Purchase);
+    assert_eq!(r.charge_class, Some(ChargeClass::Correction));
+    assert!(changes(&r).contains("ChargeSubcategoryMapped"));
+    // Credit; commitment status only when none is set.
+    let mut r = usage();
+    r.extensions.set("ChargeSubcategory", Some("Credit".into()));
+    assert!(r31_charge_subcategory(&mut r));
+    assert_eq!(r.charge_category, ChargeCategory::Credit);
+    let mut r = usage();
+    r.extensions
+        .set("ChargeSubcategory", Some("Unused Commitment".into()));
+    assert!(r31_charge_subcategory(&mut r));
+    assert_eq!(
+        r.commitment_discount_status,
+        Some(CommitmentDiscountStatus::Unused)
+    );
+    r.extensions
+        .set("ChargeSubcategory", Some("Used Commitment".into()));
+    assert!(!r31_charge_subcategory(&mut r));
+    // On-demand usage: nothing.
+    let mut r = usage();
+    r.extensions
+        .set("ChargeSubcategory", Some("On-Demand".into()));
+    assert!(!r31_charge_subcategory(&mut r));
+    // Rule 40: pre-1.0 values are mapped as they are read.
+    let mut r = usage();
+    r.set_text(Column::PricingCategory, "On-Demand").unwrap();
+    assert_eq!(r.pricing_category, Some(PricingCategory::Standard));
+    r.set_text(Column::PricingCategory, "Commitment-Based")
+        .unwrap();
+    assert_eq!(r.pricing_category, Some(PricingCategory::Committed));
+}

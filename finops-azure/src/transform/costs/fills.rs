@@ -186,42 +186,36 @@ pub fn r29_list_cost(r: &mut CostRecord) -> bool {
     true
 }
 
-/// Rules 35–37: CommitmentDiscountQuantity and CommitmentDiscountUnit of reservation usage
-/// (status set): PricingQuantity / block × ratio (1 without SKU details), unit = ConsumedUnit;
-/// spend-based: EffectiveCost / exchange rate, unit = PricingCurrency
-/// (`CommitmentDiscountQuantityFilled`).
+/// Rule 36: an empty CommitmentDiscountQuantity on a row a commitment discount applies to
+/// (status set): usage-based (reservation) → PricingQuantity ÷ block × the normalization ratio
+/// of rule 35 ([`r35_normalized_ratio`]); spend-based → EffectiveCost ÷ exchange rate
+/// (`CommitmentDiscountQuantityFilled`). The unit is rule 37's ([`r37_commitment_unit`]).
 pub fn r36_commitment_quantity(r: &mut CostRecord) -> bool {
     if r.commitment_discount_status.is_none() || r.commitment_discount_quantity.is_some() {
         return false;
     }
     let spend = r.commitment_discount_category
         == Some(finops_core::focus::CommitmentDiscountCategory::Spend);
-    let (q, unit) = if spend {
+    let q = if spend {
         let rate = ext_dec(r, "x_BillingExchangeRate")
             .filter(|d| !d.is_zero())
             .unwrap_or(Decimal::ONE);
-        (
-            r.effective_cost.checked_div(rate),
-            r.pricing_currency
-                .clone()
-                .or(Some(r.billing_currency.to_string())),
-        )
+        r.effective_cost.checked_div(rate)
     } else {
         let block = ext_dec(r, "x_PricingBlockSize")
             .filter(|b| !b.is_zero())
             .unwrap_or(Decimal::ONE);
-        (
-            r.pricing_quantity.and_then(|q| q.checked_div(block)),
-            r.consumed_unit.clone(),
-        )
+        let ratio = super::sku::normalized_ratio(r);
+        r.pricing_quantity
+            .and_then(|q| q.checked_div(block))
+            .and_then(|q| q.checked_mul(ratio))
     };
-    match (q, unit) {
-        (Some(q), Some(u)) => {
+    match q {
+        Some(q) => {
             r.commitment_discount_quantity = Some(q.normalize());
-            r.commitment_discount_unit = Some(u);
             true
         }
-        _ => false,
+        None => false,
     }
 }
 

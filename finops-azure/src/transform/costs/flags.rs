@@ -149,6 +149,41 @@ pub fn r16_version_flag(version: &str) -> Option<&'static str> {
     }
 }
 
+/// The export versions the transform knows (`dataVersion` of FocusCost manifests, and
+/// `custom` for other providers' FOCUS data).
+pub const KNOWN_VERSIONS: [&str; 7] = [
+    "1.0-preview",
+    "1.0-preview(v1)",
+    "1.0",
+    "1.0r2",
+    "1.2-preview",
+    "1.2",
+    "custom",
+];
+
+/// Rule 20 (and 17), the source version: the manifest's `dataVersion` when it is one of
+/// [`KNOWN_VERSIONS`]; otherwise the version the file's own columns show (`detected`, from the
+/// FOCUS reader's header, before any fill): 1.2 and later columns → `1.2`, 1.0 or 1.1 →
+/// `1.0`, 1.0-preview → `1.0-preview`. Hubs detect the version on rows after filling
+/// PricingCurrency, which makes Microsoft 1.0 rows read as 1.2-preview (azure.md rule 17);
+/// detecting on the file's header cannot be fooled by a fill. A version neither known nor
+/// detectable is returned unchanged (rule 16 flags it `UnknownFocusVersion`).
+pub fn r20_source_version(
+    data_version: &str,
+    detected: Option<finops_core::focus::versions::FocusVersion>,
+) -> String {
+    use finops_core::focus::versions::FocusVersion;
+    if KNOWN_VERSIONS.contains(&data_version) {
+        return data_version.to_string();
+    }
+    match detected {
+        Some(FocusVersion::V1_2 | FocusVersion::V1_3) => "1.2".into(),
+        Some(FocusVersion::V1_0 | FocusVersion::V1_1) => "1.0".into(),
+        Some(FocusVersion::V1_0Preview) => "1.0-preview".into(),
+        _ => data_version.to_string(),
+    }
+}
+
 /// Rule 19/20: x_SourceName, x_SourceProvider, x_SourceType, x_SourceVersion.
 pub fn r19_source_columns(r: &mut CostRecord, version: &str) {
     let ms = r.extensions.get("x_BillingProfileId").is_some();

@@ -12,10 +12,12 @@ use finops_core::{CostRecord, Decimal};
 mod fills;
 mod flags;
 mod names;
+mod sku;
 
 pub use fills::*;
 pub use flags::*;
 pub use names::*;
+pub use sku::*;
 
 /// What the rules need besides the row.
 #[derive(Debug, Clone)]
@@ -56,6 +58,8 @@ type Rule = fn(&mut CostRecord) -> bool;
 
 /// Run every rule on one record, in hubs' order.
 pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
+    // The row as exported, for x_SourceValues (rule 54).
+    let before = r.clone();
     r.extensions.set(
         "x_IngestionTime",
         Some(ctx.ingested_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
@@ -113,6 +117,21 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
         add_change(r, "ProviderNameInferred");
     }
     r19_source_columns(r, ctx.data_version);
+    if r31_charge_subcategory(r) {
+        add_change(r, "ChargeSubcategoryMapped");
+    }
+    // SKU details parsed once (30); capacity reservation id (32) before its status (33).
+    let (sku, invalid_sku) = r30_sku_details(r);
+    if invalid_sku {
+        add_change(r, "InvalidSkuDetails");
+    }
+    let sku = sku.as_ref();
+    if r32_capacity_reservation_id(r, sku) {
+        add_change(r, "CapacityReservationIdFilled");
+    }
+    if r35_normalized_ratio(r, sku) {
+        add_change(r, "NormalizedRatioFilled");
+    }
     // Fills (21–29).
     for (f, code) in [
         (
@@ -139,6 +158,7 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
         (r28_contracted_cost, "ContractedCostFilled"),
         (r29_list_cost, "ListCostFilled"),
         (r36_commitment_quantity, "CommitmentDiscountQuantityFilled"),
+        (r37_commitment_unit, "CommitmentDiscountUnitFilled"),
         (
             r38_commitment_utilization,
             "CommitmentDiscountUtilizationFilled",
@@ -152,8 +172,27 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
         (r46_resource_type, "ResourceTypeFilled"),
         (r47_publisher, "PublisherNameNormalized"),
         (r48_region, "RegionFilled"),
+    ] {
+        if f(r) {
+            add_change(r, code);
+        }
+    }
+    // SKU columns (49) before SkuPriceDetails (50) and licences (51), which use them.
+    for (f, code) in [
         (
-            r33_capacity_reservation_status,
+            r49_sku_columns as fn(&mut CostRecord, Option<&finops_core::focus::JsonObject>) -> bool,
+            "SkuColumnsFilled",
+        ),
+        (r50_sku_price_details, "SkuPriceDetailsFilled"),
+        (r51_license, "LicenseColumnsFilled"),
+    ] {
+        if f(r, sku) {
+            add_change(r, code);
+        }
+    }
+    for (f, code) in [
+        (
+            r33_capacity_reservation_status as fn(&mut CostRecord) -> bool,
             "CapacityReservationStatusFilled",
         ),
         (r53_billing_period, "BillingPeriodAligned"),
@@ -168,4 +207,5 @@ pub fn transform_cost(r: &mut CostRecord, ctx: &CostContext<'_>) {
     }
     r52_savings(r);
     r56_agreement(r);
+    r54_source_values(r, &before);
 }
