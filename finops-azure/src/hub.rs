@@ -24,7 +24,7 @@ use crate::transform::costs::{CostContext, transform_cost};
 use crate::transform::other::{
     transform_commitment_usage, transform_recommendation, transform_transaction,
 };
-use crate::transform::prices::{PriceSheet, transform_price_row};
+use crate::transform::prices::{PriceIndex, PriceSheet, transform_price_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use finops_core::clock::SharedClock;
@@ -251,10 +251,21 @@ impl AzureHub {
             .unwrap_or_else(finops_core::clock::system)
             .now()
             .date_naive();
+        // Prices need the month's whole sheet (savings-plan on-demand prices, eligibility):
+        // a first pass builds the index.
+        let index = if *dataset == Dataset::Prices {
+            Arc::new(self.price_index(&files).await?)
+        } else {
+            Arc::new(PriceIndex::new())
+        };
         let ds = dataset.clone();
         let transform = move |r: &RawRow| -> RawRow {
             match &ds {
-                Dataset::Prices => transform_price_row(r),
+                Dataset::Prices => {
+                    let mut out = transform_price_row(r);
+                    index.apply(&mut out);
+                    out
+                }
                 Dataset::CommitmentDiscountUsage => transform_commitment_usage(r),
                 Dataset::Recommendations => transform_recommendation(r, today),
                 Dataset::Transactions => transform_transaction(r),
@@ -294,6 +305,26 @@ impl AzureHub {
         Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|x| (x, rx))
         })))
+    }
+
+    /// The [`PriceIndex`] of price-sheet `files`, streamed row by row.
+    async fn price_index(&self, files: &[String]) -> Result<PriceIndex> {
+        let mut index = PriceIndex::new();
+        for path in files {
+            let copy = self.store.local_copy(path).await?;
+            let p = copy.path().to_path_buf();
+            index = tokio::task::spawn_blocking(move || -> Result<PriceIndex> {
+                for_each_raw_row(&p, |row| {
+                    index.add(&transform_price_row(&row));
+                    true
+                })?;
+                Ok(index)
+            })
+            .await
+            .map_err(|e| crate::error::blob(path, e.to_string()))??;
+            drop(copy);
+        }
+        Ok(index)
     }
 
     /// The container.

@@ -152,6 +152,23 @@ async fn focus_output_of_1_0r2_and_1_2_exports_validates() {
         }
     }
     assert!(from_sheet > 0);
+    // The Prices dataset itself, through its transform and the month's whole sheet.
+    let mut prices = hub
+        .read_dataset(&finops_azure::ingest::layout::Dataset::Prices)
+        .await
+        .unwrap();
+    let mut n = 0;
+    while let Some(r) = prices.next().await {
+        let r = r.unwrap();
+        assert_eq!(r.get("ContractedUnitPrice"), Some("0.08"));
+        assert_eq!(r.get("PricingUnit"), Some("Hours"));
+        assert_eq!(
+            r.get("x_CommitmentDiscountUsageEligibility"),
+            Some("Not Eligible")
+        );
+        n += 1;
+    }
+    assert_eq!(n, 1);
 }
 
 /// The header of a CSV file.

@@ -5,7 +5,7 @@
 use super::RawRow;
 use chrono::{Datelike, Duration};
 use finops_core::Decimal;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Key of a consumption price: billing profile (EA enrollment or MCA profile, lower-cased),
 /// month, meter id and offer id (lower-cased).
@@ -112,6 +112,189 @@ impl PriceSheet {
                 e.contracted = e.contracted.min(p.contracted);
             })
             .or_insert(p);
+    }
+}
+
+/// The unit-price discounts of a transformed price row: contracted (list − contracted),
+/// effective (contracted − effective) and total (list − effective), each with its percent of
+/// the higher price (6 decimal places; 0 when that price is 0).
+fn set_discounts(out: &mut RawRow) {
+    let (l, c, e) = (
+        out.decimal("ListUnitPrice"),
+        out.decimal("ContractedUnitPrice"),
+        out.decimal("x_EffectiveUnitPrice"),
+    );
+    for (name, high, low) in [
+        ("x_ContractedUnitPriceDiscount", l, c),
+        ("x_EffectiveUnitPriceDiscount", c, e),
+        ("x_TotalUnitPriceDiscount", l, e),
+    ] {
+        let (Some(h), Some(lo)) = (high, low) else {
+            continue;
+        };
+        let Some(disc) = h.checked_sub(lo) else {
+            continue;
+        };
+        let pct = if h.is_zero() {
+            Decimal::ZERO
+        } else {
+            disc.checked_div(h)
+                .and_then(|x| x.checked_mul(Decimal::ONE_HUNDRED))
+                .unwrap_or_default()
+                .round_dp(6)
+        };
+        out.set(name, Some(disc.normalize().to_string()));
+        out.set(&format!("{name}Percent"), Some(pct.normalize().to_string()));
+    }
+}
+
+/// Key of an on-demand price a savings-plan row is matched with: month, billing profile,
+/// currency, region, meter and the rest of `SkuPriceIdv2` (product, SKU, meter type, tier,
+/// offer). Hubs leave profile, currency and region out, so a savings-plan row matches the
+/// on-demand rows of every profile, currency and region and fans out (#1736); with them, one
+/// row in gives one row out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct OnDemandKey {
+    year: i32,
+    month: u32,
+    profile: String,
+    currency: String,
+    region: String,
+    meter: String,
+    sku: String,
+}
+
+impl OnDemandKey {
+    fn of(row: &RawRow) -> Option<OnDemandKey> {
+        let t = finops_core::focus::parse_time(row.get("x_EffectivePeriodStart")?).ok()?;
+        let lower = |n: &[&str]| row.first(n).unwrap_or_default().to_ascii_lowercase();
+        Some(OnDemandKey {
+            year: t.year(),
+            month: t.month(),
+            profile: lower(&["x_BillingProfileId", "BillingAccountId"]),
+            currency: lower(&["BillingCurrency"]),
+            region: lower(&["x_SkuRegion"]),
+            meter: row.get("x_SkuMeterId")?.to_ascii_lowercase(),
+            sku: row
+                .get("SkuPriceIdv2")?
+                .split_once('_')
+                .map(|(_, rest)| rest.to_ascii_lowercase())?,
+        })
+    }
+}
+
+/// A meter in one month (commitment-discount eligibility).
+type MeterMonth = (i32, u32, String);
+
+fn meter_month(row: &RawRow) -> Option<MeterMonth> {
+    let t = finops_core::focus::parse_time(row.get("x_EffectivePeriodStart")?).ok()?;
+    Some((
+        t.year(),
+        t.month(),
+        row.get("x_SkuMeterId")?.to_ascii_lowercase(),
+    ))
+}
+
+/// What the Prices transform needs from the **whole** price sheet of a month (azure.md §11),
+/// built in a first pass over the transformed rows ([`PriceIndex::add`]) and applied to each
+/// row in a second ([`PriceIndex::apply`]); memory grows with the number of distinct prices
+/// and meters, not with rows.
+///
+/// - Savings-plan rows get the on-demand equivalent as ContractedUnitPrice and ListUnitPrice,
+///   their own price staying in `x_EffectiveUnitPrice` (matched by [`OnDemandKey`]: one price
+///   per row, never a fan-out).
+/// - Consumption rows get `x_CommitmentDiscountSpendEligibility` (the month's sheet has a
+///   savings-plan price for the meter) and `x_CommitmentDiscountUsageEligibility` (a
+///   reservation price), `Eligible` or `Not Eligible`. Hubs look in the same file only
+///   (#1625) and had spend and usage swapped until PR #2284.
+#[derive(Debug, Clone, Default)]
+pub struct PriceIndex {
+    on_demand: HashMap<OnDemandKey, (Option<Decimal>, Option<Decimal>)>,
+    reservation: HashSet<MeterMonth>,
+    savings_plan: HashSet<MeterMonth>,
+}
+
+impl PriceIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add one row transformed by [`transform_price_row`].
+    pub fn add(&mut self, row: &RawRow) {
+        match row.get("x_SkuPriceType").unwrap_or("Consumption") {
+            "ReservedInstance" => {
+                if let Some(m) = meter_month(row) {
+                    self.reservation.insert(m);
+                }
+            }
+            "SavingsPlan" => {
+                if let Some(m) = meter_month(row) {
+                    self.savings_plan.insert(m);
+                }
+            }
+            _ => {
+                if let Some(k) = OnDemandKey::of(row) {
+                    let (l, c) = (
+                        row.decimal("ListUnitPrice"),
+                        row.decimal("ContractedUnitPrice"),
+                    );
+                    self.on_demand
+                        .entry(k)
+                        .and_modify(|e| {
+                            e.0 = min_opt(e.0, l);
+                            e.1 = min_opt(e.1, c);
+                        })
+                        .or_insert((l, c));
+                }
+            }
+        }
+    }
+
+    /// Complete one transformed row with what the rest of its month's sheet says; returns
+    /// whether it changed.
+    pub fn apply(&self, row: &mut RawRow) -> bool {
+        match row.get("x_SkuPriceType").unwrap_or("Consumption") {
+            "ReservedInstance" => false,
+            "SavingsPlan" => {
+                let Some((list, contracted)) =
+                    OnDemandKey::of(row).and_then(|k| self.on_demand.get(&k))
+                else {
+                    return false;
+                };
+                let text = |d: &Option<Decimal>| d.map(|d| d.normalize().to_string());
+                if contracted.is_some() {
+                    row.set("ContractedUnitPrice", text(contracted));
+                }
+                if list.is_some() {
+                    row.set("ListUnitPrice", text(list));
+                }
+                set_discounts(row);
+                true
+            }
+            _ => {
+                let Some(m) = meter_month(row) else {
+                    return false;
+                };
+                let flag = |yes: bool| Some(if yes { "Eligible" } else { "Not Eligible" }.into());
+                row.set(
+                    "x_CommitmentDiscountSpendEligibility",
+                    flag(self.savings_plan.contains(&m)),
+                );
+                row.set(
+                    "x_CommitmentDiscountUsageEligibility",
+                    flag(self.reservation.contains(&m)),
+                );
+                true
+            }
+        }
+    }
+}
+
+fn min_opt(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -238,19 +421,13 @@ pub fn transform_price_row(raw: &RawRow) -> RawRow {
             months.map(|m| m.to_string()).unwrap_or_default()
         )),
     );
-    if let (Some(l), Some(c)) = (lup, cup) {
-        let disc = (l - c).normalize();
-        out.set("x_ContractedUnitPriceDiscount", Some(disc.to_string()));
-        let pct = if l.is_zero() {
-            Decimal::ZERO
-        } else {
-            (disc / l * Decimal::ONE_HUNDRED).round_dp(6).normalize()
-        };
-        out.set(
-            "x_ContractedUnitPriceDiscountPercent",
-            Some(pct.to_string()),
-        );
-    }
+    out.set("x_SkuRegion", g(&["MeterRegion", "meterRegion"]));
+    out.set("x_SkuTier", (!tier.is_empty()).then(|| tier.clone()));
+    out.set(
+        "x_EffectiveUnitPrice",
+        cup.map(|d| d.normalize().to_string()),
+    );
+    set_discounts(&mut out);
     out.set("x_SourceName", Some("Cost Management".into()));
     out.set("x_SourceType", Some("PriceSheet".into()));
     out
@@ -328,6 +505,84 @@ mod tests {
         let p = s.get(&k).unwrap();
         assert_eq!(p.contracted, Decimal::new(8, 0));
         assert_eq!(p.block, Decimal::new(100, 0));
+    }
+
+    #[test]
+    fn savings_plan_rows_get_the_on_demand_price_of_their_own_profile_currency_and_region() {
+        let mut od = ea_row();
+        od.set("MeterRegion", Some("West Europe".into()));
+        od.set("Currency", Some("EUR".into()));
+        // The same meter priced for another region: must not be matched.
+        let mut other = od.clone();
+        other.set("MeterRegion", Some("East US".into()));
+        other.set("UnitPrice", Some("1".into()));
+        other.set("MarketPrice", Some("2".into()));
+        let mut sp = od.clone();
+        sp.set("PriceType", Some("SavingsPlan".into()));
+        sp.set("Term", Some("P1Y".into()));
+        sp.set("UnitPrice", Some("6".into()));
+        sp.set("MarketPrice", Some("6".into()));
+        let mut ri = od.clone();
+        ri.set("PriceType", Some("ReservedInstance".into()));
+        let rows: Vec<RawRow> = [&od, &other, &sp, &ri]
+            .iter()
+            .map(|r| transform_price_row(r))
+            .collect();
+        let mut idx = PriceIndex::new();
+        for r in &rows {
+            idx.add(r);
+        }
+        let mut out: Vec<RawRow> = rows.clone();
+        for r in &mut out {
+            idx.apply(r);
+        }
+        // Rows out = rows in.
+        assert_eq!(out.len(), 4);
+        // Before: the savings-plan price everywhere; after: on-demand contracted and list,
+        // the plan's own price as the effective price, discounts from them.
+        assert_eq!(rows[2].get("ContractedUnitPrice"), Some("6"));
+        let sp = &out[2];
+        assert_eq!(sp.get("x_EffectiveUnitPrice"), Some("6"));
+        assert_eq!(sp.get("ContractedUnitPrice"), Some("8.64"));
+        assert_eq!(sp.get("ListUnitPrice"), Some("9.6"));
+        assert_eq!(sp.get("x_EffectiveUnitPriceDiscount"), Some("2.64"));
+        assert_eq!(sp.get("x_TotalUnitPriceDiscount"), Some("3.6"));
+        assert_eq!(sp.get("x_TotalUnitPriceDiscountPercent"), Some("37.5"));
+        // Consumption rows: eligibility from the whole month (both kinds here).
+        assert_eq!(
+            out[0].get("x_CommitmentDiscountSpendEligibility"),
+            Some("Eligible")
+        );
+        assert_eq!(
+            out[0].get("x_CommitmentDiscountUsageEligibility"),
+            Some("Eligible")
+        );
+        // A meter with no plan and no reservation that month.
+        let mut lone = ea_row();
+        lone.set("MeterId", Some("other-meter".into()));
+        let mut lone = transform_price_row(&lone);
+        assert!(idx.apply(&mut lone));
+        assert_eq!(
+            lone.get("x_CommitmentDiscountSpendEligibility"),
+            Some("Not Eligible")
+        );
+        assert_eq!(
+            lone.get("x_CommitmentDiscountUsageEligibility"),
+            Some("Not Eligible")
+        );
+        // A reservation row is left as it was.
+        let mut r = rows[3].clone();
+        assert!(!idx.apply(&mut r));
+        // A savings plan without an on-demand price keeps its own.
+        let mut fresh = transform_price_row(&{
+            let mut x = ea_row();
+            x.set("PriceType", Some("SavingsPlan".into()));
+            x.set("MeterRegion", Some("North Europe".into()));
+            x.set("UnitPrice", Some("6".into()));
+            x
+        });
+        assert!(!idx.apply(&mut fresh));
+        assert_eq!(fresh.get("ContractedUnitPrice"), Some("6"));
     }
 
     #[test]
