@@ -109,6 +109,15 @@ pub fn transform_commitment_usage(raw: &RawRow) -> RawRow {
     out
 }
 
+/// MCA's camelCase name of an EA column (`SkuName` → `skuName`).
+fn camel(ea: &str) -> String {
+    let mut c = ea.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 /// A resource type's singular display name (the common ones; the type id otherwise).
 pub fn resource_type_name(type_id: &str) -> String {
     match type_id.to_ascii_lowercase().as_str() {
@@ -147,6 +156,7 @@ pub fn transform_recommendation(raw: &RawRow, today: chrono::NaiveDate) -> RawRo
     );
     let savings = raw
         .decimal("NetSavings")
+        .or_else(|| raw.decimal("netSavings"))
         .or_else(|| raw.decimal("x_SavingsAmount"))
         .or_else(|| {
             raw.decimal("x_AnnualSavingsAmount")
@@ -165,7 +175,7 @@ pub fn transform_recommendation(raw: &RawRow, today: chrono::NaiveDate) -> RawRo
         ("Location", "x_Region"),
         ("Scope", "x_Scope"),
     ] {
-        if let Some(v) = raw.get(k) {
+        if let Some(v) = raw.first(&[k, &camel(k)]) {
             details.insert(key.into(), serde_json::Value::String(v.to_string()));
         }
     }
@@ -309,6 +319,26 @@ mod tests {
             out.get("x_RecommendationDetails")
                 .unwrap()
                 .contains("\"x_Term\":\"P1Y\"")
+        );
+        // MCA (camelCase) names read the same.
+        let mca = RawRow::from_pairs([
+            ("subscriptionId", "ABC"),
+            ("netSavings", "7.5"),
+            ("skuName", "Standard_D2s_v3"),
+            ("recommendedQuantity", "3"),
+        ]);
+        let out =
+            transform_recommendation(&mca, chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        assert_eq!(out.get("SubAccountId"), Some("/subscriptions/abc"));
+        assert_eq!(out.get("x_EffectiveCostSavings"), Some("7.5"));
+        let details = out.get("x_RecommendationDetails").unwrap();
+        assert!(
+            details.contains("\"x_SkuName\":\"Standard_D2s_v3\""),
+            "{details}"
+        );
+        assert!(
+            details.contains("\"x_RecommendedQuantity\":\"3\""),
+            "{details}"
         );
     }
 
