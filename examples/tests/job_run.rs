@@ -8,7 +8,9 @@
 //!   no output file, no error message;
 //! - `finops run --config` against emulators started on their own (`finops emulators
 //!   --write-config`) gives the demo's outputs, and the SMTP server on loopback receives the
-//!   run's message.
+//!   run's message;
+//! - `finops daemon` against those emulators runs the job at start for the slot it missed and
+//!   records the run (partial: the demo's failing OVH account).
 
 mod common;
 
@@ -216,32 +218,14 @@ fn one_provider_down_the_others_complete_and_the_failure_is_listed() {
     assert_no_canary_in_files(&down.out, &secrets);
 }
 
-/// `finops emulators` in the background (killed on drop).
-struct Emulators(std::process::Child);
-
-impl Drop for Emulators {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-#[test]
-fn run_with_a_config_against_separate_emulators_gives_the_demo_outputs_and_mails_the_team() {
-    if skip_under_faketime(
-        "finops run --config against finops emulators compared with the baseline",
-    ) {
-        return;
-    }
-    let base = baseline();
-    let dir = tempfile::tempdir().unwrap();
-    let creds = dir.path().join("creds");
-    let out = dir.path().join("out");
+/// `finops emulators --write-config CREDS --out OUT` in the background: the emulators (killed
+/// on drop) and the config it wrote.
+fn start_emulators(creds: &Path, out: &Path) -> (Emulators, PathBuf) {
     let mut child = finops()
         .args(["emulators", "--write-config"])
-        .arg(&creds)
+        .arg(creds)
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -263,6 +247,82 @@ fn run_with_a_config_against_separate_emulators_gives_the_demo_outputs_and_mails
         }
     }
     let cfg = cfg.unwrap_or_else(|| panic!("no config printed:\n{printed}"));
+    (emus, cfg)
+}
+
+#[test]
+fn the_daemon_runs_the_job_on_its_schedule_and_records_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (creds, out) = (dir.path().join("creds"), dir.path().join("out"));
+    let (emus, cfg) = start_emulators(&creds, &out);
+    // The config has a [schedule] (the OVH weekly preset); at start the daemon catches up
+    // the slot it missed, runs the whole job and records the run in its state.
+    let o = finops()
+        .args(["daemon", "--config"])
+        .arg(&cfg)
+        .args(["--now", "2026-11-22T12:00:00Z", "--max-runs", "1"])
+        .output()
+        .unwrap();
+    drop(emus);
+    let (so, se) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(
+        o.status.success(),
+        "{so}\n{}",
+        &se[se.len().saturating_sub(4000)..]
+    );
+    assert!(so.contains("finops daemon: 1 run(s) made"), "{so}");
+    assert!(se.contains("daemon starting"), "{se}");
+    // The demo's failing OVH account makes the run partial, and it is recorded as such.
+    assert!(se.contains("run recorded"), "{se}");
+    assert!(se.contains("partial"), "{se}");
+    for f in ["summary.json", "report.html", "analysis/showback.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(summary.to_string().contains("Legacy_Archive"), "{summary}");
+    // Without a [schedule] the daemon says so and exits 1.
+    let plain = dir.path().join("plain.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let cut = text.find("[schedule]").unwrap();
+    std::fs::write(&plain, &text[..cut]).unwrap();
+    let o = finops()
+        .args(["daemon", "--config"])
+        .arg(&plain)
+        .args(["--max-runs", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let se = String::from_utf8_lossy(&o.stderr);
+    assert!(se.contains("no [schedule]"), "{se}");
+}
+
+/// `finops emulators` in the background (killed on drop).
+struct Emulators(std::process::Child);
+
+impl Drop for Emulators {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn run_with_a_config_against_separate_emulators_gives_the_demo_outputs_and_mails_the_team() {
+    if skip_under_faketime(
+        "finops run --config against finops emulators compared with the baseline",
+    ) {
+        return;
+    }
+    let base = baseline();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds");
+    let out = dir.path().join("out");
+    let (emus, cfg) = start_emulators(&creds, &out);
+
     // The team's mailbox: the loopback SMTP server of scripts/setup.d/40-smtp.sh (STARTTLS,
     // AUTH, its own CA).
     let smtp = std::env::var("FINOPS_SMTP_PORT")
