@@ -59,27 +59,8 @@ fn is_time(c: usize) -> bool {
     matches!(c, 6 | 7 | 12 | 13)
 }
 
-/// SplitMix64: a tiny deterministic generator.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// Seeded generator.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    /// Next value.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
+/// The seeded sample-data generator (SplitMix64) of finops-core.
+pub use finops_core::sample::SampleRng as Rng;
 
 const SERVICES: [(&str, &str, &str); 12] = [
     ("Virtual Machines", "Compute", "Virtual Machines"),

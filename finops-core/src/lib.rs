@@ -20,6 +20,7 @@ pub mod fs;
 pub mod ini;
 pub mod json;
 pub mod money;
+pub mod sample;
 pub mod secret;
 pub mod source;
 pub mod state;

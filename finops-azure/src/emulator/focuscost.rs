@@ -29,28 +29,7 @@ pub fn header(version: &str) -> Option<Vec<&'static str>> {
     Some(h.trim().split(',').collect())
 }
 
-/// SplitMix64: small, deterministic, good enough for sample data.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// Seeded.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    /// Next value.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-}
+use finops_core::sample::SampleRng as Rng;
 
 /// Value × 10^18 of a decimal literal used below (never fails on the constants given).
 fn d(text: &str) -> i128 {
