@@ -6,6 +6,7 @@
 #
 #   benches/azure/run.sh                  # 1M and 5M rows, one run each
 #   SIZES="1000000" REPS=3 benches/azure/run.sh
+#   SIZES="3000000" ONLY=finops benches/azure/run.sh   # some engines only (finops,duckdb,duckdb-exact,pyarrow)
 #
 # Needs: cargo, python3 with venv and pip reaching PyPI (first run: duckdb, pyarrow).
 set -euo pipefail

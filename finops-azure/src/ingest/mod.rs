@@ -25,7 +25,7 @@ pub mod schema;
 use crate::error;
 use crate::storage::{Store, join};
 use commit::{Commit, CommittedFile};
-use convert::{ConvertOptions, Converted};
+use convert::{ConvertOptions, ConvertThreads, Converted};
 use finops_core::Result;
 use finops_core::clock::SharedClock;
 use layout::{Dataset, DateFolder};
@@ -211,8 +211,10 @@ impl Ingestor {
         }
         runs.sort();
         let mut report = IngestReport::default();
+        // Every blob of every run is converted on the same two threads (see ConvertThreads).
+        let threads = ConvertThreads::start()?;
         for (_, p) in runs {
-            match self.ingest_manifest(&p).await {
+            match self.ingest_manifest_on(&threads, &p).await {
                 Ok(Outcome::Ingested(i)) => report.ingested.push(i),
                 Ok(Outcome::Skipped(reason)) => report.skipped.push(Skipped {
                     manifest: p,
@@ -229,6 +231,11 @@ impl Ingestor {
 
     /// Ingest one manifest (a path in the exports container).
     pub async fn ingest_manifest(&self, path: &str) -> Result<Outcome> {
+        self.ingest_manifest_on(&ConvertThreads::start()?, path)
+            .await
+    }
+
+    async fn ingest_manifest_on(&self, threads: &ConvertThreads, path: &str) -> Result<Outcome> {
         let label = format!("{}/{path}", self.exports.label().trim_end_matches('/'));
         let bytes = self.exports.get_bytes(path).await?;
         let m = ExportManifest::parse(&label, &bytes)?;
@@ -296,7 +303,7 @@ impl Ingestor {
         }
         let mut written: Vec<String> = Vec::new();
         let result = self
-            .write_all(&m, &schema, &label, &targets, &mut written)
+            .write_all(threads, &m, &schema, &label, &targets, &mut written)
             .await;
         let files = match result {
             Ok(f) => f,
@@ -363,6 +370,7 @@ impl Ingestor {
 
     async fn write_all(
         &self,
+        threads: &ConvertThreads,
         m: &ExportManifest,
         schema: &ExportSchema,
         label: &str,
@@ -373,7 +381,7 @@ impl Ingestor {
         for (b, target) in m.blobs.iter().zip(targets) {
             let blob_label = format!("{}/{}", self.exports.label().trim_end_matches('/'), b.name);
             let conv = self
-                .convert_blob(&b.name, &blob_label, target, schema)
+                .convert_blob(threads, &b.name, &blob_label, target, schema)
                 .await;
             // The file may exist even if a later check fails: remember it for the clean-up.
             written.push(target.clone());
@@ -383,13 +391,13 @@ impl Ingestor {
                 let p = copy.path().to_path_buf();
                 let lbl = format!("{}/{target}", self.ingestion.label().trim_end_matches('/'));
                 let total = schema.total_column();
-                tokio::task::spawn_blocking(move || {
-                    let r = convert::reread_totals(&p, &lbl, total);
-                    drop(copy);
-                    r
-                })
-                .await
-                .map_err(|e| error::blob(target, format!("re-read task: {e}")))??
+                threads
+                    .run(target, move |_| {
+                        let r = convert::reread_totals(&p, &lbl, total);
+                        drop(copy);
+                        r
+                    })
+                    .await?
             };
             reconcile(label, &blob_label, b.data_row_count, &conv, reread)?;
             files.push(CommittedFile {
@@ -404,6 +412,7 @@ impl Ingestor {
 
     async fn convert_blob(
         &self,
+        threads: &ConvertThreads,
         blob: &str,
         blob_label: &str,
         target: &str,
@@ -418,28 +427,29 @@ impl Ingestor {
         let target = target.to_string();
         if is_parquet {
             let copy = self.exports.local_copy(blob).await?;
-            return tokio::task::spawn_blocking(move || {
-                let f = std::fs::File::open(copy.path())
-                    .map_err(|e| finops_core::Error::io(copy.path(), e))?;
+            return threads
+                .run(blob, move |_| {
+                    let f = std::fs::File::open(copy.path())
+                        .map_err(|e| finops_core::Error::io(copy.path(), e))?;
+                    let w = out.writer(&target, &rt);
+                    let (w, conv) = convert::parquet_to_parquet(f, &blob_label, w, &schema, &opts)?;
+                    w.finish()?;
+                    Ok(conv)
+                })
+                .await;
+        }
+        let exports = self.exports.clone();
+        let blob = blob.to_string();
+        threads
+            .run(&blob.clone(), move |parser| {
+                let input = exports.reader(&blob, &rt)?;
                 let w = out.writer(&target, &rt);
-                let (w, conv) = convert::parquet_to_parquet(f, &blob_label, w, &schema, &opts)?;
+                let (w, conv) =
+                    convert::csv_to_parquet_with(parser, input, &blob_label, w, &schema, &opts)?;
                 w.finish()?;
                 Ok(conv)
             })
             .await
-            .map_err(|e| error::blob(blob, format!("conversion task: {e}")))?;
-        }
-        let exports = self.exports.clone();
-        let blob = blob.to_string();
-        tokio::task::spawn_blocking(move || {
-            let input = exports.reader(&blob, &rt)?;
-            let w = out.writer(&target, &rt);
-            let (w, conv) = convert::csv_to_parquet(input, &blob_label, w, &schema, &opts)?;
-            w.finish()?;
-            Ok(conv)
-        })
-        .await
-        .map_err(|e| error::blob("conversion", format!("task: {e}")))?
     }
 }
 
