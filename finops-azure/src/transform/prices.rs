@@ -201,8 +201,8 @@ fn meter_month(row: &RawRow) -> Option<MeterMonth> {
 /// and meters, not with rows.
 ///
 /// - Savings-plan rows get the on-demand equivalent as ContractedUnitPrice and ListUnitPrice,
-///   their own price staying in `x_EffectiveUnitPrice` (matched by [`OnDemandKey`]: one price
-///   per row, never a fan-out).
+///   their own price staying in `x_EffectiveUnitPrice` (matched on month, billing profile,
+///   currency, region, meter and SKU: one price per row, never a fan-out).
 /// - Consumption rows get `x_CommitmentDiscountSpendEligibility` (the month's sheet has a
 ///   savings-plan price for the meter) and `x_CommitmentDiscountUsageEligibility` (a
 ///   reservation price), `Eligible` or `Not Eligible`. Hubs look in the same file only
