@@ -218,6 +218,20 @@ fn one_provider_down_the_others_complete_and_the_failure_is_listed() {
     assert_no_canary_in_files(&down.out, &secrets);
 }
 
+/// The stdout and stderr of a command that must have succeeded (else both, stderr's end).
+fn succeeded(o: &std::process::Output) -> (String, String) {
+    let (so, se) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(
+        o.status.success(),
+        "{so}\n{}",
+        &se[se.len().saturating_sub(4000)..]
+    );
+    (so, se)
+}
+
 /// `finops emulators --write-config CREDS --out OUT` in the background: the emulators (killed
 /// on drop) and the config it wrote.
 fn start_emulators(creds: &Path, out: &Path) -> (Emulators, PathBuf) {
@@ -264,15 +278,7 @@ fn the_daemon_runs_the_job_on_its_schedule_and_records_the_run() {
         .output()
         .unwrap();
     drop(emus);
-    let (so, se) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
-    assert!(
-        o.status.success(),
-        "{so}\n{}",
-        &se[se.len().saturating_sub(4000)..]
-    );
+    let (so, se) = succeeded(&o);
     assert!(so.contains("finops daemon: 1 run(s) made"), "{so}");
     assert!(se.contains("daemon starting"), "{se}");
     // The demo's failing OVH account makes the run partial, and it is recorded as such.
@@ -373,15 +379,7 @@ fn run_with_a_config_against_separate_emulators_gives_the_demo_outputs_and_mails
         .env("RUST_LOG", "trace")
         .output()
         .unwrap();
-    let (so, se) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
-    assert!(
-        o.status.success(),
-        "{so}\n{}",
-        &se[se.len().saturating_sub(4000)..]
-    );
+    let (so, se) = succeeded(&o);
     drop(emus);
     assert!(so.contains("4 of 4 source(s) collected"), "{so}");
     let diffs = normalized_differences(&base.out, base.base.path(), &out, dir.path());

@@ -266,8 +266,7 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(|e| db_err(&path, "open", e))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| db_err(&path, "busy_timeout", e))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        let mode = finops_core::state::enable_wal(&conn, std::time::Duration::from_secs(30))
             .map_err(|e| db_err(&path, "journal_mode", e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Generic {

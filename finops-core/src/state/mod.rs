@@ -10,7 +10,7 @@
 #[cfg(feature = "state")]
 mod sqlite;
 #[cfg(feature = "state")]
-pub use sqlite::{SCHEMA_VERSION, SqliteState};
+pub use sqlite::{SCHEMA_VERSION, SqliteState, enable_wal};
 
 use crate::alert::Alert;
 use crate::{Error, Result};

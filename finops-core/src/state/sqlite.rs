@@ -80,6 +80,35 @@ fn parse_ts(path: &Path, field: &str, s: &str) -> Result<DateTime<Utc>> {
         })
 }
 
+/// Switch `conn`'s database to WAL mode, waiting up to `wait` for other connections.
+///
+/// SQLite answers `PRAGMA journal_mode=WAL` with "database is locked" **without** calling the
+/// busy handler when another process holds a lock at that moment (two processes opening a new
+/// file at once, a common start of two sampling jobs), and may answer with the old mode. Both
+/// are retried every 20 ms until `wait` has passed (monotonic time). Returns the mode finally
+/// in force (`wal` unless the file system cannot do WAL) or the last error.
+pub fn enable_wal(
+    conn: &Connection,
+    wait: std::time::Duration,
+) -> std::result::Result<String, rusqlite::Error> {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let r = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0));
+        let retry = match &r {
+            Ok(mode) => !mode.eq_ignore_ascii_case("wal"),
+            Err(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            Err(_) => false,
+        };
+        if !retry || std::time::Instant::now() >= deadline {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 impl SqliteState {
     /// Open (or create) the database at `path` and migrate it.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
@@ -90,7 +119,7 @@ impl SqliteState {
         let conn = Connection::open(&path).map_err(|e| db_err(&path, "open", e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| db_err(&path, "busy_timeout", e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        enable_wal(&conn, std::time::Duration::from_secs(10))
             .map_err(|e| db_err(&path, "journal_mode", e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| db_err(&path, "foreign_keys", e))?;
@@ -447,6 +476,30 @@ impl AlertStore for SqliteState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_connections_opening_a_new_file_at_once_all_get_wal() {
+        for round in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("s{round}.sqlite"));
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        SqliteState::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap();
+            }
+            let conn = Connection::open(&path).unwrap();
+            let mode = enable_wal(&conn, std::time::Duration::from_secs(1)).unwrap();
+            assert_eq!(mode, "wal");
+        }
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
