@@ -592,10 +592,13 @@ fn write_versioned(
             .map(|n| arrow_schema::Field::new(n.as_str(), arrow_schema::DataType::Utf8, true)),
     );
     let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::SNAPPY)
-        .set_created_by("finops-rs".to_string())
-        .build();
+    let props = finops_core::focus::parquet::decimal_statistics_off(
+        &schema,
+        parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_created_by("finops-rs".to_string()),
+    )
+    .build();
     let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
         .map_err(|e| pq(&e))?;
     let new_bufs = || -> Vec<VBuf> {

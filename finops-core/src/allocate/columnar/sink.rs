@@ -73,11 +73,14 @@ pub(super) fn write_row_groups(
 ) -> Result<AtomicFile> {
     let label = out.display().to_string();
     let file = AtomicFile::create(out)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_created_by("finops-rs".to_string())
-        .build();
+    let props = crate::focus::parquet::decimal_statistics_off(
+        &schema,
+        WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_created_by("finops-rs".to_string()),
+    )
+    .build();
     let writer =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| pq(&label, e))?;
     let (mut fw, factory) = writer.into_serialized_writer().map_err(|e| pq(&label, e))?;

@@ -55,7 +55,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod bounded;
-pub use bounded::{DECIMAL_WRITE_ROWS, write_batch_bounded};
+pub use bounded::{DECIMAL_WRITE_ROWS, decimal_statistics_off, write_batch_bounded};
 
 /// Precision of the money/quantity columns written.
 pub const DECIMAL_PRECISION: u8 = 38;
@@ -221,11 +221,14 @@ impl FocusParquetWriter {
     fn set_header(&mut self, ext: Vec<String>) -> Result<()> {
         self.ext_set = check_extension_names(&ext)?;
         let schema = Arc::new(focus_schema(&ext));
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_max_row_group_row_count(Some(self.opts.row_group_rows))
-            .set_created_by("finops-rs".to_string())
-            .build();
+        let props = decimal_statistics_off(
+            &schema,
+            WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_max_row_group_row_count(Some(self.opts.row_group_rows))
+                .set_created_by("finops-rs".to_string()),
+        )
+        .build();
         let file = self
             .file
             .take()

@@ -48,6 +48,31 @@ fn bounded_write_is_the_same_file_with_statistics() {
 }
 
 #[test]
+fn money_columns_have_no_statistics_the_others_keep_theirs() {
+    let schema = Schema::new(vec![
+        Field::new("BilledCost", DataType::Decimal128(38, 18), true),
+        Field::new("ServiceName", DataType::Utf8, true),
+    ]);
+    let props = decimal_statistics_off(&schema, WriterProperties::builder()).build();
+    let schema = Arc::new(schema);
+    let dec = Decimal128Array::from(vec![5_i128, -3, 9])
+        .with_precision_and_scale(38, 18)
+        .unwrap();
+    let s = StringArray::from(vec!["a", "b", "c"]);
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(dec), Arc::new(s)]).unwrap();
+    let mut w = ArrowWriter::try_new(Vec::new(), schema, Some(props)).unwrap();
+    write_batch_bounded(&mut w, &batch).unwrap();
+    let mut f = tempfile::tempfile().unwrap();
+    std::io::Write::write_all(&mut f, &w.into_inner().unwrap()).unwrap();
+    let r = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let rg = r.metadata().row_group(0);
+    assert!(rg.column(0).statistics().is_none());
+    assert!(rg.column(1).statistics().is_some());
+    let back: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
+    assert_eq!(back[0], batch);
+}
+
+#[test]
 fn scaled_text_is_exact() {
     assert_eq!(scaled_text("12345".into(), 2), "123.45");
     assert_eq!(scaled_text("-5".into(), 3), "-0.005");
