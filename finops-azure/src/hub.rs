@@ -176,35 +176,66 @@ pub fn for_each_raw_row(path: &std::path::Path, mut f: impl FnMut(RawRow) -> boo
     Ok(true)
 }
 
-/// Read every row of a Parquet file as raw text rows.
+/// Read every row of a Parquet file as raw text rows (see [`for_each_raw_row`]).
 pub fn read_raw_rows(path: &std::path::Path) -> Result<Vec<RawRow>> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let label = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| finops_core::Error::io(path, e))?;
-    let r = ParquetRecordBatchReaderBuilder::try_new(f)
-        .and_then(|b| b.build())
-        .map_err(|e| crate::error::blob(&label, e.to_string()))?;
     let mut out = Vec::new();
-    for b in r {
-        let b = b.map_err(|e| crate::error::blob(&label, e.to_string()))?;
-        let names: Vec<String> = b
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        for i in 0..b.num_rows() {
-            let mut row = Vec::with_capacity(names.len());
-            for (n, a) in names.iter().zip(b.columns()) {
-                let v = finops_core::focus::parquet::cell_text(a.as_ref(), i).map_err(|e| {
-                    crate::error::blob(&label, format!("row {} column {n}: {e}", i + 1))
-                })?;
-                row.push((n.clone(), v));
-            }
-            out.push(RawRow(row));
-        }
-    }
+    for_each_raw_row(path, |row| {
+        out.push(row);
+        true
+    })?;
     Ok(out)
+}
+
+/// Items streamed out of `files` of `store`, one file at a time: each file is made local and
+/// `per_file(context, local path, sender)` runs on the blocking pool, sending its items (the
+/// channel holds `capacity` of them, so memory stays bounded); it returns whether to go on. A
+/// file that cannot be made local, or a task that panicked, ends the stream with an error
+/// naming the file (never a silently short stream).
+fn file_stream<X, T, F>(
+    store: Store,
+    files: Vec<(String, X)>,
+    capacity: usize,
+    per_file: F,
+) -> BoxStream<'static, Result<T>>
+where
+    X: Send + 'static,
+    T: Send + 'static,
+    F: Fn(X, &std::path::Path, &tokio::sync::mpsc::Sender<Result<T>>) -> bool
+        + Send
+        + Sync
+        + 'static,
+{
+    let per_file = Arc::new(per_file);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<T>>(capacity);
+    tokio::spawn(async move {
+        for (path, context) in files {
+            let copy = match store.local_copy(&path).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let (tx2, f) = (tx.clone(), per_file.clone());
+            let done = tokio::task::spawn_blocking(move || f(context, copy.path(), &tx2)).await;
+            match done {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    let _ = tx
+                        .send(Err(crate::error::blob(
+                            &path,
+                            format!("reading stopped: {e}"),
+                        )))
+                        .await;
+                    return;
+                }
+            }
+        }
+    });
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|x| (x, rx))
+    }))
 }
 
 impl AzureHub {
@@ -272,59 +303,50 @@ impl AzureHub {
                 _ => r.clone(),
             }
         };
-        let store = self.store.clone();
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<RawRow>>(256);
-        tokio::spawn(async move {
-            for path in files {
-                let copy = match store.local_copy(&path).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = tx.send(Err(e)).await;
-                        return;
-                    }
-                };
-                let (tx2, t) = (tx.clone(), transform.clone());
-                let ok = tokio::task::spawn_blocking(move || {
-                    let r =
-                        for_each_raw_row(copy.path(), |row| tx2.blocking_send(Ok(t(&row))).is_ok());
-                    match r {
-                        Ok(go_on) => go_on,
-                        Err(e) => {
-                            let _ = tx2.blocking_send(Err(e));
-                            false
-                        }
-                    }
-                })
-                .await
-                .unwrap_or(false);
-                if !ok {
-                    return;
+        let files = files.into_iter().map(|f| (f, ())).collect();
+        Ok(file_stream(
+            self.store.clone(),
+            files,
+            256,
+            move |(), path, tx| match for_each_raw_row(path, |row| {
+                tx.blocking_send(Ok(transform(&row))).is_ok()
+            }) {
+                Ok(go_on) => go_on,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    false
                 }
-            }
-        });
-        Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|x| (x, rx))
-        })))
+            },
+        ))
     }
 
-    /// The [`PriceIndex`] of price-sheet `files`, streamed row by row.
-    async fn price_index(&self, files: &[String]) -> Result<PriceIndex> {
-        let mut index = PriceIndex::new();
+    /// Fold the transformed rows of price-sheet `files` into `state`, streamed row by row on
+    /// the blocking pool (memory bounded by one batch plus what `state` keeps).
+    async fn fold_price_rows<S: Send + 'static>(
+        &self,
+        files: &[String],
+        mut state: S,
+        add: fn(&mut S, &RawRow),
+    ) -> Result<S> {
         for path in files {
             let copy = self.store.local_copy(path).await?;
-            let p = copy.path().to_path_buf();
-            index = tokio::task::spawn_blocking(move || -> Result<PriceIndex> {
-                for_each_raw_row(&p, |row| {
-                    index.add(&transform_price_row(&row));
+            state = tokio::task::spawn_blocking(move || -> Result<S> {
+                for_each_raw_row(copy.path(), |row| {
+                    add(&mut state, &transform_price_row(&row));
                     true
                 })?;
-                Ok(index)
+                Ok(state)
             })
             .await
             .map_err(|e| crate::error::blob(path, e.to_string()))??;
-            drop(copy);
         }
-        Ok(index)
+        Ok(state)
+    }
+
+    /// The [`PriceIndex`] of price-sheet `files`.
+    async fn price_index(&self, files: &[String]) -> Result<PriceIndex> {
+        self.fold_price_rows(files, PriceIndex::new(), |i, r| i.add(r))
+            .await
     }
 
     /// The container.
@@ -348,21 +370,12 @@ impl AzureHub {
 
     /// The price sheets of every committed `Prices` folder, transformed and keyed.
     pub async fn price_sheet(&self) -> Result<PriceSheet> {
-        let mut sheet = PriceSheet::new();
+        let mut files = Vec::new();
         for folder in commit::marker_folders(&self.store, "Prices").await? {
-            for path in commit::committed_files(&self.store, &folder).await? {
-                let copy = self.store.local_copy(&path).await?;
-                let p = copy.path().to_path_buf();
-                let rows = tokio::task::spawn_blocking(move || read_raw_rows(&p))
-                    .await
-                    .map_err(|e| crate::error::blob(&path, e.to_string()))??;
-                drop(copy);
-                for r in &rows {
-                    sheet.add(&transform_price_row(r));
-                }
-            }
+            files.extend(commit::committed_files(&self.store, &folder).await?);
         }
-        Ok(sheet)
+        self.fold_price_rows(&files, PriceSheet::new(), |s, r| s.add(r))
+            .await
     }
 
     /// The extension columns of the FOCUS output (union over the files, plus [`ADDED_COLUMNS`]),
@@ -466,80 +479,62 @@ impl CostSource for AzureHub {
     async fn costs(&self, query: &CostQuery) -> Result<BoxStream<'static, Result<CostRecord>>> {
         let files = self.cost_files().await?;
         let sheet = Arc::new(self.price_sheet().await?);
-        let store = self.store.clone();
         let query = query.clone();
         let legacy = self.version == ReadVersion::Focus1_0;
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<CostRecord>>(1024);
-        tokio::spawn(async move {
-            for f in files {
-                let copy = match store.local_copy(&f.path).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = tx.send(Err(e)).await;
-                        return;
-                    }
+        let files = files.into_iter().map(|f| (f.path, f.commit)).collect();
+        Ok(file_stream(
+            self.store.clone(),
+            files,
+            1024,
+            move |commit, path, tx| {
+                let version = commit
+                    .as_ref()
+                    .map_or("custom", |c| c.version.as_str())
+                    .to_string();
+                let at = ingested_at(&commit);
+                let custom = version == "custom";
+                let reader = match FocusParquetReader::open(path) {
+                    Ok(r) => r,
+                    Err(e) => return tx.blocking_send(Err(e)).is_ok(),
                 };
-                let (tx2, sheet, query) = (tx.clone(), sheet.clone(), query.clone());
-                let ok = tokio::task::spawn_blocking(move || {
-                    let version = f
-                        .commit
-                        .as_ref()
-                        .map_or("custom", |c| c.version.as_str())
-                        .to_string();
-                    let at = ingested_at(&f.commit);
-                    let custom = version == "custom";
-                    let reader = match FocusParquetReader::open(copy.path()) {
-                        Ok(r) => r,
-                        Err(e) => return tx2.blocking_send(Err(e)).is_ok(),
-                    };
-                    let version = crate::transform::costs::r20_source_version(
-                        &version,
-                        reader.header().version(),
-                    );
-                    let ctx = CostContext {
-                        ingested_at: at,
-                        data_version: &version,
-                        prices: &sheet,
-                    };
-                    for r in reader {
-                        let item = r.map(|mut rec| {
-                            if custom {
-                                rec.extensions.set(
-                                    "x_IngestionTime",
-                                    Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-                                );
-                                crate::transform::costs::r19_source_columns(&mut rec, "");
-                            } else {
-                                transform_cost(&mut rec, &ctx);
-                            }
-                            if legacy {
-                                to_focus_1_0(&mut rec);
-                            }
-                            rec
-                        });
-                        if let Ok(rec) = &item
-                            && !query.matches(rec)
-                        {
-                            continue;
+                let version = crate::transform::costs::r20_source_version(
+                    &version,
+                    reader.header().version(),
+                );
+                let ctx = CostContext {
+                    ingested_at: at,
+                    data_version: &version,
+                    prices: &sheet,
+                };
+                for r in reader {
+                    let item = r.map(|mut rec| {
+                        if custom {
+                            rec.extensions.set(
+                                "x_IngestionTime",
+                                Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                            );
+                            crate::transform::costs::r19_source_columns(&mut rec, "");
+                        } else {
+                            transform_cost(&mut rec, &ctx);
                         }
-                        let stop = item.is_err();
-                        if tx2.blocking_send(item).is_err() || stop {
-                            return false;
+                        if legacy {
+                            to_focus_1_0(&mut rec);
                         }
+                        rec
+                    });
+                    if let Ok(rec) = &item
+                        && !query.matches(rec)
+                    {
+                        continue;
                     }
-                    drop(copy);
-                    true
-                })
-                .await
-                .unwrap_or(false);
-                if !ok {
-                    return;
+                    let stop = item.is_err();
+                    if tx.blocking_send(item).is_err() || stop {
+                        return false;
+                    }
                 }
-            }
-        });
-        Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|x| (x, rx))
-        })))
+                true
+            },
+        ))
     }
 }
 

@@ -192,11 +192,16 @@ pub fn r37_commitment_unit(r: &mut CostRecord) -> bool {
 /// SkuPriceDetails `OperatingSystem`) and `x_ConsumedCoreHours` (cores × ConsumedQuantity when
 /// ConsumedUnit is hours) (`SkuColumnsFilled`). Columns the export already has are kept.
 pub fn r49_sku_columns(r: &mut CostRecord, sku: Option<&JsonObject>) -> bool {
-    let spd = r.sku_price_details.clone();
-    let spd = spd.as_ref();
+    // What SkuPriceDetails says, read before the row is changed.
+    let spd = r.sku_price_details.as_ref();
+    let (spd_cores, spd_instance, spd_os) = (
+        text_of(spd, "CoreCount"),
+        text_of(spd, "InstanceType"),
+        text_of(spd, "OperatingSystem"),
+    );
     let mut changed = false;
     let cores = ext_text(r, "x_SkuCoreCount")
-        .or_else(|| text_of(spd, "CoreCount"))
+        .or(spd_cores)
         .or_else(|| first_text(sku, &["CoreCount", "VCPUs", "VCores", "vCores"]))
         .and_then(|t| t.parse::<Decimal>().ok())
         .filter(|d| d.is_integer() && d.is_sign_positive() && !d.is_zero());
@@ -207,8 +212,8 @@ pub fn r49_sku_columns(r: &mut CostRecord, sku: Option<&JsonObject>) -> bool {
         changed = true;
     }
     if ext_text(r, "x_SkuInstanceType").is_none()
-        && let Some(t) = text_of(spd, "InstanceType")
-            .or_else(|| first_text(sku, &["InstanceType", "ServiceType", "ServerSku"]))
+        && let Some(t) =
+            spd_instance.or_else(|| first_text(sku, &["InstanceType", "ServiceType", "ServerSku"]))
     {
         r.extensions.set("x_SkuInstanceType", Some(t));
         changed = true;
@@ -221,7 +226,7 @@ pub fn r49_sku_columns(r: &mut CostRecord, sku: Option<&JsonObject>) -> bool {
             Some(i) if i.contains("Windows Server BYOL") => Some("Windows Server".to_string()),
             _ if subcategory.ends_with(" Series Windows") => Some("Windows Server".to_string()),
             Some(i) => Some(i.to_string()),
-            None => text_of(spd, "OperatingSystem"),
+            None => spd_os,
         };
         if let Some(os) = os {
             r.extensions.set("x_SkuOperatingSystem", Some(os));
